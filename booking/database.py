@@ -1,0 +1,99 @@
+"""Engines and sessions for SQLite (embedded default) and PostgreSQL (production).
+
+SQLite needs care to be a correct multi-writer database (DESIGN.md, Capacity under concurrency):
+the sqlite3 driver's own transaction handling lets reads run before the write lock is taken, so
+we switch it off (`isolation_level=None`) and begin every transaction with `BEGIN IMMEDIATE`;
+WAL lets readers in other processes carry on, and the busy timeout makes writers queue instead
+of failing with "database is locked".
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+from sqlalchemy.pool import ConnectionPoolEntry
+
+from booking.settings import DatabaseSettings
+
+SQLITE_BUSY_TIMEOUT_MS = 15_000
+
+
+def create_engine(settings: DatabaseSettings, *, enforce_foreign_keys: bool = True) -> AsyncEngine:
+    """An engine for the configured database.
+
+    enforce_foreign_keys=False is for migrations on SQLite only: batch mode rebuilds a table by
+    dropping it, and with enforcement on that drop would cascade into the rows that refer to it.
+    """
+    url = make_url(settings.url)
+    if url.get_backend_name() == "sqlite":
+        return _sqlite_engine(settings, enforce_foreign_keys=enforce_foreign_keys)
+    return create_async_engine(
+        url,
+        echo=settings.echo,
+        pool_size=settings.pool_size,
+        max_overflow=settings.pool_size,
+        pool_pre_ping=True,
+    )
+
+
+def _sqlite_engine(settings: DatabaseSettings, *, enforce_foreign_keys: bool) -> AsyncEngine:
+    url = make_url(settings.url)
+    if url.database and url.database != ":memory:":
+        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_async_engine(
+        url,
+        echo=settings.echo,
+        connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+    )
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:  # noqa: ANN401 - the DB-API connection is untyped
+        # Take transaction control away from the driver (SQLAlchemy's documented recipe).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute(f"PRAGMA foreign_keys={'ON' if enforce_foreign_keys else 'OFF'}")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
+
+
+def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    # expire_on_commit=False: services return what they wrote after the commit without reloading.
+    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+
+
+@asynccontextmanager
+async def unit_of_work(db_session: AsyncSession) -> AsyncIterator[AsyncSession]:
+    """The one place a command commits: on leaving the block, or rolls back on any error.
+
+    The commit happens before the handler returns, so a failed commit propagates as an error
+    response and never hides behind a 2xx (DESIGN.md, Transactions).
+    """
+    if db_session.in_transaction():
+        # A read earlier in the request opened a transaction; end it so the write lock and the
+        # rule checks happen inside one fresh transaction.
+        await db_session.rollback()
+    async with db_session.begin():
+        yield db_session
+
+
+def is_postgres(db_session: AsyncSession) -> bool:
+    return db_session.get_bind().dialect.name == "postgresql"

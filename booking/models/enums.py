@@ -1,0 +1,62 @@
+"""Fixed vocabularies of the contract (API.md), stored as strings."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from sqlalchemy import Enum
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    HUB_ADMIN = "hub_admin"
+    TRAINER = "trainer"
+    TEACHER = "teacher"
+
+
+HUB_ROLES = frozenset({Role.HUB_ADMIN, Role.TRAINER})
+
+
+class JobRole(StrEnum):
+    TEACHER = "teacher"
+    TEACHING_ASSISTANT = "teaching_assistant"
+    SENCO = "senco"
+    LEADER = "leader"
+    EARLY_YEARS = "early_years"
+    FURTHER_EDUCATION = "further_education"
+
+
+class Accessibility(StrEnum):
+    STEP_FREE_ACCESS = "step_free_access"
+    LIFT = "lift"
+    ACCESSIBLE_TOILET = "accessible_toilet"
+    HEARING_LOOP = "hearing_loop"
+    ACCESSIBLE_PARKING = "accessible_parking"
+    QUIET_ROOM = "quiet_room"
+    ADJUSTABLE_LIGHTING = "adjustable_lighting"
+    NEAR_PUBLIC_TRANSPORT = "near_public_transport"
+
+
+class NeedArea(StrEnum):
+    COMMUNICATION_AND_INTERACTION = "communication_and_interaction"
+    SPEECH_LANGUAGE_COMMUNICATION = "speech_language_communication"
+    COGNITION_AND_LEARNING = "cognition_and_learning"
+    SOCIAL_EMOTIONAL_MENTAL_HEALTH = "social_emotional_mental_health"
+    SENSORY_AND_PHYSICAL = "sensory_and_physical"
+    VISUAL_IMPAIRMENT = "visual_impairment"
+    HEARING_IMPAIRMENT = "hearing_impairment"
+    ASSISTIVE_TECHNOLOGY = "assistive_technology"
+    WORKING_WITH_PARENTS = "working_with_parents"
+    EARLY_IDENTIFICATION = "early_identification"
+
+
+def enum_column_type(enum: type[StrEnum], name: str) -> Enum:
+    """A VARCHAR with a CHECK constraint listing the values: the same on SQLite and PostgreSQL."""
+    return Enum(
+        enum,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=32,
+        values_callable=lambda members: [m.value for m in members],
+    )

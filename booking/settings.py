@@ -1,0 +1,101 @@
+"""Settings: one msgspec Struct per concern, built from the environment at start-up only."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import msgspec
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./var/booking.db"
+
+
+class SmtpSecurity(StrEnum):
+    NONE = "none"
+    STARTTLS = "starttls"
+    TLS = "tls"
+
+
+class DatabaseSettings(msgspec.Struct, frozen=True, kw_only=True):
+    url: str = DEFAULT_DATABASE_URL
+    pool_size: int = 10
+    echo: bool = False
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.url.startswith("sqlite")
+
+
+class MailSettings(msgspec.Struct, frozen=True, kw_only=True):
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_security: SmtpSecurity = SmtpSecurity.NONE
+    mail_dir: Path = Path("./var/mail")
+    mail_from: str = "Book SEND training <bookings@localhost>"
+
+
+class ServerSettings(msgspec.Struct, frozen=True, kw_only=True):
+    base_url: str = "http://127.0.0.1:8000"
+    # JSON bodies over 64 KiB are refused (API.md, Conventions).
+    max_json_body: int = 64 * 1024
+
+
+class TimetableSettings(msgspec.Struct, frozen=True, kw_only=True):
+    allow_private_urls: bool = False
+
+
+class Settings(msgspec.Struct, frozen=True, kw_only=True):
+    database: DatabaseSettings = msgspec.field(default_factory=DatabaseSettings)
+    mail: MailSettings = msgspec.field(default_factory=MailSettings)
+    server: ServerSettings = msgspec.field(default_factory=ServerSettings)
+    timetable: TimetableSettings = msgspec.field(default_factory=TimetableSettings)
+
+
+class SettingsError(ValueError):
+    """An environment variable holds a value that cannot be used."""
+
+
+Port = Annotated[int, msgspec.Meta(ge=1, le=65535)]
+
+# Environment variable -> (section, field). Anything not listed is ignored.
+_ENVIRONMENT: dict[str, tuple[str, str]] = {
+    "BOOKING_DATABASE_URL": ("database", "url"),
+    "BOOKING_DATABASE_POOL_SIZE": ("database", "pool_size"),
+    "BOOKING_BASE_URL": ("server", "base_url"),
+    "BOOKING_SMTP_HOST": ("mail", "smtp_host"),
+    "BOOKING_SMTP_PORT": ("mail", "smtp_port"),
+    "BOOKING_SMTP_USERNAME": ("mail", "smtp_username"),
+    "BOOKING_SMTP_PASSWORD": ("mail", "smtp_password"),
+    "BOOKING_SMTP_SECURITY": ("mail", "smtp_security"),
+    "BOOKING_MAIL_DIR": ("mail", "mail_dir"),
+    "BOOKING_MAIL_FROM": ("mail", "mail_from"),
+    "BOOKING_TIMETABLE_ALLOW_PRIVATE_URLS": ("timetable", "allow_private_urls"),
+}
+
+
+def load_settings(environ: Mapping[str, str]) -> Settings:
+    """Build Settings from BOOKING_* variables; empty values count as unset."""
+    sections: dict[str, dict[str, str]] = {}
+    for name, (section, field) in _ENVIRONMENT.items():
+        value = environ.get(name, "").strip()
+        if value:
+            sections.setdefault(section, {})[field] = value
+    try:
+        # strict=False lets msgspec turn "587" into 587 and "true" into True.
+        settings = msgspec.convert(sections, Settings, strict=False)
+    except msgspec.ValidationError as exc:
+        raise SettingsError(_explain(str(exc))) from exc
+    if not 1 <= settings.mail.smtp_port <= 65535:  # noqa: PLR2004 - TCP port range
+        raise SettingsError("BOOKING_SMTP_PORT must be between 1 and 65535")
+    return settings
+
+
+def _explain(message: str) -> str:
+    for name, (section, field) in _ENVIRONMENT.items():
+        if f"$.{section}.{field}" in message:
+            return f"{name}: {message.split(' - at ', maxsplit=1)[0]}"
+    return message
