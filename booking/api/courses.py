@@ -1,0 +1,53 @@
+"""The course catalogue."""
+
+from __future__ import annotations
+
+from litestar import Controller, get, post
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from booking.api.deps import Cursor, Limit
+from booking.api.problems import problems
+from booking.auth import requires_role
+from booking.models import NeedArea, Role
+from booking.schemas.courses import CourseCreate, CoursePage, CourseRead
+from booking.services.actor import Actor
+from booking.services.courses import CourseService
+
+
+class CourseController(Controller):
+    path = "/api/v1/courses"
+    tags = ["courses"]  # noqa: RUF012 - Litestar's declared attribute
+
+    @post(
+        "",
+        operation_id="createCourse",
+        guards=[requires_role(Role.ADMIN, Role.HUB_ADMIN)],
+        responses=problems(400, 401, 403, 413, 415),
+    )
+    async def create_course(
+        self,
+        data: CourseCreate,
+        actor: Actor,
+        db_session: AsyncSession,
+        course_service: CourseService,
+    ) -> CourseRead:
+        return await course_service.create_course(db_session, actor, data)
+
+    @get("", operation_id="listCourses", responses=problems(400))
+    async def list_courses(
+        self,
+        db_session: AsyncSession,
+        course_service: CourseService,
+        need_area: NeedArea | None = None,
+        limit: Limit = 50,
+        cursor: Cursor = None,
+    ) -> CoursePage:
+        return await course_service.list_courses(
+            db_session, need_area=need_area, limit=limit, cursor=cursor
+        )
+
+    @get("/{course_id:str}", operation_id="getCourse", responses=problems(404))
+    async def get_course(
+        self, course_id: str, db_session: AsyncSession, course_service: CourseService
+    ) -> CourseRead:
+        return await course_service.get_course(db_session, course_id)

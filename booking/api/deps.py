@@ -1,0 +1,97 @@
+"""Dependencies shared by the controllers: the db_session, the caller, services, list params."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from datetime import datetime, timedelta
+from typing import Annotated, Any
+
+import msgspec
+from litestar import Request
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.params import Parameter
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from booking.auth import current_actor
+from booking.errors import UnauthorizedError, ValidationError
+from booking.runtime import Runtime
+from booking.services.actor import Actor
+from booking.services.auth import AuthService
+from booking.services.availability import AvailabilityService
+from booking.services.courses import CourseService
+from booking.services.hubs import HubService, VenueService
+from booking.services.users import UserService
+
+Limit = Annotated[int, Parameter(ge=1, le=200, description="Page size, 1 to 200")]
+Cursor = Annotated[
+    str | None, Parameter(max_length=200, description="next_cursor of the previous page")
+]
+
+
+def runtime_of(state: State) -> Runtime:
+    runtime: Runtime = state.runtime
+    return runtime
+
+
+async def provide_db_session(state: State) -> AsyncIterator[AsyncSession]:
+    async with runtime_of(state).sessionmaker() as db_session:
+        yield db_session
+
+
+def provide_actor(request: Request[Any, Any, Any]) -> Actor:
+    actor = current_actor(request)
+    if actor is None:
+        raise UnauthorizedError("this needs an API token")
+    return actor
+
+
+def _service(factory: type[Any]) -> Provide:
+    def provide(state: State) -> Any:  # noqa: ANN401 - one provider for every service class
+        return factory(runtime_of(state).clock)
+
+    return Provide(provide, sync_to_thread=False)
+
+
+def provide_auth_service(state: State) -> AuthService:
+    runtime = runtime_of(state)
+    return AuthService(runtime.clock, runtime.mailer)
+
+
+DEPENDENCIES = {
+    "db_session": Provide(provide_db_session),
+    "actor": Provide(provide_actor, sync_to_thread=False),
+    "auth_service": Provide(provide_auth_service, sync_to_thread=False),
+    "user_service": _service(UserService),
+    "hub_service": _service(HubService),
+    "venue_service": _service(VenueService),
+    "course_service": _service(CourseService),
+    "availability_service": _service(AvailabilityService),
+}
+
+# A '+' in a query string decodes to a space; "…T16:00:00 01:00" was meant as "+01:00".
+_SPACE_OFFSET = re.compile(r"(T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?) (\d{2}:\d{2})$")
+
+
+def query_datetime(value: str, field: str) -> datetime:
+    """An RFC 3339 datetime from a query parameter; naive ones are refused."""
+    text = _SPACE_OFFSET.sub(r"\1+\2", value.strip())
+    try:
+        parsed = msgspec.convert(text, datetime)
+    except msgspec.ValidationError:
+        raise ValidationError.field(
+            field, "must be an RFC 3339 datetime, e.g. 2027-03-04T16:00:00Z"
+        ) from None
+    if parsed.tzinfo is None:
+        raise ValidationError.field(field, "needs an offset, e.g. Z or +01:00")
+    return parsed
+
+
+def query_duration(value: str, field: str) -> timedelta:
+    try:
+        return msgspec.convert(value.strip(), timedelta)
+    except msgspec.ValidationError:
+        raise ValidationError.field(
+            field, "must be an ISO 8601 duration, e.g. PT2H or P1D"
+        ) from None

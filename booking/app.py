@@ -1,0 +1,137 @@
+"""The composition root: the only place that wires settings, database, ports and HTTP together."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+from urllib.parse import urlsplit
+
+from litestar import Litestar, Request
+from litestar.config.cors import CORSConfig
+from litestar.exceptions import HTTPException
+from litestar.middleware.base import DefineMiddleware
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import ScalarRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
+
+from booking.api.courses import CourseController
+from booking.api.deps import DEPENDENCIES
+from booking.api.health import health, ready
+from booking.api.hubs import HubController, VenueController
+from booking.api.identity import AuthController, MeController, UsersController
+from booking.api.problems import EXCEPTION_HANDLERS
+from booking.api.trainers import TrainerController
+from booking.auth import BearerTokenMiddleware
+from booking.clock import Clock, SystemClock
+from booking.database import create_engine, create_sessionmaker
+from booking.migrate import head_revision
+from booking.ports import SignInMailer
+from booking.runtime import Runtime
+from booking.settings import Settings, load_settings
+from notifications.mailer import Mailer
+from notifications.transports import build_transport
+
+JSON_MEDIA_TYPES = ("application/json",)
+BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+
+
+def build_mailer(settings: Settings) -> SignInMailer:
+    mail = settings.mail
+    transport = build_transport(
+        smtp_host=mail.smtp_host,
+        smtp_port=mail.smtp_port,
+        security=mail.smtp_security.value,
+        username=mail.smtp_username,
+        password=mail.smtp_password,
+        mail_dir=mail.mail_dir,
+    )
+    return Mailer(transport, sender=mail.mail_from, base_url=settings.server.base_url)
+
+
+def require_json_body(request: Request[Any, Any, Any]) -> None:
+    """415 for a body that is not JSON, unless the handler names other media types in its opt."""
+    if request.method not in BODY_METHODS:
+        return
+    has_body = (
+        request.headers.get("content-length", "0") != "0" or "transfer-encoding" in request.headers
+    )
+    if not has_body:
+        return
+    accepted = request.route_handler.opt.get("media_types", JSON_MEDIA_TYPES)
+    media_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    if media_type not in accepted and not (
+        media_type.endswith("+json") and "application/json" in accepted
+    ):
+        raise HTTPException(
+            status_code=415,
+            detail=f"send the body as {' or '.join(accepted)}, not {media_type or 'nothing'}",
+        )
+
+
+def create_app(
+    settings: Settings, *, clock: Clock | None = None, mailer: SignInMailer | None = None
+) -> Litestar:
+    """Build the application. Tests pass their own clock and mailer; the CLI passes neither."""
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        engine = create_engine(settings.database)
+        app.state.runtime = Runtime(
+            settings=settings,
+            engine=engine,
+            sessionmaker=create_sessionmaker(engine),
+            clock=clock or SystemClock(),
+            mailer=mailer or build_mailer(settings),
+            head_revision=head_revision(),
+        )
+        try:
+            yield
+        finally:
+            await engine.dispose()
+
+    return Litestar(
+        route_handlers=[
+            health,
+            ready,
+            AuthController,
+            MeController,
+            UsersController,
+            HubController,
+            VenueController,
+            CourseController,
+            TrainerController,
+        ],
+        dependencies=DEPENDENCIES,
+        exception_handlers=EXCEPTION_HANDLERS,
+        middleware=[DefineMiddleware(BearerTokenMiddleware, exclude=["^/schema"])],
+        before_request=require_json_body,
+        lifespan=[lifespan],
+        request_max_body_size=settings.server.max_json_body,
+        cors_config=CORSConfig(allow_origins=[_origin(settings.server.base_url)]),
+        openapi_config=OpenAPIConfig(
+            title="Book SEND training",
+            version="1.0.0",
+            description="In-person SEND training: hubs, venues, trainers, courses and cohorts.",
+            path="/schema",
+            render_plugins=[ScalarRenderPlugin()],
+            components=Components(
+                security_schemes={
+                    "bearer": SecurityScheme(type="http", scheme="bearer", description="API token")
+                }
+            ),
+            security=[{"bearer": []}],
+        ),
+        debug=False,
+    )
+
+
+def _origin(base_url: str) -> str:
+    parts = urlsplit(base_url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def create_app_from_environment() -> Litestar:
+    """Factory for `uvicorn --factory` (several workers each build their own app)."""
+    return create_app(load_settings(os.environ))

@@ -1,0 +1,122 @@
+"""`booking serve | db upgrade | create-admin` (API.md, Running it)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import sys
+from collections.abc import Sequence
+
+import uvicorn
+
+from booking.app import create_app
+from booking.clock import SystemClock
+from booking.database import create_engine, create_sessionmaker
+from booking.migrate import upgrade
+from booking.services.users import UserService
+from booking.settings import Settings, SettingsError, load_settings
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="booking", description="Book SEND training service")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser(
+        "serve", help="migrate, then run the API (and, with --demo, seed demo data)"
+    )
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--demo", action="store_true", help="seed demo data into an empty database")
+    serve.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
+
+    db = commands.add_parser("db", help="database maintenance")
+    db_commands = db.add_subparsers(dest="db_command", required=True)
+    db_commands.add_parser("upgrade", help="apply migrations up to head")
+
+    admin = commands.add_parser(
+        "create-admin", help="create an admin (or refresh one) and print a token"
+    )
+    admin.add_argument("email")
+    admin.add_argument("--name", default=None)
+    return parser
+
+
+async def migrate(settings: Settings) -> None:
+    engine = create_engine(settings.database, enforce_foreign_keys=False)
+    try:
+        await upgrade(engine)
+    finally:
+        await engine.dispose()
+
+
+async def create_admin(settings: Settings, email: str, name: str | None) -> str:
+    engine = create_engine(settings.database)
+    try:
+        async with create_sessionmaker(engine)() as db_session:
+            user, token = await UserService(SystemClock()).ensure_admin(db_session, email, name)
+    finally:
+        await engine.dispose()
+    print(f"admin {user.email} ({user.id})", file=sys.stderr)  # noqa: T201 - CLI output
+    return token
+
+
+async def seed_demo(settings: Settings) -> None:
+    from booking.demo import seed  # noqa: PLC0415 - demo data is only loaded when asked for
+
+    engine = create_engine(settings.database)
+    try:
+        async with create_sessionmaker(engine)() as db_session:
+            for line in await seed(db_session, SystemClock(), settings):
+                print(line)  # noqa: T201 - CLI output
+    finally:
+        await engine.dispose()
+
+
+def serve(settings: Settings, args: argparse.Namespace) -> None:
+    asyncio.run(migrate(settings))
+    if args.demo:
+        asyncio.run(seed_demo(settings))
+    print(f"Serving on http://{args.host}:{args.port}  (API docs at /schema)", flush=True)  # noqa: T201
+    if args.workers > 1:
+        # Each worker process builds its own app from the same environment.
+        uvicorn.run(
+            "booking.app:create_app_from_environment",
+            factory=True,
+            host=args.host,
+            port=args.port,
+            workers=args.workers,
+            log_level="info",
+            proxy_headers=True,
+        )
+    else:
+        uvicorn.run(
+            create_app(settings),
+            host=args.host,
+            port=args.port,
+            log_level="info",
+            proxy_headers=True,
+        )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        settings = load_settings(os.environ)
+    except SettingsError as exc:
+        print(f"booking: {exc}", file=sys.stderr)  # noqa: T201 - CLI output
+        return 2
+    if args.command == "serve":
+        serve(settings, args)
+    elif args.command == "db":
+        asyncio.run(migrate(settings))
+        print("database is at head")  # noqa: T201 - CLI output
+    elif args.command == "create-admin":
+        print(asyncio.run(create_admin(settings, args.email, args.name)))  # noqa: T201 - CLI output
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""Queries and locks. Services call these; nothing else touches SQL."""

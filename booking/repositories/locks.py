@@ -1,0 +1,19 @@
+"""Serialising writers on a key that has no row to lock yet (e.g. an email address).
+
+PostgreSQL: a transaction-scoped advisory lock. SQLite: every write transaction already starts
+with BEGIN IMMEDIATE (booking.database), which serialises writers, so nothing more is needed.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from booking.database import is_postgres
+
+
+async def lock_key(db_session: AsyncSession, namespace: str, key: str) -> None:
+    if is_postgres(db_session):
+        await db_session.execute(
+            select(func.pg_advisory_xact_lock(func.hashtextextended(f"{namespace}:{key}", 0)))
+        )

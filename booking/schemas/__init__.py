@@ -1,0 +1,1 @@
+"""msgspec Structs for what the API reads and writes (`*Create`, `*Update`, `*Read`)."""

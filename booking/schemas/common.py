@@ -1,0 +1,61 @@
+"""Shared field types and base Structs.
+
+Validation happens here, at the edge: unknown fields are refused, names are single-line,
+datetimes must carry an offset, and every string has a length limit.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+import msgspec
+
+# Names and titles: one line, no control characters, not blank (API.md, Conventions).
+SingleLine = Annotated[
+    str, msgspec.Meta(min_length=1, max_length=200, pattern=r"^(?=.*\S)[^\x00-\x1f\x7f]+$")
+]
+# Summaries, notes and addresses may span lines; other control characters are refused.
+MultiLine = Annotated[
+    str, msgspec.Meta(max_length=5000, pattern=r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$")
+]
+Email = Annotated[
+    str,
+    msgspec.Meta(
+        max_length=254,
+        pattern=r"^[^@\s\x00-\x1f\x7f\"(),:;<>\[\\\]]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$",
+        description="An email address",
+        examples=["sam.teacher@example.org"],
+    ),
+]
+AwareDatetime = Annotated[
+    datetime,
+    msgspec.Meta(tz=True, description="RFC 3339 with an offset, e.g. 2027-03-04T16:00:00Z"),
+]
+Id = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+TimezoneName = Annotated[str, msgspec.Meta(min_length=1, max_length=64, examples=["Europe/London"])]
+HHMM = Annotated[str, msgspec.Meta(pattern=r"^([01]\d|2[0-3]):[0-5]\d$", examples=["09:00"])]
+
+
+class Input(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """A request body: unknown fields are an error, not silently dropped."""
+
+
+class Output(msgspec.Struct, kw_only=True):
+    """A response body."""
+
+
+class ProblemError(Output):
+    field: str
+    message: str
+
+
+class Problem(Output):
+    """RFC 9457 problem details, with our stable `code`."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    code: str
+    errors: list[ProblemError] | msgspec.UnsetType = msgspec.UNSET

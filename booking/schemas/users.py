@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+import msgspec
+
+from booking.models.enums import JobRole, Role
+from booking.schemas.common import Email, Id, Input, Output, SingleLine
+
+
+class EmailCodeRequest(Input):
+    email: Email
+
+
+class TokenRequest(Input):
+    email: Email
+    code: str
+
+
+class UserRead(Output):
+    id: str
+    email: str
+    name: str
+    role: Role
+    hub_id: str | None
+    school: str | None
+    job_role: JobRole | None
+    created_at: datetime
+
+
+class TokenRead(Output):
+    api_token: str
+    user: UserRead
+
+
+class UserCreate(Input):
+    email: Email
+    name: SingleLine
+    role: Role
+    hub_id: Id | None = None
+
+
+class UserCreated(Output):
+    user: UserRead
+    api_token: str
+
+
+class MeUpdate(Input):
+    name: SingleLine | msgspec.UnsetType = msgspec.UNSET
+    school: SingleLine | msgspec.UnsetType | None = msgspec.UNSET
+    job_role: JobRole | msgspec.UnsetType | None = msgspec.UNSET

@@ -1,0 +1,143 @@
+"""Trainer availability: weekly wall-clock rules in an IANA zone, exceptions, free slots."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from booking.clock import Clock
+from booking.database import unit_of_work
+from booking.errors import NotFoundError, ValidationError
+from booking.models import AvailabilityException, Role, TrainerAvailability, User
+from booking.repositories import trainers as trainer_repo
+from booking.repositories import users as user_repo
+from booking.schemas.trainers import (
+    AvailabilityExceptionRead,
+    AvailabilityRead,
+    AvailabilityWrite,
+    Slot,
+    SlotList,
+    WeeklyBlockRead,
+)
+from booking.services.actor import Actor
+from booking.services.validation import require_order, zone
+from calendars.availability import free_slots
+from calendars.intervals import Interval
+from calendars.weekly import Weekday, WeeklyRule, parse_hhmm
+
+DEFAULT_TIMEZONE = "Europe/London"
+MAX_FREE_SLOT_WINDOW = timedelta(days=366)
+
+
+def weekly_rules(blocks: list[dict[str, str]]) -> list[WeeklyRule]:
+    return [
+        WeeklyRule(day=Weekday(b["day"]), start=parse_hhmm(b["start"]), end=parse_hhmm(b["end"]))
+        for b in blocks
+    ]
+
+
+class AvailabilityService:
+    def __init__(self, clock: Clock) -> None:
+        self.clock = clock
+
+    async def put(
+        self, db_session: AsyncSession, actor: Actor, trainer_id: str, data: AvailabilityWrite
+    ) -> AvailabilityRead:
+        """Replace the weekly rules and exceptions whole (the trainer, their hub_admin, admin)."""
+        zone(data.timezone)
+        for i, block in enumerate(data.weekly):
+            if parse_hhmm(block.end) <= parse_hhmm(block.start):
+                raise ValidationError.field(
+                    f"weekly[{i}].end", "must be after start on the same day"
+                )
+        for i, exc in enumerate(data.exceptions):
+            require_order(exc.starts_at, exc.ends_at, f"exceptions[{i}].ends_at")
+        async with unit_of_work(db_session):
+            await self._trainer(db_session, actor, trainer_id)
+            now = self.clock.now()
+            weekly = [{"day": b.day.value, "start": b.start, "end": b.end} for b in data.weekly]
+            row = await trainer_repo.get_availability(db_session, trainer_id)
+            if row is None:
+                row = TrainerAvailability(
+                    trainer_id=trainer_id, timezone=data.timezone, weekly=weekly, updated_at=now
+                )
+                db_session.add(row)
+            else:
+                row.timezone, row.weekly, row.updated_at = data.timezone, weekly, now
+            await trainer_repo.delete_exceptions(db_session, trainer_id)
+            db_session.add_all(
+                AvailabilityException(
+                    trainer_id=trainer_id, starts_at=e.starts_at, ends_at=e.ends_at, reason=e.reason
+                )
+                for e in data.exceptions
+            )
+        return await self.get(db_session, actor, trainer_id)
+
+    async def get(
+        self, db_session: AsyncSession, actor: Actor, trainer_id: str
+    ) -> AvailabilityRead:
+        await self._trainer(db_session, actor, trainer_id)
+        row = await trainer_repo.get_availability(db_session, trainer_id)
+        exceptions = await trainer_repo.list_exceptions(db_session, trainer_id)
+        blocks = row.weekly if row else []
+        return AvailabilityRead(
+            trainer_id=trainer_id,
+            timezone=row.timezone if row else DEFAULT_TIMEZONE,
+            weekly=[
+                WeeklyBlockRead(day=Weekday(b["day"]), start=b["start"], end=b["end"])
+                for b in blocks
+            ],
+            exceptions=[
+                AvailabilityExceptionRead(starts_at=e.starts_at, ends_at=e.ends_at, reason=e.reason)
+                for e in exceptions
+            ],
+            updated_at=row.updated_at if row else None,
+        )
+
+    async def free_slots(
+        self,
+        db_session: AsyncSession,
+        actor: Actor,
+        trainer_id: str,
+        *,
+        start: datetime,
+        end: datetime,
+        duration: timedelta,
+    ) -> SlotList:
+        """Maximal windows inside availability, outside exceptions and the trainer's sessions,
+        each at least `duration` long."""
+        require_order(start, end, "to")
+        if end - start > MAX_FREE_SLOT_WINDOW:
+            raise ValidationError.field("to", "the window may span at most 366 days")
+        if duration <= timedelta(0):
+            raise ValidationError.field("duration", "must be a positive ISO 8601 duration")
+        await self._trainer(db_session, actor, trainer_id)
+        window = Interval(start, end)
+        row = await trainer_repo.get_availability(db_session, trainer_id)
+        if row is None:
+            return SlotList(items=[])
+        exceptions = await trainer_repo.list_exceptions(
+            db_session, trainer_id, overlapping_from=start, overlapping_to=end
+        )
+        busy = await trainer_repo.trainer_busy_intervals(db_session, trainer_id, start, end)
+        slots = free_slots(
+            weekly_rules(row.weekly),
+            ZoneInfo(row.timezone),
+            [Interval(e.starts_at, e.ends_at) for e in exceptions],
+            [Interval(s, e) for s, e in busy],
+            window,
+            duration,
+        )
+        return SlotList(items=[Slot(starts_at=s.start, ends_at=s.end) for s in slots])
+
+    @staticmethod
+    async def _trainer(db_session: AsyncSession, actor: Actor, trainer_id: str) -> User:
+        """The trainer, if the actor may see their availability (else 404, revealing nothing)."""
+        trainer = await user_repo.get_user(db_session, trainer_id)
+        if trainer is None or trainer.role is not Role.TRAINER or trainer.hub_id is None:
+            raise NotFoundError("no such trainer")
+        if actor.id != trainer.id and not actor.manages_hub(trainer.hub_id):
+            raise NotFoundError("no such trainer")
+        return trainer

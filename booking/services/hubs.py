@@ -1,0 +1,164 @@
+"""Hubs and their venues."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from booking.clock import Clock
+from booking.database import unit_of_work
+from booking.errors import NotFoundError, VenueInUseError
+from booking.models import Hub, Role, Venue
+from booking.repositories import hubs as hub_repo
+from booking.schemas.hubs import (
+    HubCreate,
+    HubPage,
+    HubRead,
+    HubUpdate,
+    VenueCreate,
+    VenuePage,
+    VenueRead,
+    VenueUpdate,
+)
+from booking.services.actor import Actor
+from booking.services.validation import normalise_email, normalise_postcode, zone
+
+
+def hub_read(hub: Hub) -> HubRead:
+    return HubRead(
+        id=hub.id,
+        name=hub.name,
+        region=hub.region,
+        contact_email=hub.contact_email,
+        created_at=hub.created_at,
+        updated_at=hub.updated_at,
+    )
+
+
+def venue_read(venue: Venue) -> VenueRead:
+    return msgspec.convert(venue, VenueRead, from_attributes=True)
+
+
+def _venue_values(data: VenueCreate | VenueUpdate) -> dict[str, Any]:
+    """The given fields, normalised: postcode spacing, sorted unique accessibility, valid zone."""
+    values = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not msgspec.UNSET}
+    if "postcode" in values:
+        values["postcode"] = normalise_postcode(values["postcode"])
+    if "accessibility" in values:
+        values["accessibility"] = sorted({a.value for a in values["accessibility"]})
+    if "timezone" in values:
+        zone(values["timezone"])
+    if "address" in values:
+        values["address"] = values["address"].strip()
+    return values
+
+
+class HubService:
+    def __init__(self, clock: Clock) -> None:
+        self.clock = clock
+
+    async def create_hub(self, db_session: AsyncSession, actor: Actor, data: HubCreate) -> HubRead:
+        actor.require_role(Role.ADMIN)
+        now = self.clock.now()
+        hub = Hub(
+            name=data.name.strip(),
+            region=data.region.strip(),
+            contact_email=normalise_email(data.contact_email),
+            created_at=now,
+            updated_at=now,
+        )
+        async with unit_of_work(db_session):
+            db_session.add(hub)
+        return hub_read(hub)
+
+    async def list_hubs(
+        self, db_session: AsyncSession, *, limit: int, cursor: str | None
+    ) -> HubPage:
+        hubs, next_cursor = await hub_repo.list_hubs(db_session, limit=limit, cursor=cursor)
+        return HubPage(items=[hub_read(h) for h in hubs], next_cursor=next_cursor)
+
+    async def get_hub(self, db_session: AsyncSession, hub_id: str) -> HubRead:
+        return hub_read(await self._hub(db_session, hub_id))
+
+    async def update_hub(
+        self, db_session: AsyncSession, actor: Actor, hub_id: str, data: HubUpdate
+    ) -> HubRead:
+        async with unit_of_work(db_session):
+            hub = await self._hub(db_session, hub_id)
+            actor.require_hub_manager(hub.id)
+            for field, value in msgspec.structs.asdict(data).items():
+                if value is not msgspec.UNSET:
+                    setattr(
+                        hub,
+                        field,
+                        normalise_email(value) if field == "contact_email" else value.strip(),
+                    )
+            hub.updated_at = self.clock.now()
+        return hub_read(hub)
+
+    @staticmethod
+    async def _hub(db_session: AsyncSession, hub_id: str) -> Hub:
+        hub = await hub_repo.get_hub(db_session, hub_id)
+        if hub is None:
+            raise NotFoundError("no such hub")
+        return hub
+
+
+class VenueService:
+    def __init__(self, clock: Clock) -> None:
+        self.clock = clock
+
+    async def create_venue(
+        self, db_session: AsyncSession, actor: Actor, hub_id: str, data: VenueCreate
+    ) -> VenueRead:
+        values = _venue_values(data)
+        async with unit_of_work(db_session):
+            await HubService._hub(db_session, hub_id)  # noqa: SLF001 - same module family
+            actor.require_hub_manager(hub_id)
+            now = self.clock.now()
+            venue = Venue(hub_id=hub_id, created_at=now, updated_at=now, **values)
+            db_session.add(venue)
+        return venue_read(venue)
+
+    async def list_venues(
+        self, db_session: AsyncSession, *, hub_id: str | None, limit: int, cursor: str | None
+    ) -> VenuePage:
+        venues, next_cursor = await hub_repo.list_venues(
+            db_session, hub_id=hub_id, limit=limit, cursor=cursor
+        )
+        return VenuePage(items=[venue_read(v) for v in venues], next_cursor=next_cursor)
+
+    async def get_venue(self, db_session: AsyncSession, venue_id: str) -> VenueRead:
+        return venue_read(await self._venue(db_session, venue_id))
+
+    async def update_venue(
+        self, db_session: AsyncSession, actor: Actor, venue_id: str, data: VenueUpdate
+    ) -> VenueRead:
+        values = _venue_values(data)
+        async with unit_of_work(db_session):
+            venue = await self._venue(db_session, venue_id)
+            actor.require_hub_manager(venue.hub_id)
+            for field, value in values.items():
+                setattr(venue, field, value)
+            venue.updated_at = self.clock.now()
+        return venue_read(venue)
+
+    async def delete_venue(self, db_session: AsyncSession, actor: Actor, venue_id: str) -> None:
+        """A venue with future sessions cannot go (409 venue_in_use); past sessions keep it."""
+        async with unit_of_work(db_session):
+            venue = await self._venue(db_session, venue_id)
+            actor.require_hub_manager(venue.hub_id)
+            now = self.clock.now()
+            if await hub_repo.venue_has_future_sessions(db_session, venue.id, now):
+                raise VenueInUseError("the venue has future sessions; move or cancel them first")
+            venue.deleted_at = now
+            venue.updated_at = now
+
+    @staticmethod
+    async def _venue(db_session: AsyncSession, venue_id: str) -> Venue:
+        venue = await hub_repo.get_venue(db_session, venue_id)
+        if venue is None:
+            raise NotFoundError("no such venue")
+        return venue

@@ -1,0 +1,122 @@
+"""Users and their API tokens."""
+
+from __future__ import annotations
+
+import msgspec
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from booking.clock import Clock
+from booking.database import unit_of_work
+from booking.errors import EmailTakenError, NotFoundError, ValidationError
+from booking.models import ApiToken, Role, User
+from booking.models.enums import HUB_ROLES
+from booking.repositories import hubs as hub_repo
+from booking.repositories import users as user_repo
+from booking.schemas.users import MeUpdate, UserCreate, UserCreated, UserRead
+from booking.security import hash_token, new_api_token
+from booking.services.actor import Actor
+from booking.services.validation import normalise_email
+
+
+def user_read(user: User) -> UserRead:
+    return UserRead(
+        id=user.id,
+        email=user.email,
+        name=user.name,
+        role=user.role,
+        hub_id=user.hub_id,
+        school=user.school,
+        job_role=user.job_role,
+        created_at=user.created_at,
+    )
+
+
+class UserService:
+    def __init__(self, clock: Clock) -> None:
+        self.clock = clock
+
+    async def issue_token(self, db_session: AsyncSession, user: User) -> str:
+        """Add a token for `user` to the current transaction; returns the token in clear, once."""
+        token = new_api_token()
+        db_session.add(
+            ApiToken(user_id=user.id, token_hash=hash_token(token), created_at=self.clock.now())
+        )
+        await db_session.flush()
+        return token
+
+    async def create(self, db_session: AsyncSession, actor: Actor, data: UserCreate) -> UserCreated:
+        """admin: any role; hub_admin: trainers of their own hub only."""
+        hub_id = data.hub_id
+        if actor.role is Role.HUB_ADMIN:
+            if data.role is not Role.TRAINER:
+                raise ValidationError.field("role", "hub admins may only add trainers")
+            hub_id = hub_id or actor.hub_id
+            if hub_id is not None:
+                actor.require_hub_manager(hub_id)
+        else:
+            actor.require_role(Role.ADMIN)
+        email = normalise_email(data.email)
+        async with unit_of_work(db_session):
+            await self._check_hub(db_session, data.role, hub_id)
+            if await user_repo.get_user_by_email(db_session, email) is not None:
+                raise EmailTakenError(f"{email} already has an account")
+            now = self.clock.now()
+            user = User(
+                email=email,
+                name=data.name,
+                role=data.role,
+                hub_id=hub_id,
+                created_at=now,
+                updated_at=now,
+            )
+            db_session.add(user)
+            await db_session.flush()
+            token = await self.issue_token(db_session, user)
+        return UserCreated(user=user_read(user), api_token=token)
+
+    @staticmethod
+    async def _check_hub(db_session: AsyncSession, role: Role, hub_id: str | None) -> None:
+        if role in HUB_ROLES and hub_id is None:
+            raise ValidationError.field("hub_id", f"a {role.value} belongs to a hub")
+        if role not in HUB_ROLES and hub_id is not None:
+            raise ValidationError.field("hub_id", f"a {role.value} belongs to no hub")
+        if hub_id is not None and not await hub_repo.hub_exists(db_session, hub_id):
+            raise ValidationError.field("hub_id", "no such hub")
+
+    async def me(self, db_session: AsyncSession, actor: Actor) -> UserRead:
+        user = await user_repo.get_user(db_session, actor.id)
+        if user is None:
+            raise NotFoundError("your account no longer exists")
+        return user_read(user)
+
+    async def update_me(self, db_session: AsyncSession, actor: Actor, data: MeUpdate) -> UserRead:
+        async with unit_of_work(db_session):
+            user = await user_repo.get_user(db_session, actor.id)
+            if user is None:
+                raise NotFoundError("your account no longer exists")
+            for field, value in msgspec.structs.asdict(data).items():
+                if value is not msgspec.UNSET:
+                    setattr(user, field, value)
+            user.updated_at = self.clock.now()
+        return user_read(user)
+
+    async def ensure_admin(
+        self, db_session: AsyncSession, email: str, name: str | None
+    ) -> tuple[UserRead, str]:
+        """The operator's way in: make `email` an admin (creating it if needed) with a new token."""
+        email = normalise_email(email)
+        async with unit_of_work(db_session):
+            now = self.clock.now()
+            user = await user_repo.get_user_by_email(db_session, email)
+            if user is None:
+                user = User(
+                    email=email, name=name or "", role=Role.ADMIN, created_at=now, updated_at=now
+                )
+                db_session.add(user)
+            else:
+                user.role, user.hub_id, user.updated_at = Role.ADMIN, None, now
+                if name:
+                    user.name = name
+            await db_session.flush()
+            token = await self.issue_token(db_session, user)
+        return user_read(user), token

@@ -1,0 +1,41 @@
+"""Checks the schema layer cannot express: IANA zones, postcodes, addresses, intervals."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from functools import cache
+from zoneinfo import ZoneInfo, available_timezones
+
+from booking.errors import ValidationError
+
+
+@cache
+def _zone_names() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
+def zone(name: str, field: str = "timezone") -> ZoneInfo:
+    """An IANA zone by name; anything else (including paths and "localtime") is refused."""
+    if name not in _zone_names():
+        raise ValidationError.field(field, f"{name!r} is not an IANA time zone name")
+    return ZoneInfo(name)
+
+
+def normalise_email(email: str) -> str:
+    # Addresses are matched case-insensitively; the stored form is lower case.
+    return email.strip().lower()
+
+
+_SPACES = re.compile(r"\s+")
+
+
+def normalise_postcode(postcode: str) -> str:
+    """'m11ae' -> 'M1 1AE': the inward code is always the last three characters."""
+    compact = _SPACES.sub("", postcode).upper()
+    return f"{compact[:-3]} {compact[-3:]}"
+
+
+def require_order(start: datetime, end: datetime, field: str) -> None:
+    if end <= start:
+        raise ValidationError.field(field, "must be after the start")
