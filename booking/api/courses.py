@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from litestar import Controller, get, post
-from sqlalchemy.ext.asyncio import AsyncSession
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery, JSONBody
 
-from booking.api.deps import Cursor, Limit
+from booking.api.deps import CurrentActor, Cursor, DbSession, Limit
 from booking.api.problems import problems
 from booking.auth import requires_role
 from booking.models import NeedArea, Role
 from booking.schemas.courses import CourseCreate, CoursePage, CourseRead
-from booking.services.actor import Actor
 from booking.services.courses import CourseService
 
 
@@ -26,19 +26,19 @@ class CourseController(Controller):
     )
     async def create_course(
         self,
-        data: CourseCreate,
-        actor: Actor,
-        db_session: AsyncSession,
-        course_service: CourseService,
+        data: JSONBody[CourseCreate],
+        actor: CurrentActor,
+        db_session: DbSession,
+        course_service: NamedDependency[CourseService],
     ) -> CourseRead:
         return await course_service.create_course(db_session, actor, data)
 
     @get("", operation_id="listCourses", responses=problems(400))
     async def list_courses(
         self,
-        db_session: AsyncSession,
-        course_service: CourseService,
-        need_area: NeedArea | None = None,
+        db_session: DbSession,
+        course_service: NamedDependency[CourseService],
+        need_area: FromQuery[NeedArea | None] = None,
         limit: Limit = 50,
         cursor: Cursor = None,
     ) -> CoursePage:
@@ -48,6 +48,9 @@ class CourseController(Controller):
 
     @get("/{course_id:str}", operation_id="getCourse", responses=problems(404))
     async def get_course(
-        self, course_id: str, db_session: AsyncSession, course_service: CourseService
+        self,
+        course_id: FromPath[str],
+        db_session: DbSession,
+        course_service: NamedDependency[CourseService],
     ) -> CourseRead:
         return await course_service.get_course(db_session, course_id)

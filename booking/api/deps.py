@@ -10,8 +10,8 @@ from typing import Annotated, Any
 import msgspec
 from litestar import Request
 from litestar.datastructures import State
-from litestar.di import Provide
-from litestar.params import Parameter
+from litestar.di import NamedDependency, Provide
+from litestar.params import QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from booking.auth import current_actor
@@ -24,9 +24,11 @@ from booking.services.courses import CourseService
 from booking.services.hubs import HubService, VenueService
 from booking.services.users import UserService
 
-Limit = Annotated[int, Parameter(ge=1, le=200, description="Page size, 1 to 200")]
+DbSession = NamedDependency[AsyncSession]
+CurrentActor = NamedDependency[Actor]
+Limit = Annotated[int, QueryParameter(ge=1, le=200, description="Page size, 1 to 200")]
 Cursor = Annotated[
-    str | None, Parameter(max_length=200, description="next_cursor of the previous page")
+    str | None, QueryParameter(max_length=200, description="next_cursor of the previous page")
 ]
 
 

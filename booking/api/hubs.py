@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Annotated
 
 from litestar import Controller, delete, get, patch, post
-from litestar.params import Parameter
-from sqlalchemy.ext.asyncio import AsyncSession
+from litestar.di import NamedDependency
+from litestar.params import FromPath, JSONBody, QueryParameter
 
-from booking.api.deps import Cursor, Limit
+from booking.api.deps import CurrentActor, Cursor, DbSession, Limit
 from booking.api.problems import problems
 from booking.auth import requires_role
 from booking.models import Role
@@ -22,7 +22,6 @@ from booking.schemas.hubs import (
     VenueRead,
     VenueUpdate,
 )
-from booking.services.actor import Actor
 from booking.services.hubs import HubService, VenueService
 
 HubManagers = [requires_role(Role.ADMIN, Role.HUB_ADMIN)]
@@ -37,15 +36,19 @@ class HubController(Controller):
         "", operation_id="createHub", guards=[requires_role(Role.ADMIN)], responses=WRITE_PROBLEMS
     )
     async def create_hub(
-        self, data: HubCreate, actor: Actor, db_session: AsyncSession, hub_service: HubService
+        self,
+        data: JSONBody[HubCreate],
+        actor: CurrentActor,
+        db_session: DbSession,
+        hub_service: NamedDependency[HubService],
     ) -> HubRead:
         return await hub_service.create_hub(db_session, actor, data)
 
     @get("", operation_id="listHubs", responses=problems(400))
     async def list_hubs(
         self,
-        db_session: AsyncSession,
-        hub_service: HubService,
+        db_session: DbSession,
+        hub_service: NamedDependency[HubService],
         limit: Limit = 50,
         cursor: Cursor = None,
     ) -> HubPage:
@@ -53,18 +56,18 @@ class HubController(Controller):
 
     @get("/{hub_id:str}", operation_id="getHub", responses=problems(404))
     async def get_hub(
-        self, hub_id: str, db_session: AsyncSession, hub_service: HubService
+        self, hub_id: FromPath[str], db_session: DbSession, hub_service: NamedDependency[HubService]
     ) -> HubRead:
         return await hub_service.get_hub(db_session, hub_id)
 
     @patch("/{hub_id:str}", operation_id="updateHub", guards=HubManagers, responses=WRITE_PROBLEMS)
     async def update_hub(
         self,
-        hub_id: str,
-        data: HubUpdate,
-        actor: Actor,
-        db_session: AsyncSession,
-        hub_service: HubService,
+        hub_id: FromPath[str],
+        data: JSONBody[HubUpdate],
+        actor: CurrentActor,
+        db_session: DbSession,
+        hub_service: NamedDependency[HubService],
     ) -> HubRead:
         return await hub_service.update_hub(db_session, actor, hub_id, data)
 
@@ -76,11 +79,11 @@ class HubController(Controller):
     )
     async def create_venue(
         self,
-        hub_id: str,
-        data: VenueCreate,
-        actor: Actor,
-        db_session: AsyncSession,
-        venue_service: VenueService,
+        hub_id: FromPath[str],
+        data: JSONBody[VenueCreate],
+        actor: CurrentActor,
+        db_session: DbSession,
+        venue_service: NamedDependency[VenueService],
     ) -> VenueRead:
         return await venue_service.create_venue(db_session, actor, hub_id, data)
 
@@ -92,9 +95,9 @@ class VenueController(Controller):
     @get("", operation_id="listVenues", responses=problems(400))
     async def list_venues(
         self,
-        db_session: AsyncSession,
-        venue_service: VenueService,
-        hub_id: Annotated[str | None, Parameter(max_length=64)] = None,
+        db_session: DbSession,
+        venue_service: NamedDependency[VenueService],
+        hub_id: Annotated[str | None, QueryParameter(max_length=64)] = None,
         limit: Limit = 50,
         cursor: Cursor = None,
     ) -> VenuePage:
@@ -104,7 +107,10 @@ class VenueController(Controller):
 
     @get("/{venue_id:str}", operation_id="getVenue", responses=problems(404))
     async def get_venue(
-        self, venue_id: str, db_session: AsyncSession, venue_service: VenueService
+        self,
+        venue_id: FromPath[str],
+        db_session: DbSession,
+        venue_service: NamedDependency[VenueService],
     ) -> VenueRead:
         return await venue_service.get_venue(db_session, venue_id)
 
@@ -113,11 +119,11 @@ class VenueController(Controller):
     )
     async def update_venue(
         self,
-        venue_id: str,
-        data: VenueUpdate,
-        actor: Actor,
-        db_session: AsyncSession,
-        venue_service: VenueService,
+        venue_id: FromPath[str],
+        data: JSONBody[VenueUpdate],
+        actor: CurrentActor,
+        db_session: DbSession,
+        venue_service: NamedDependency[VenueService],
     ) -> VenueRead:
         return await venue_service.update_venue(db_session, actor, venue_id, data)
 
@@ -128,7 +134,11 @@ class VenueController(Controller):
         responses=problems(401, 403, 404, 409),
     )
     async def delete_venue(
-        self, venue_id: str, actor: Actor, db_session: AsyncSession, venue_service: VenueService
+        self,
+        venue_id: FromPath[str],
+        actor: CurrentActor,
+        db_session: DbSession,
+        venue_service: NamedDependency[VenueService],
     ) -> None:
         """204; 409 venue_in_use while the venue has future sessions."""
         await venue_service.delete_venue(db_session, actor, venue_id)

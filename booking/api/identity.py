@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from litestar import Controller, get, patch, post
-from sqlalchemy.ext.asyncio import AsyncSession
+from litestar.di import NamedDependency
+from litestar.params import JSONBody
 
+from booking.api.deps import CurrentActor, DbSession
 from booking.api.problems import problems
 from booking.auth import requires_role
 from booking.models import Role
@@ -18,7 +20,6 @@ from booking.schemas.users import (
     UserCreated,
     UserRead,
 )
-from booking.services.actor import Actor
 from booking.services.auth import AuthService
 from booking.services.users import UserService
 
@@ -39,7 +40,10 @@ class AuthController(Controller):
         responses=problems(400, 413, 415, 429, 503),
     )
     async def request_code(
-        self, data: EmailCodeRequest, db_session: AsyncSession, auth_service: AuthService
+        self,
+        data: JSONBody[EmailCodeRequest],
+        db_session: DbSession,
+        auth_service: NamedDependency[AuthService],
     ) -> CodeSent:
         """Email a 6-digit sign-in code (same answer for every well-formed address)."""
         await auth_service.request_code(db_session, data.email)
@@ -53,7 +57,10 @@ class AuthController(Controller):
         responses=problems(400, 413, 415),
     )
     async def token(
-        self, data: TokenRequest, db_session: AsyncSession, auth_service: AuthService
+        self,
+        data: JSONBody[TokenRequest],
+        db_session: DbSession,
+        auth_service: NamedDependency[AuthService],
     ) -> TokenRead:
         """Exchange a code for an API token; unknown addresses become teachers."""
         return await auth_service.exchange_code(db_session, data.email, data.code)
@@ -65,13 +72,17 @@ class MeController(Controller):
 
     @get("", operation_id="getMe", responses=problems(401))
     async def get_me(
-        self, actor: Actor, db_session: AsyncSession, user_service: UserService
+        self, actor: CurrentActor, db_session: DbSession, user_service: NamedDependency[UserService]
     ) -> UserRead:
         return await user_service.me(db_session, actor)
 
     @patch("", operation_id="updateMe", responses=problems(400, 401, 413, 415))
     async def update_me(
-        self, data: MeUpdate, actor: Actor, db_session: AsyncSession, user_service: UserService
+        self,
+        data: JSONBody[MeUpdate],
+        actor: CurrentActor,
+        db_session: DbSession,
+        user_service: NamedDependency[UserService],
     ) -> UserRead:
         return await user_service.update_me(db_session, actor, data)
 
@@ -87,7 +98,11 @@ class UsersController(Controller):
         responses=problems(400, 401, 403, 409, 413, 415),
     )
     async def create_user(
-        self, data: UserCreate, actor: Actor, db_session: AsyncSession, user_service: UserService
+        self,
+        data: JSONBody[UserCreate],
+        actor: CurrentActor,
+        db_session: DbSession,
+        user_service: NamedDependency[UserService],
     ) -> UserCreated:
         """admin: any role; hub_admin: trainers of their own hub. The token is shown once."""
         return await user_service.create(db_session, actor, data)

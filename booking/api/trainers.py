@@ -5,17 +5,14 @@ from __future__ import annotations
 from typing import Annotated
 
 from litestar import Controller, get, put
-from litestar.params import Parameter
-from sqlalchemy.ext.asyncio import AsyncSession
+from litestar.di import NamedDependency
+from litestar.params import FromPath, JSONBody, QueryParameter
 
-from booking.api.deps import query_datetime, query_duration
+from booking.api.deps import CurrentActor, DbSession, query_datetime, query_duration
 from booking.api.problems import problems
 from booking.auth import requires_user
 from booking.schemas.trainers import AvailabilityRead, AvailabilityWrite, SlotList
-from booking.services.actor import Actor
 from booking.services.availability import AvailabilityService
-
-QueryText = Annotated[str, Parameter(max_length=64)]
 
 
 class TrainerController(Controller):
@@ -28,11 +25,11 @@ class TrainerController(Controller):
     )
     async def put_availability(
         self,
-        trainer_id: str,
-        data: AvailabilityWrite,
-        actor: Actor,
-        db_session: AsyncSession,
-        availability_service: AvailabilityService,
+        trainer_id: FromPath[str],
+        data: JSONBody[AvailabilityWrite],
+        actor: CurrentActor,
+        db_session: DbSession,
+        availability_service: NamedDependency[AvailabilityService],
     ) -> AvailabilityRead:
         """Replace weekly wall-clock availability (in `timezone`) and exceptions."""
         return await availability_service.put(db_session, actor, trainer_id, data)
@@ -40,23 +37,23 @@ class TrainerController(Controller):
     @get("/availability", operation_id="getAvailability", responses=problems(401, 404))
     async def get_availability(
         self,
-        trainer_id: str,
-        actor: Actor,
-        db_session: AsyncSession,
-        availability_service: AvailabilityService,
+        trainer_id: FromPath[str],
+        actor: CurrentActor,
+        db_session: DbSession,
+        availability_service: NamedDependency[AvailabilityService],
     ) -> AvailabilityRead:
         return await availability_service.get(db_session, actor, trainer_id)
 
     @get("/free-slots", operation_id="getFreeSlots", responses=problems(400, 401, 404))
     async def free_slots(  # noqa: PLR0917 - three required query parameters
         self,
-        trainer_id: str,
-        actor: Actor,
-        db_session: AsyncSession,
-        availability_service: AvailabilityService,
-        start: Annotated[str, Parameter(query="from", max_length=64, description="RFC 3339")],
-        end: Annotated[str, Parameter(query="to", max_length=64, description="RFC 3339")],
-        duration: Annotated[str, Parameter(max_length=64, description="ISO 8601, e.g. PT2H")],
+        trainer_id: FromPath[str],
+        actor: CurrentActor,
+        db_session: DbSession,
+        availability_service: NamedDependency[AvailabilityService],
+        start: Annotated[str, QueryParameter(name="from", max_length=64, description="RFC 3339")],
+        end: Annotated[str, QueryParameter(name="to", max_length=64, description="RFC 3339")],
+        duration: Annotated[str, QueryParameter(max_length=64, description="ISO 8601, e.g. PT2H")],
     ) -> SlotList:
         return await availability_service.free_slots(
             db_session,

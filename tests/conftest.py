@@ -1,0 +1,111 @@
+"""Fixtures on real databases.
+
+The database under test comes from BOOKING_TEST_DATABASE_URL (default: a SQLite file in a temp
+directory). A PostgreSQL URL names a database this run drops and recreates. The schema is built
+once per run by `alembic upgrade head`; every test starts from empty tables.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from booking.app import create_app
+from booking.clock import FrozenClock
+from booking.database import create_engine, create_sessionmaker
+from booking.migrate import upgrade
+from booking.models import Base
+from booking.settings import DatabaseSettings, MailSettings, Settings
+from tests.support.postgres import recreate_database
+
+# A Monday in term time, well away from DST changes; tests move the clock as they need.
+START = datetime(2027, 1, 11, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = os.environ.get("BOOKING_TEST_DATABASE_URL", "").strip()
+    if not url:
+        url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+    if make_url(url).get_backend_name() == "postgresql":
+        asyncio.run(recreate_database(url))
+    engine = create_engine(DatabaseSettings(url=url), enforce_foreign_keys=False)
+
+    async def migrate() -> None:
+        try:
+            await upgrade(engine)
+        finally:
+            await engine.dispose()
+
+    asyncio.run(migrate())
+    return url
+
+
+@pytest.fixture
+def is_postgres(database_url: str) -> bool:
+    return make_url(database_url).get_backend_name() == "postgresql"
+
+
+@pytest.fixture
+async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+    engine = create_engine(DatabaseSettings(url=database_url))
+    await _empty_tables(engine)
+    yield engine
+    await engine.dispose()
+
+
+async def _empty_tables(engine: AsyncEngine) -> None:
+    tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
+    async with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            await conn.execute(text(f"TRUNCATE {', '.join(tables)} CASCADE"))
+        else:
+            for table in tables:
+                await conn.execute(text(f"DELETE FROM {table}"))  # noqa: S608 - our own table names
+
+
+@pytest.fixture
+def sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return create_sessionmaker(engine)
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    return FrozenClock(START)
+
+
+@pytest.fixture
+def mail_dir(tmp_path: Path) -> Path:
+    return tmp_path / "mail"
+
+
+@pytest.fixture
+def settings(database_url: str, mail_dir: Path) -> Settings:
+    return Settings(
+        database=DatabaseSettings(url=database_url),
+        mail=MailSettings(mail_dir=mail_dir, mail_from="Book SEND training <bookings@booking.test>"),
+    )
+
+
+@pytest.fixture
+def app(settings: Settings, clock: FrozenClock, engine: AsyncEngine) -> Litestar:
+    # `engine` is requested so the tables are emptied before the app starts.
+    return create_app(settings, clock=clock)
+
+
+@pytest.fixture
+async def client(app: Litestar) -> AsyncIterator[AsyncTestClient[Litestar]]:
+    async with AsyncTestClient(app=app, base_url="http://127.0.0.1:8000") as client:
+        yield client
+
+

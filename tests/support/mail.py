@@ -1,0 +1,39 @@
+"""Reading what the service sent: the `.eml` files of the file transport."""
+
+from __future__ import annotations
+
+import email
+import re
+from email.message import EmailMessage
+from email.policy import default
+from pathlib import Path
+
+CODE_LINE = re.compile(r"^\s*(\d{6})\s*$", re.MULTILINE)
+
+
+def messages(mail_dir: Path) -> list[EmailMessage]:
+    if not mail_dir.exists():
+        return []
+    found = []
+    for path in sorted(mail_dir.glob("*.eml")):
+        message = email.message_from_bytes(path.read_bytes(), policy=default)
+        assert isinstance(message, EmailMessage)
+        found.append(message)
+    return found
+
+
+def text_part(message: EmailMessage) -> str:
+    part = message.get_body(preferencelist=("plain",))
+    assert part is not None, "every mail has a text part"
+    content = part.get_content()
+    assert isinstance(content, str)
+    return content
+
+
+def last_code(mail_dir: Path, to: str) -> str:
+    """The sign-in code of the newest mail to `to`, read from its own line in the text part."""
+    sent = [m for m in messages(mail_dir) if m["To"] == to]
+    assert sent, f"no mail to {to}"
+    match = CODE_LINE.search(text_part(sent[-1]))
+    assert match, "the code stands on a line of its own"
+    return match.group(1)
