@@ -93,7 +93,9 @@ def mail_dir(tmp_path: Path) -> Path:
 def settings(database_url: str, mail_dir: Path) -> Settings:
     return Settings(
         database=DatabaseSettings(url=database_url),
-        mail=MailSettings(mail_dir=mail_dir, mail_from="Book SEND training <bookings@booking.test>"),
+        mail=MailSettings(
+            mail_dir=mail_dir, mail_from="Book SEND training <bookings@booking.test>"
+        ),
     )
 
 
@@ -107,5 +109,3 @@ def app(settings: Settings, clock: FrozenClock, engine: AsyncEngine) -> Litestar
 async def client(app: Litestar) -> AsyncIterator[AsyncTestClient[Litestar]]:
     async with AsyncTestClient(app=app, base_url="http://127.0.0.1:8000") as client:
         yield client
-
-

@@ -36,7 +36,7 @@ async def create_hub(client: Client, token: str, **overrides: Any) -> dict[str, 
 async def create_user(
     client: Client, token: str, email: str, role: str, hub_id: str | None = None
 ) -> dict[str, Any]:
-    body: dict[str, Any] = {"email": email, "name": email.split("@")[0], "role": role}
+    body: dict[str, Any] = {"email": email, "name": email.split("@", maxsplit=1)[0], "role": role}
     if hub_id is not None:
         body["hub_id"] = hub_id
     response = await client.post("/api/v1/users", json=body, headers=bearer(token))

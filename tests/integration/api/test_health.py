@@ -1,11 +1,10 @@
 from __future__ import annotations
 
+from litestar.testing import AsyncTestClient
 from sqlalchemy import text
 
 from booking.app import create_app
-from booking.clock import FrozenClock
 from booking.settings import DatabaseSettings, Settings
-from litestar.testing import AsyncTestClient
 
 
 async def test_health_answers_ok(client):
@@ -21,7 +20,9 @@ async def test_ready_when_database_is_at_head(client):
 
 
 async def test_not_ready_on_an_unmigrated_database(tmp_path, clock):
-    settings = Settings(database=DatabaseSettings(url=f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}"))
+    settings = Settings(
+        database=DatabaseSettings(url=f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}")
+    )
     async with AsyncTestClient(app=create_app(settings, clock=clock)) as client:
         response = await client.get("/ready")
     assert response.status_code == 503
@@ -42,7 +43,9 @@ async def test_not_ready_when_migrations_lag_behind(client, app, engine):
 
 async def test_not_ready_when_database_is_unreachable(clock):
     # Nothing listens on port 1: the connection is refused at once.
-    settings = Settings(database=DatabaseSettings(url="postgresql+asyncpg://postgres@127.0.0.1:1/x"))
+    settings = Settings(
+        database=DatabaseSettings(url="postgresql+asyncpg://postgres@127.0.0.1:1/x")
+    )
     async with AsyncTestClient(app=create_app(settings, clock=clock)) as client:
         response = await client.get("/ready")
     assert response.status_code == 503

@@ -1,0 +1,125 @@
+"""Every error is problem+json with a stable code (API.md, Conventions; DESIGN.md, Transactions)."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import event, func, select
+
+from booking.models import Hub
+from tests.support.factories import admin_token, bearer
+
+PROBLEM_KEYS = {"type", "title", "status", "detail", "code"}
+
+
+@pytest.fixture
+async def admin(sessionmaker, clock):
+    return await admin_token(sessionmaker, clock)
+
+
+def assert_problem(response, status, code):
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    body = response.json()
+    assert body.keys() >= PROBLEM_KEYS
+    assert (body["status"], body["code"]) == (status, code)
+
+
+async def test_unknown_route_is_a_404_problem(client):
+    assert_problem(await client.get("/api/v1/nothing-here"), 404, "not_found")
+
+
+async def test_wrong_method_is_a_405_problem(client):
+    assert_problem(await client.delete("/api/v1/hubs"), 405, "method_not_allowed")
+
+
+async def test_json_bodies_over_64_kib_are_413(client, admin):
+    body = (
+        b'{"name": "' + b"x" * (65 * 1024) + b'", "region": "r", "contact_email": "a@example.org"}'
+    )
+    response = await client.post(
+        "/api/v1/hubs", content=body, headers=bearer(admin) | {"content-type": "application/json"}
+    )
+    assert_problem(response, 413, "payload_too_large")
+
+
+async def test_non_json_body_is_415(client, admin):
+    response = await client.post(
+        "/api/v1/hubs",
+        content=b"name=x",
+        headers=bearer(admin) | {"content-type": "application/x-www-form-urlencoded"},
+    )
+    assert_problem(response, 415, "unsupported_media_type")
+
+
+async def test_body_without_content_type_is_415(client):
+    response = await client.post("/api/v1/auth/email-code", content=b'{"email": "a@example.org"}')
+    assert_problem(response, 415, "unsupported_media_type")
+
+
+async def test_json_with_charset_is_accepted(client):
+    response = await client.post(
+        "/api/v1/auth/email-code",
+        content=b'{"email": "a@example.org"}',
+        headers={"content-type": "application/json; charset=utf-8"},
+    )
+    assert response.status_code == 202
+
+
+@pytest.mark.parametrize(
+    "content", [b"{", b"[]", b"null", b'"x"', b"\xff\xfe", b'{"email": "a@example.org",}']
+)
+async def test_malformed_json_is_400(client, content):
+    response = await client.post(
+        "/api/v1/auth/email-code", content=content, headers={"content-type": "application/json"}
+    )
+    assert_problem(response, 400, "validation_error")
+
+
+async def test_validation_problems_name_the_field(client, admin):
+    response = await client.post(
+        "/api/v1/hubs",
+        json={"name": "Hub", "region": "R", "contact_email": "nope"},
+        headers=bearer(admin),
+    )
+    assert_problem(response, 400, "validation_error")
+    assert response.json()["errors"][0]["field"] == "contact_email"
+
+
+async def test_a_failed_commit_is_an_error_and_saves_nothing(client, app, admin, sessionmaker):
+    engine = app.state.runtime.engine
+
+    def refuse(_conn):
+        raise RuntimeError("disk full")
+
+    event.listen(engine.sync_engine, "commit", refuse)
+    try:
+        response = await client.post(
+            "/api/v1/hubs",
+            json={"name": "Hub", "region": "R", "contact_email": "a@example.org"},
+            headers=bearer(admin),
+        )
+    finally:
+        event.remove(engine.sync_engine, "commit", refuse)
+    assert response.status_code >= 500
+    assert response.headers["content-type"].startswith("application/problem+json")
+    async with sessionmaker() as db_session:
+        assert await db_session.scalar(select(func.count()).select_from(Hub)) == 0
+
+
+async def test_errors_do_not_leak_internals(client, app, admin):
+    engine = app.state.runtime.engine
+
+    def refuse(_conn):
+        raise RuntimeError("secret-internal-detail")
+
+    event.listen(engine.sync_engine, "commit", refuse)
+    try:
+        response = await client.post(
+            "/api/v1/hubs",
+            json={"name": "Hub", "region": "R", "contact_email": "a@example.org"},
+            headers=bearer(admin),
+        )
+    finally:
+        event.remove(engine.sync_engine, "commit", refuse)
+    assert "secret-internal-detail" not in response.text
+    assert response.json()["code"] == "internal_error"

@@ -1,0 +1,151 @@
+"""Creating users, roles and /me (API.md, Identity)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.support.factories import admin_token, bearer, create_hub, create_user
+
+
+@pytest.fixture
+async def admin(sessionmaker, clock):
+    return await admin_token(sessionmaker, clock)
+
+
+@pytest.fixture
+async def hub(client, admin):
+    return await create_hub(client, admin)
+
+
+async def test_admin_creates_a_hub_admin_whose_token_works(client, admin, hub):
+    created = await create_user(client, admin, "priya@example.org", "hub_admin", hub["id"])
+    assert created["user"]["role"] == "hub_admin"
+    me = await client.get("/api/v1/me", headers=bearer(created["api_token"]))
+    assert me.json()["hub_id"] == hub["id"]
+
+
+async def test_hub_admin_creates_trainers_in_their_own_hub(client, admin, hub):
+    hub_admin = await create_user(client, admin, "priya@example.org", "hub_admin", hub["id"])
+    response = await client.post(
+        "/api/v1/users",
+        json={"email": "ada@example.org", "name": "Ada", "role": "trainer"},
+        headers=bearer(hub_admin["api_token"]),
+    )
+    assert response.status_code == 201
+    assert response.json()["user"]["hub_id"] == hub["id"]
+
+
+@pytest.mark.parametrize("role", ["admin", "hub_admin", "teacher"])
+async def test_hub_admin_may_only_create_trainers(client, admin, hub, role):
+    hub_admin = await create_user(client, admin, "priya@example.org", "hub_admin", hub["id"])
+    response = await client.post(
+        "/api/v1/users",
+        json={"email": "x@example.org", "name": "X", "role": role, "hub_id": hub["id"]},
+        headers=bearer(hub_admin["api_token"]),
+    )
+    assert response.status_code in {400, 403}
+
+
+async def test_hub_admin_cannot_create_trainers_in_another_hub(client, admin, hub):
+    other = await create_hub(client, admin, name="Other Hub")
+    hub_admin = await create_user(client, admin, "priya@example.org", "hub_admin", hub["id"])
+    response = await client.post(
+        "/api/v1/users",
+        json={"email": "x@example.org", "name": "X", "role": "trainer", "hub_id": other["id"]},
+        headers=bearer(hub_admin["api_token"]),
+    )
+    assert response.status_code == 403
+    assert response.json()["code"] == "forbidden"
+
+
+async def test_teachers_and_trainers_cannot_create_users(client, admin, hub):
+    trainer = await create_user(client, admin, "ada@example.org", "trainer", hub["id"])
+    response = await client.post(
+        "/api/v1/users",
+        json={"email": "x@example.org", "name": "X", "role": "teacher"},
+        headers=bearer(trainer["api_token"]),
+    )
+    assert response.status_code == 403
+
+
+async def test_creating_users_needs_a_token(client):
+    response = await client.post(
+        "/api/v1/users", json={"email": "x@example.org", "name": "X", "role": "teacher"}
+    )
+    assert response.status_code == 401
+    assert response.json()["code"] == "unauthorized"
+
+
+@pytest.mark.parametrize(
+    "header", ["Bearer nope", "Bearer ", "Basic YWJjOmRlZg==", "Bearer " + "x" * 300]
+)
+async def test_invalid_tokens_are_401(client, header):
+    response = await client.get("/api/v1/me", headers={"Authorization": header})
+    assert response.status_code == 401
+
+
+async def test_duplicate_email_is_409_email_taken(client, admin, hub):
+    await create_user(client, admin, "ada@example.org", "trainer", hub["id"])
+    response = await client.post(
+        "/api/v1/users",
+        json={"email": "ADA@example.org", "name": "Ada", "role": "trainer", "hub_id": hub["id"]},
+        headers=bearer(admin),
+    )
+    assert response.status_code == 409
+    assert response.json()["code"] == "email_taken"
+
+
+@pytest.mark.parametrize(
+    ("role", "with_hub"),
+    [("trainer", False), ("hub_admin", False), ("teacher", True), ("admin", True)],
+)
+async def test_hub_membership_must_match_the_role(client, admin, hub, role, with_hub):
+    body = {"email": "x@example.org", "name": "X", "role": role}
+    if with_hub:
+        body["hub_id"] = hub["id"]
+    response = await client.post("/api/v1/users", json=body, headers=bearer(admin))
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["field"] == "hub_id"
+
+
+async def test_unknown_hub_is_400(client, admin):
+    body = {"email": "x@example.org", "name": "X", "role": "trainer", "hub_id": "nope"}
+    response = await client.post("/api/v1/users", json=body, headers=bearer(admin))
+    assert response.status_code == 400
+
+
+async def test_patch_me_sets_school_and_job_role(client, admin):
+    response = await client.patch(
+        "/api/v1/me",
+        json={"name": "Sam Jones", "school": "Hillside Primary", "job_role": "senco"},
+        headers=bearer(admin),
+    )
+    assert response.status_code == 200
+    assert response.json()["job_role"] == "senco"
+    assert (await client.get("/api/v1/me", headers=bearer(admin))).json()[
+        "school"
+    ] == "Hillside Primary"
+
+
+async def test_patch_me_leaves_unsent_fields_alone(client, admin):
+    await client.patch("/api/v1/me", json={"school": "Hillside"}, headers=bearer(admin))
+    await client.patch("/api/v1/me", json={"name": "Sam"}, headers=bearer(admin))
+    me = (await client.get("/api/v1/me", headers=bearer(admin))).json()
+    assert (me["name"], me["school"]) == ("Sam", "Hillside")
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"job_role": "headteacher"},
+        {"name": "Sam\nJones"},
+        {"name": "   "},
+        {"role": "admin"},
+        {"name": "x" * 201},
+    ],
+)
+async def test_patch_me_rejects_bad_values_and_unknown_fields(client, admin, body):
+    response = await client.patch("/api/v1/me", json=body, headers=bearer(admin))
+    assert response.status_code == 400
+    assert response.json()["code"] == "validation_error"
+    assert response.json()["errors"]

@@ -1,0 +1,5 @@
+import gc
+
+
+def test_collect_garbage():
+    gc.collect()
