@@ -86,12 +86,18 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
             sections.setdefault(section, {})[field] = value
     try:
         # strict=False lets msgspec turn "587" into 587 and "true" into True.
-        settings = msgspec.convert(sections, Settings, strict=False)
+        settings = msgspec.convert(sections, Settings, strict=False, dec_hook=_decode)
     except msgspec.ValidationError as exc:
         raise SettingsError(_explain(str(exc))) from exc
     if not 1 <= settings.mail.smtp_port <= 65535:  # noqa: PLR2004 - TCP port range
         raise SettingsError("BOOKING_SMTP_PORT must be between 1 and 65535")
     return settings
+
+
+def _decode(type_: type, value: object) -> object:
+    if type_ is Path and isinstance(value, str):
+        return Path(value)
+    raise NotImplementedError
 
 
 def _explain(message: str) -> str:

@@ -82,7 +82,8 @@ def _cut(piece: Interval, removals: list[Interval], first: int) -> list[Interval
     while index < len(removals) and removals[index].start < piece.end:
         if removals[index].start > cursor:
             kept.append(Interval(cursor, removals[index].start))
-        cursor = max(cursor, removals[index].end)
+        # Removals are disjoint and this one reaches past the cursor, so its end is the new one.
+        cursor = removals[index].end
         index += 1
     if cursor < piece.end:
         kept.append(Interval(cursor, piece.end))

@@ -101,8 +101,9 @@ def expand_weekly(rules: Iterable[WeeklyRule], zone: ZoneInfo, window: Interval)
 
 
 def _local_days(zone: ZoneInfo, window: Interval) -> list[date]:
-    # One spare local day on each side, so that no offset can push an occurrence out of view;
-    # the final clip to the window drops whatever is outside.
+    # One spare local day on each side: converting the window's edges to local dates is exact,
+    # but an end time in a gap is pushed forward by the gap (RFC 5545), and a gap that straddles
+    # midnight would push it into the next local day. The final clip drops whatever is outside.
     first = window.start.astimezone(zone).date() - _ONE_DAY
     last = window.end.astimezone(zone).date() + _ONE_DAY
     return [first + _ONE_DAY * offset for offset in range((last - first).days + 1)]

@@ -10,9 +10,17 @@ from zoneinfo import ZoneInfo, available_timezones
 from booking.errors import ValidationError
 
 
+# Files in the system zone directory that are not zone names users should give us.
+_NOT_ZONES = frozenset({"localtime", "posixrules", "Factory"})
+
+
 @cache
 def _zone_names() -> frozenset[str]:
-    return frozenset(available_timezones())
+    return frozenset(
+        name
+        for name in available_timezones()
+        if name not in _NOT_ZONES and not name.startswith(("posix/", "right/"))
+    )
 
 
 def zone(name: str, field: str = "timezone") -> ZoneInfo:

@@ -9,7 +9,6 @@ import pytest
 from sqlalchemy import select
 
 from booking.models import ApiToken
-
 from tests.support.factories import bearer
 from tests.support.mail import last_code, messages, text_part
 

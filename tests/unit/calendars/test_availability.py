@@ -2,13 +2,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from calendars_grid import MINUTE, at, grid_intervals, minute_of, minutes, span
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from calendars.availability import available_intervals, free_slots, is_available
 from calendars.intervals import Interval, covers
 from calendars.weekly import Weekday, WeeklyRule, parse_hhmm
+from tests.support.calendars_grid import MINUTE, at, grid_intervals, minute_of, minutes, span
 
 LONDON = ZoneInfo("Europe/London")
 UTC_ZONE = ZoneInfo("UTC")

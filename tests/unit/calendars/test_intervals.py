@@ -3,11 +3,11 @@ from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 import pytest
-from calendars_grid import T0, at, grid_intervals, minute_of, minutes, span
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from calendars.intervals import Interval, covers, intersect, merge, overlapping, subtract
+from tests.support.calendars_grid import T0, at, grid_intervals, minute_of, minutes, span
 
 LONDON = ZoneInfo("Europe/London")
 ZONES = (

@@ -1,0 +1,85 @@
+"""The two commands of the README and the CLI of API.md, run as real processes."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from tests.support.mail import last_code
+from tests.support.processes import (
+    booking_env,
+    free_port,
+    run_booking,
+    start_booking,
+    stop,
+    wait_ready,
+)
+
+
+@pytest.fixture
+def env(tmp_path):
+    return booking_env(
+        BOOKING_DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'var' / 'booking.db'}",
+        BOOKING_MAIL_DIR=str(tmp_path / "mail"),
+    )
+
+
+def test_db_upgrade_then_create_admin_prints_a_working_token_last(env, tmp_path):
+    assert run_booking("db", "upgrade", env=env).returncode == 0
+    first = run_booking("create-admin", "Ops@Example.org", "--name", "Ops", env=env)
+    assert first.returncode == 0, first.stderr
+    token = first.stdout.strip().splitlines()[-1]
+    second = run_booking("create-admin", "ops@example.org", env=env)
+    fresh = second.stdout.strip().splitlines()[-1]
+    assert fresh != token
+
+    port = free_port()
+    log = tmp_path / "serve.log"
+    process = start_booking("serve", "--port", str(port), env=env, log=log)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        wait_ready(base, process, log)
+        for t in (token, fresh):
+            me = httpx.get(f"{base}/api/v1/me", headers={"Authorization": f"Bearer {t}"})
+            assert me.json()["role"] == "admin"
+            assert me.json()["name"] == "Ops"
+    finally:
+        stop(process)
+
+
+def test_serve_demo_migrates_seeds_and_signs_a_teacher_in(env, tmp_path):
+    port = free_port()
+    log = tmp_path / "serve.log"
+    process = start_booking("serve", "--demo", "--port", str(port), env=env, log=log)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        wait_ready(base, process, log)
+        hubs = httpx.get(f"{base}/api/v1/hubs").json()["items"]
+        assert len(hubs) == 1
+        venues = httpx.get(f"{base}/api/v1/venues", params={"hub_id": hubs[0]["id"]}).json()[
+            "items"
+        ]
+        assert len(venues) == 3
+        assert all(v["accessibility"] for v in venues)
+        assert len(httpx.get(f"{base}/api/v1/courses").json()["items"]) >= 3
+        assert httpx.get(f"{base}/schema/openapi.json").status_code == 200
+
+        email = "teacher@school.example"
+        assert (
+            httpx.post(f"{base}/api/v1/auth/email-code", json={"email": email}).status_code == 202
+        )
+        code = last_code(tmp_path / "mail", email)
+        token = httpx.post(f"{base}/api/v1/auth/token", json={"email": email, "code": code}).json()[
+            "api_token"
+        ]
+        me = httpx.get(f"{base}/api/v1/me", headers={"Authorization": f"Bearer {token}"}).json()
+        assert me["role"] == "teacher"
+    finally:
+        stop(process)
+    assert "Demo trainer" in log.read_text()
+
+
+def test_bad_settings_exit_with_a_clear_message(env):
+    result = run_booking("db", "upgrade", env=env | {"BOOKING_SMTP_PORT": "twenty-five"})
+    assert result.returncode == 2
+    assert "BOOKING_SMTP_PORT" in result.stderr

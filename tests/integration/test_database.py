@@ -1,0 +1,137 @@
+"""Database plumbing: aware UTC round trips, constraints in the database, SQLite's write lock."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import select, text
+from sqlalchemy.exc import IntegrityError, StatementError
+from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
+
+from booking.models import Hub, User, Venue
+
+
+async def test_datetimes_come_back_aware_in_utc(sessionmaker):
+    paris = timezone(timedelta(hours=1))
+    async with sessionmaker() as db_session, db_session.begin():
+        db_session.add(
+            Hub(
+                id="h1",
+                name="H",
+                region="R",
+                contact_email="h@example.org",
+                created_at=datetime(2027, 3, 4, 17, 0, tzinfo=paris),
+                updated_at=datetime(2027, 3, 4, 17, 0, tzinfo=paris),
+            )
+        )
+    async with sessionmaker() as db_session:
+        hub = await db_session.scalar(select(Hub))
+    assert hub.created_at == datetime(2027, 3, 4, 16, 0, tzinfo=UTC)
+    assert hub.created_at.utcoffset() == timedelta(0)
+
+
+async def test_naive_datetimes_are_never_stored(sessionmaker):
+    with pytest.raises(StatementError, match="naive"):
+        async with sessionmaker() as db_session, db_session.begin():
+            db_session.add(
+                Hub(
+                    name="H",
+                    region="R",
+                    contact_email="h@example.org",
+                    created_at=datetime(2027, 3, 4),  # noqa: DTZ001 - the point of the test
+                    updated_at=datetime(2027, 3, 4),  # noqa: DTZ001 - the point of the test
+                )
+            )
+
+
+async def test_check_constraints_live_in_the_database(sessionmaker, clock):
+    now = clock.now()
+    async with sessionmaker() as db_session, db_session.begin():
+        db_session.add(
+            Hub(
+                id="h1",
+                name="H",
+                region="R",
+                contact_email="h@example.org",
+                created_at=now,
+                updated_at=now,
+            )
+        )
+    with pytest.raises(IntegrityError):
+        async with sessionmaker() as db_session, db_session.begin():
+            db_session.add(
+                Venue(
+                    hub_id="h1",
+                    name="V",
+                    address="A",
+                    postcode="M1 1AE",
+                    capacity=0,
+                    timezone="Europe/London",
+                    accessibility=[],
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+    with pytest.raises(IntegrityError):
+        async with sessionmaker() as db_session, db_session.begin():
+            # A trainer must belong to a hub.
+            db_session.add(
+                User(email="t@example.org", role="trainer", created_at=now, updated_at=now)
+            )
+    with pytest.raises(IntegrityError):
+        async with sessionmaker() as db_session, db_session.begin():
+            db_session.add(
+                Venue(
+                    hub_id="missing",
+                    name="V",
+                    address="A",
+                    postcode="M1 1AE",
+                    capacity=3,
+                    timezone="Europe/London",
+                    accessibility=[],
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+
+
+async def race_increments(engine, sessionmaker) -> int:
+    """Five read-then-write transactions at once on one counter; returns the final count."""
+    async with engine.begin() as conn:
+        await conn.execute(text("CREATE TABLE IF NOT EXISTS counter_probe (n INTEGER)"))
+        await conn.execute(text("DELETE FROM counter_probe"))
+        await conn.execute(text("INSERT INTO counter_probe VALUES (0)"))
+
+    async def increment():
+        async with sessionmaker() as db_session, db_session.begin():
+            n = await db_session.scalar(text("SELECT n FROM counter_probe"))
+            await asyncio.sleep(0.05)
+            await db_session.execute(text("UPDATE counter_probe SET n = :n"), {"n": n + 1})
+
+    try:
+        await asyncio.gather(*(increment() for _ in range(5)), return_exceptions=True)
+        async with engine.connect() as conn:
+            return int(await conn.scalar(text("SELECT n FROM counter_probe")))
+    finally:
+        async with engine.begin() as conn:
+            await conn.execute(text("DROP TABLE counter_probe"))
+
+
+async def test_sqlite_write_transactions_do_not_interleave(engine, sessionmaker, is_postgres):
+    """With BEGIN IMMEDIATE the second read-then-write waits for the first: nothing is lost."""
+    if is_postgres:
+        pytest.skip("SQLite's locking recipe; PostgreSQL uses row locks (booking engine tests)")
+    assert await race_increments(engine, sessionmaker) == 5
+
+
+async def test_control_without_the_recipe_sqlite_loses_updates(engine, database_url, is_postgres):
+    """The same race on a plainly configured engine loses increments: the test above can fail."""
+    if is_postgres:
+        pytest.skip("SQLite's locking recipe; PostgreSQL uses row locks (booking engine tests)")
+    plain = create_async_engine(database_url, connect_args={"timeout": 15})
+    try:
+        assert await race_increments(plain, async_sessionmaker(plain)) < 5
+    finally:
+        await plain.dispose()

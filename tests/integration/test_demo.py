@@ -1,0 +1,34 @@
+"""`booking serve --demo` seeds an empty database once, through the real services."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from booking.demo import seed
+from booking.models import Course, Hub, TrainerAvailability, User, Venue
+
+
+async def count(sessionmaker, model):
+    async with sessionmaker() as db_session:
+        return await db_session.scalar(select(func.count()).select_from(model))
+
+
+async def test_demo_seeds_hub_venues_trainers_and_courses(sessionmaker, clock, settings):
+    async with sessionmaker() as db_session:
+        lines = await seed(db_session, clock, settings)
+    assert any(line.startswith("Demo admin:") for line in lines)
+    assert await count(sessionmaker, Hub) == 1
+    assert await count(sessionmaker, Venue) == 3
+    assert await count(sessionmaker, TrainerAvailability) == 2
+    assert await count(sessionmaker, Course) >= 3
+
+
+async def test_demo_leaves_a_used_database_alone(sessionmaker, clock, settings):
+    async with sessionmaker() as db_session:
+        await seed(db_session, clock, settings)
+    users = await count(sessionmaker, User)
+    async with sessionmaker() as db_session:
+        lines = await seed(db_session, clock, settings)
+    assert "nothing seeded" in lines[0]
+    assert await count(sessionmaker, User) == users
+    assert await count(sessionmaker, Hub) == 1
