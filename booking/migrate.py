@@ -8,6 +8,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -30,8 +31,17 @@ def head_revision() -> str:
     return heads[0]
 
 
+# Any constant works; it only has to be the same in every process that migrates.
+MIGRATION_LOCK_KEY = 0x626F6F6B696E67  # "booking"
+
+
 async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
+    """Migrate to `revision`. Several processes starting at once on PostgreSQL take turns (an
+    advisory lock held for the migration's transaction); the later ones then find nothing to do.
+    SQLite's BEGIN IMMEDIATE (booking.database) serialises them the same way."""
     async with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            await conn.execute(select(func.pg_advisory_xact_lock(MIGRATION_LOCK_KEY)))
         await conn.run_sync(lambda sync: command.upgrade(alembic_config(sync), revision))
 
 

@@ -19,11 +19,15 @@ SingleLine = Annotated[
 MultiLine = Annotated[
     str, msgspec.Meta(max_length=5000, pattern=r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$")
 ]
+# A plain ASCII addr-spec we can really send to: dot-atom local part (at most 64 octets) and a
+# DNS name with at least one dot and labels of 1-63 characters; 254 octets in all.
+_ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 Email = Annotated[
     str,
     msgspec.Meta(
         max_length=254,
-        pattern=r"^[^@\s\x00-\x1f\x7f\"(),:;<>\[\\\]]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$",
+        pattern=rf"^(?=[^@]{{1,64}}@){_ATOM}(?:\.{_ATOM})*@{_LABEL}(?:\.{_LABEL})+$",
         description="An email address",
         examples=["sam.teacher@example.org"],
     ),

@@ -9,7 +9,6 @@ from zoneinfo import ZoneInfo, available_timezones
 
 from booking.errors import ValidationError
 
-
 # Files in the system zone directory that are not zone names users should give us.
 _NOT_ZONES = frozenset({"localtime", "posixrules", "Factory"})
 

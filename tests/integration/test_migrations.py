@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 
 import pytest
@@ -54,3 +55,34 @@ async def test_the_test_database_has_no_drift(database_url):
         await check(engine)
     finally:
         await engine.dispose()
+
+
+@pytest.mark.postgres
+async def test_processes_starting_together_migrate_one_at_a_time():
+    """Several `booking serve` processes on a fresh database all run `upgrade` at start-up."""
+    server = await require_postgres()
+    url = server.rsplit("/", 1)[0] + f"/booking_migrate_{uuid.uuid4().hex[:8]}"
+    await recreate_database(url)
+    engines = [
+        create_engine(DatabaseSettings(url=url), enforce_foreign_keys=False) for _ in range(4)
+    ]
+    try:
+        await asyncio.gather(*(upgrade(e) for e in engines))
+        assert await current_revision(engines[0]) == head_revision()
+    finally:
+        for e in engines:
+            await e.dispose()
+        await drop_database(url)
+
+
+async def test_sqlite_processes_starting_together_migrate_one_at_a_time(tmp_path):
+    url = f"sqlite+aiosqlite:///{tmp_path / 'together.db'}"
+    engines = [
+        create_engine(DatabaseSettings(url=url), enforce_foreign_keys=False) for _ in range(4)
+    ]
+    try:
+        await asyncio.gather(*(upgrade(e) for e in engines))
+        assert await current_revision(engines[0]) == head_revision()
+    finally:
+        for e in engines:
+            await e.dispose()

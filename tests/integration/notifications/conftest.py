@@ -84,8 +84,12 @@ class Server:
     handler: RecordingHandler
     port: int
 
+    running: bool = True
+
     def stop(self):
-        self.controller.stop()
+        if self.running:
+            self.running = False
+            self.controller.stop()
 
 
 def free_port() -> int:
@@ -115,8 +119,7 @@ def start_server():
 
     yield start
     for server in servers:
-        if server.controller._thread is not None:
-            server.stop()
+        server.stop()
 
 
 @pytest.fixture

@@ -1,7 +1,6 @@
 import asyncio
 import email
 import email.policy
-import socket
 
 import pytest
 
@@ -90,17 +89,41 @@ async def test_a_batch_to_a_stopped_server_fails_every_item(smtp_server):
     assert len({id(result) for result in results}) == 3
 
 
-async def test_a_server_that_never_answers_times_out_as_unavailable():
-    # Listening but never accepting: the TCP connect succeeds, the greeting never comes.
-    with socket.socket() as silent:
-        silent.bind(("127.0.0.1", 0))
-        silent.listen()
-        port = silent.getsockname()[1]
+@pytest.fixture
+async def silent_server():
+    """Accepts TCP connections and never sends a greeting; counts the connections."""
+    connections = []
 
-        with pytest.raises(MailUnavailableError) as caught:
-            await transport(port, timeout=0.5).send(message())
+    async def hold(reader, writer):
+        connections.append(writer.get_extra_info("peername"))
+        await reader.read()  # until the client gives up and closes
+        writer.close()
+
+    server = await asyncio.start_server(hold, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    yield port, connections
+    server.close()
+    await server.wait_closed()
+
+
+async def test_a_server_that_never_answers_times_out_as_unavailable(silent_server):
+    port, _ = silent_server
+
+    with pytest.raises(MailUnavailableError) as caught:
+        await transport(port, timeout=0.3).send(message())
 
     assert isinstance(caught.value.__cause__, TimeoutError)
+
+
+async def test_a_batch_to_a_silent_server_waits_for_one_timeout_not_one_per_message(
+    silent_server,
+):
+    port, connections = silent_server
+
+    results = await transport(port, timeout=0.3).send_batch([message(n) for n in range(4)])
+
+    assert all(type(result) is MailUnavailableError for result in results)
+    assert len(connections) == 1
 
 
 async def test_a_permanent_refusal_is_rejected_and_the_rest_of_the_batch_delivered(start_server):

@@ -1,0 +1,88 @@
+"""Composing email messages: validated headers, a text part and an optional HTML alternative."""
+
+from __future__ import annotations
+
+import email.policy
+import re
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+from functools import cache
+from html import escape
+from importlib.resources import files
+from string import Template
+from urllib.parse import urlsplit
+
+from notifications.addresses import check_header_text, is_hostname, parse_mailbox
+
+DEFAULT_SERVICE_NAME = "Book SEND training"
+
+# Digits only, so the code reads the same in every font and screen reader, and never wraps.
+_CODE = re.compile(r"[0-9]{4,12}")
+
+
+def new_message(
+    *, sender: str, to: str, subject: str, text: str, html: str | None, domain: str
+) -> EmailMessage:
+    """A message ready for any MailTransport; raises ValueError for any unsafe header value."""
+    from_address = parse_mailbox(sender, "sender")
+    to_address = parse_mailbox(to, "recipient")
+    check_header_text(subject, "subject")
+    if not is_hostname(domain):
+        raise ValueError(f"Message-ID domain {domain!r} is not a host name")
+    # policy.SMTP: CRLF line ends and RFC 2047 encoded words for non-ASCII headers.
+    message = EmailMessage(policy=email.policy.SMTP)
+    message["From"] = from_address
+    message["To"] = to_address
+    message["Subject"] = subject
+    message["Date"] = formatdate(localtime=False, usegmt=True)
+    message["Message-ID"] = make_msgid(domain=domain)
+    message.set_content(text)
+    if html is not None:
+        message.add_alternative(html, subtype="html")
+    return message
+
+
+def check_base_url(base_url: str) -> None:
+    """The service address must be an absolute http(s) URL: it is shown and linked in mail."""
+    check_header_text(base_url, "base_url")
+    parts = urlsplit(base_url)
+    if parts.scheme not in {"http", "https"} or not parts.netloc or " " in base_url:
+        raise ValueError(f"base_url {base_url!r} must be an absolute http(s) URL")
+
+
+def sign_in_code_message(
+    *,
+    sender: str,
+    to: str,
+    code: str,
+    valid_minutes: int,
+    service_name: str = DEFAULT_SERVICE_NAME,
+    base_url: str,
+    domain: str,
+) -> EmailMessage:
+    """The sign-in code mail. The text part has the code alone on its own line."""
+    if _CODE.fullmatch(code) is None:
+        raise ValueError("a sign-in code is 4 to 12 digits")
+    if valid_minutes < 1:
+        raise ValueError("valid_minutes must be at least 1")
+    # The name goes into the subject and the body; a line break would let it add lines.
+    check_header_text(service_name, "service_name")
+    check_base_url(base_url)
+    subject = f"Your sign-in code for {service_name}"
+    values = {
+        "subject": subject,
+        "service_name": service_name,
+        "code": code,
+        "valid_for": f"{valid_minutes} minute" + ("" if valid_minutes == 1 else "s"),
+        "base_url": base_url,
+    }
+    text = _template("sign_in_code.txt").substitute(values)
+    escaped = {key: escape(value, quote=True) for key, value in values.items()}
+    markup = _template("sign_in_code.html").substitute(escaped)
+    return new_message(sender=sender, to=to, subject=subject, text=text, html=markup, domain=domain)
+
+
+@cache
+def _template(name: str) -> Template:
+    source = (files("notifications") / "templates" / name).read_text(encoding="utf-8")
+    return Template(source)

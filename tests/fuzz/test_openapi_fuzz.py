@@ -1,0 +1,76 @@
+"""No input produces a 5xx: schemathesis drives every operation of our own OpenAPI document
+against a served process, with valid and invalid data, as an admin (who may reach every handler)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, settings
+from schemathesis.checks import not_a_server_error
+from sqlalchemy.engine import make_url
+
+from booking.app import create_app
+from booking.settings import Settings
+from tests.support.postgres import recreate_database
+from tests.support.processes import (
+    booking_env,
+    free_port,
+    run_booking,
+    start_booking,
+    stop,
+    wait_ready,
+)
+
+
+@dataclass(frozen=True)
+class Served:
+    base_url: str
+    admin_token: str
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    root = tmp_path_factory.mktemp("fuzz")
+    url = os.environ.get("BOOKING_TEST_DATABASE_URL", "").strip()
+    if make_url(url or "sqlite://").get_backend_name() == "postgresql":
+        # The PostgreSQL pass fuzzes a served process on PostgreSQL, in a database of its own.
+        url = url.rsplit("/", 1)[0] + "/booking_fuzz"
+        asyncio.run(recreate_database(url))
+    else:
+        url = f"sqlite+aiosqlite:///{root / 'fuzz.db'}"
+    env = booking_env(BOOKING_DATABASE_URL=url, BOOKING_MAIL_DIR=str(root / "mail"))
+    assert run_booking("db", "upgrade", env=env).returncode == 0
+    token = run_booking("create-admin", "fuzz@example.org", env=env).stdout.strip().splitlines()[-1]
+    port = free_port()
+    log = root / "serve.log"
+    process = start_booking("serve", "--demo", "--port", str(port), env=env, log=log)
+    try:
+        wait_ready(f"http://127.0.0.1:{port}", process, log)
+        yield Served(f"http://127.0.0.1:{port}", token)
+    finally:
+        stop(process)
+    assert "Traceback" not in log.read_text(), log.read_text()
+
+
+def openapi_document() -> dict[str, object]:
+    # The same document the service serves at /schema/openapi.json, built without a server so
+    # that pytest can collect one test per operation.
+    return dict(create_app(Settings()).openapi_schema.to_schema())
+
+
+schema = schemathesis.openapi.from_dict(openapi_document())
+
+
+@schema.parametrize()
+@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+def test_no_input_gives_a_server_error(case: schemathesis.Case, served: Served) -> None:
+    case.call_and_validate(
+        base_url=served.base_url,
+        headers={"Authorization": f"Bearer {served.admin_token}"},
+        checks=[not_a_server_error],
+    )

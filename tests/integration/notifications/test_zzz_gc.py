@@ -1,5 +1,0 @@
-import gc
-
-
-def test_collect_garbage():
-    gc.collect()
