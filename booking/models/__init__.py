@@ -1,25 +1,50 @@
 """Every mapped table, imported here so Alembic and the app see the whole schema."""
 
 from booking.models.base import Base
+from booking.models.bookings import Attendance, Booking, IdempotencyRecord
+from booking.models.cohorts import Cohort, TrainingSession
 from booking.models.courses import Course, CourseNeedArea
-from booking.models.enums import Accessibility, JobRole, NeedArea, Role
+from booking.models.enums import (
+    Accessibility,
+    AttendanceStatus,
+    BookingStatus,
+    CohortStatus,
+    JobRole,
+    NeedArea,
+    Role,
+    SessionStatus,
+    WaitlistMode,
+)
 from booking.models.hubs import Hub, Venue
+from booking.models.outbox import DueWork, OutboxEvent
 from booking.models.trainers import AvailabilityException, TrainerAvailability
 from booking.models.users import ApiToken, EmailCode, User
 
 __all__ = [
     "Accessibility",
     "ApiToken",
+    "Attendance",
+    "AttendanceStatus",
     "AvailabilityException",
     "Base",
+    "Booking",
+    "BookingStatus",
+    "Cohort",
+    "CohortStatus",
     "Course",
     "CourseNeedArea",
+    "DueWork",
     "EmailCode",
     "Hub",
+    "IdempotencyRecord",
     "JobRole",
     "NeedArea",
+    "OutboxEvent",
     "Role",
+    "SessionStatus",
     "TrainerAvailability",
+    "TrainingSession",
     "User",
     "Venue",
+    "WaitlistMode",
 ]

@@ -60,3 +60,36 @@ def enum_column_type(enum: type[StrEnum], name: str) -> Enum:
         length=32,
         values_callable=lambda members: [m.value for m in members],
     )
+
+
+class CohortStatus(StrEnum):
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    CANCELLED = "cancelled"
+
+
+class WaitlistMode(StrEnum):
+    AUTO = "auto"
+    OFFER = "offer"
+
+
+class SessionStatus(StrEnum):
+    SCHEDULED = "scheduled"
+    CANCELLED = "cancelled"
+
+
+class BookingStatus(StrEnum):
+    CONFIRMED = "confirmed"
+    WAITLISTED = "waitlisted"
+    OFFERED = "offered"
+    EXPIRED = "expired"
+    CANCELLED = "cancelled"
+
+
+ACTIVE_BOOKING_STATUSES = (BookingStatus.CONFIRMED, BookingStatus.OFFERED, BookingStatus.WAITLISTED)
+SEAT_HOLDING_STATUSES = (BookingStatus.CONFIRMED, BookingStatus.OFFERED)
+
+
+class AttendanceStatus(StrEnum):
+    ATTENDED = "attended"
+    ABSENT = "absent"
