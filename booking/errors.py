@@ -96,3 +96,88 @@ class MailUnavailableError(DomainError):
 
     def __init__(self, detail: str) -> None:
         super().__init__(detail, headers={"Retry-After": "60"})
+
+
+class CapacityExceedsVenueError(ConflictError):
+    code = "capacity_exceeds_venue"
+    title = "The cohort is larger than the venue"
+
+
+class CapacityBelowBookingsError(ConflictError):
+    code = "capacity_below_bookings"
+    title = "More seats are taken than the new capacity"
+
+
+class TrainerUnavailableError(ConflictError):
+    code = "trainer_unavailable"
+    title = "The trainer is not available then"
+
+
+class TrainerDoubleBookedError(ConflictError):
+    code = "trainer_double_booked"
+    title = "The trainer has another session then"
+
+
+class VenueDoubleBookedError(ConflictError):
+    code = "venue_double_booked"
+    title = "The venue has another session then"
+
+
+class CohortHasNoSessionsError(ConflictError):
+    code = "cohort_has_no_sessions"
+    title = "The cohort has no future session"
+
+
+class CohortCancelledError(ConflictError):
+    code = "cohort_cancelled"
+    title = "The cohort is cancelled"
+
+
+class SessionCancelledError(ConflictError):
+    code = "session_cancelled"
+    title = "The session is cancelled"
+
+
+class AttendanceNotOpenError(ConflictError):
+    code = "attendance_not_open"
+    title = "Attendance opens 30 minutes before the session"
+
+
+class BookingClosedError(ConflictError):
+    code = "booking_closed"
+    title = "The cohort is not open for booking"
+
+
+class AlreadyBookedError(ConflictError):
+    code = "already_booked"
+    title = "You already have a booking for this cohort"
+
+
+class TimetableClashError(ConflictError):
+    code = "timetable_clash"
+    title = "A session clashes with your timetable"
+
+
+class BookingClashError(ConflictError):
+    code = "booking_clash"
+    title = "A session overlaps another session you are booked on"
+
+
+class WaitlistFullError(ConflictError):
+    code = "waitlist_full"
+    title = "The cohort and its waitlist are full"
+
+
+class OfferExpiredError(ConflictError):
+    code = "offer_expired"
+    title = "The offer has expired"
+
+
+class NotOfferedError(ConflictError):
+    code = "not_offered"
+    title = "The booking has no open offer"
+
+
+class IdempotencyKeyReuseError(ConflictError):
+    code = "idempotency_key_reuse"
+    title = "The Idempotency-Key was used for another request"

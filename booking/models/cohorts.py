@@ -26,8 +26,6 @@ class Cohort(Timestamped, Base):
             "waitlist_capacity IS NULL OR waitlist_capacity >= 0",
             name="waitlist_capacity_not_negative",
         ),
-        CheckConstraint("offer_ttl_seconds > 0", name="offer_ttl_positive"),
-        CheckConstraint("promotion_cutoff_seconds >= 0", name="promotion_cutoff_not_negative"),
     )
 
     id: Mapped[str] = id_column()
@@ -42,8 +40,9 @@ class Cohort(Timestamped, Base):
     waitlist_mode: Mapped[WaitlistMode] = mapped_column(
         enum_column_type(WaitlistMode, "waitlist_mode")
     )
-    offer_ttl_seconds: Mapped[int] = mapped_column()
-    promotion_cutoff_seconds: Mapped[int] = mapped_column()
+    # ISO 8601 durations as given (booking.durations), e.g. "PT48H".
+    offer_ttl: Mapped[str] = mapped_column(String(32))
+    promotion_cutoff: Mapped[str] = mapped_column(String(32))
     # ISO 8601 durations before each session, e.g. ["P7D", "P1D"].
     reminder_offsets: Mapped[list[str]] = mapped_column(JSON)
     waitlist_capacity: Mapped[int | None] = mapped_column(default=None)

@@ -1,8 +1,8 @@
 """Booking engine: cohorts, training sessions, bookings, attendance, idempotency, outbox, due work.
 
-Revision ID: 1aa0155c4d9c
+Revision ID: 1a503069a8af
 Revises: 96e6afb9b6fc
-Create Date: 2026-11-28 09:48:06.207799
+Create Date: 2026-11-28 09:49:18.877817
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "1aa0155c4d9c"
+revision: str = "1a503069a8af"
 down_revision: str | None = "96e6afb9b6fc"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -66,8 +66,8 @@ def upgrade() -> None:
             ),
             nullable=False,
         ),
-        sa.Column("offer_ttl_seconds", sa.Integer(), nullable=False),
-        sa.Column("promotion_cutoff_seconds", sa.Integer(), nullable=False),
+        sa.Column("offer_ttl", sa.String(length=32), nullable=False),
+        sa.Column("promotion_cutoff", sa.String(length=32), nullable=False),
         sa.Column("reminder_offsets", sa.JSON(), nullable=False),
         sa.Column("waitlist_capacity", sa.Integer(), nullable=True),
         sa.Column("confirmed_count", sa.Integer(), nullable=False),
@@ -86,10 +86,6 @@ def upgrade() -> None:
         sa.CheckConstraint(
             "confirmed_count >= 0 AND offered_count >= 0",
             name=op.f("ck_cohort_counts_not_negative"),
-        ),
-        sa.CheckConstraint("offer_ttl_seconds > 0", name=op.f("ck_cohort_offer_ttl_positive")),
-        sa.CheckConstraint(
-            "promotion_cutoff_seconds >= 0", name=op.f("ck_cohort_promotion_cutoff_not_negative")
         ),
         sa.CheckConstraint(
             "waitlist_capacity IS NULL OR waitlist_capacity >= 0",

@@ -1,0 +1,134 @@
+"""Bookings: the active booking, the waitlist in join order, a teacher's booked sessions."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from booking.models import (
+    Booking,
+    BookingStatus,
+    Cohort,
+    CohortStatus,
+    SessionStatus,
+    TrainingSession,
+)
+from booking.models.enums import ACTIVE_BOOKING_STATUSES, SEAT_HOLDING_STATUSES
+from booking.repositories.pagination import page
+
+
+async def get_booking(db_session: AsyncSession, booking_id: str) -> Booking | None:
+    return await db_session.get(Booking, booking_id, populate_existing=True)
+
+
+async def active_booking(
+    db_session: AsyncSession, teacher_id: str, cohort_id: str
+) -> Booking | None:
+    return await db_session.scalar(
+        select(Booking).where(
+            Booking.teacher_id == teacher_id,
+            Booking.cohort_id == cohort_id,
+            Booking.status.in_(ACTIVE_BOOKING_STATUSES),
+        )
+    )
+
+
+async def next_waitlisted(db_session: AsyncSession, cohort_id: str) -> Booking | None:
+    """The longest-waiting teacher: FIFO by join number."""
+    return await db_session.scalar(
+        select(Booking)
+        .where(Booking.cohort_id == cohort_id, Booking.status == BookingStatus.WAITLISTED)
+        .order_by(Booking.waitlist_seq)
+        .limit(1)
+    )
+
+
+async def waitlist(db_session: AsyncSession, cohort_id: str) -> Sequence[Booking]:
+    return (
+        await db_session.scalars(
+            select(Booking)
+            .where(Booking.cohort_id == cohort_id, Booking.status == BookingStatus.WAITLISTED)
+            .order_by(Booking.waitlist_seq)
+        )
+    ).all()
+
+
+async def waitlist_position(db_session: AsyncSession, booking: Booking) -> int | None:
+    """1 for the next to be promoted; None unless waitlisted."""
+    if booking.status is not BookingStatus.WAITLISTED or booking.waitlist_seq is None:
+        return None
+    ahead = await db_session.scalar(
+        select(func.count()).where(
+            Booking.cohort_id == booking.cohort_id,
+            Booking.status == BookingStatus.WAITLISTED,
+            Booking.waitlist_seq < booking.waitlist_seq,
+        )
+    )
+    return int(ahead or 0) + 1
+
+
+async def waitlist_lengths(db_session: AsyncSession, cohort_ids: Sequence[str]) -> dict[str, int]:
+    if not cohort_ids:
+        return {}
+    rows = await db_session.execute(
+        select(Booking.cohort_id, func.count())
+        .where(Booking.cohort_id.in_(cohort_ids), Booking.status == BookingStatus.WAITLISTED)
+        .group_by(Booking.cohort_id)
+    )
+    counts = dict.fromkeys(cohort_ids, 0)
+    counts.update({cid: int(n) for cid, n in rows.tuples()})
+    return counts
+
+
+async def teacher_booked_sessions(
+    db_session: AsyncSession, teacher_id: str, *, exclude_cohort: str | None = None
+) -> Sequence[TrainingSession]:
+    """Live sessions of cohorts where the teacher holds a seat (confirmed or offered)."""
+    stmt = (
+        select(TrainingSession)
+        .join(Booking, Booking.cohort_id == TrainingSession.cohort_id)
+        .join(Cohort, Cohort.id == TrainingSession.cohort_id)
+        .where(
+            Booking.teacher_id == teacher_id,
+            Booking.status.in_(SEAT_HOLDING_STATUSES),
+            TrainingSession.status == SessionStatus.SCHEDULED,
+            Cohort.status != CohortStatus.CANCELLED,
+        )
+        .order_by(TrainingSession.starts_at)
+    )
+    if exclude_cohort is not None:
+        stmt = stmt.where(TrainingSession.cohort_id != exclude_cohort)
+    return (await db_session.scalars(stmt)).all()
+
+
+async def bookings_of_cohort(
+    db_session: AsyncSession, cohort_id: str, statuses: Sequence[BookingStatus]
+) -> Sequence[Booking]:
+    return (
+        await db_session.scalars(
+            select(Booking)
+            .where(Booking.cohort_id == cohort_id, Booking.status.in_(statuses))
+            .order_by(Booking.waitlist_seq, Booking.created_at, Booking.id)
+        )
+    ).all()
+
+
+async def list_teacher_bookings(
+    db_session: AsyncSession, teacher_id: str, *, limit: int, cursor: str | None
+) -> tuple[Sequence[Booking], str | None]:
+    stmt = select(Booking).where(Booking.teacher_id == teacher_id)
+    return await page(db_session, stmt, Booking.id, limit=limit, cursor=cursor)
+
+
+async def offers_due(db_session: AsyncSession, now: datetime, limit: int) -> Sequence[Booking]:
+    return (
+        await db_session.scalars(
+            select(Booking)
+            .where(Booking.status == BookingStatus.OFFERED, Booking.offer_expires_at <= now)
+            .order_by(Booking.offer_expires_at)
+            .limit(limit)
+        )
+    ).all()

@@ -1,0 +1,162 @@
+"""Cohorts and sessions: lookups, the cohort lock, and the overlap queries behind conflicts."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import Select, exists, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from booking.models import (
+    Cohort,
+    CohortStatus,
+    CourseNeedArea,
+    NeedArea,
+    SessionStatus,
+    TrainingSession,
+)
+from booking.repositories.pagination import page
+
+
+async def get_cohort(
+    db_session: AsyncSession, cohort_id: str, *, for_update: bool = False
+) -> Cohort | None:
+    """The cohort; with for_update, its row lock (PostgreSQL) held to the end of the transaction.
+
+    Every change to seats or the waitlist takes this lock first, so counting and writing cannot
+    interleave. On SQLite the transaction's BEGIN IMMEDIATE already excludes other writers.
+    """
+    stmt = select(Cohort).where(Cohort.id == cohort_id)
+    if for_update:
+        stmt = stmt.with_for_update()
+    return await db_session.scalar(stmt.execution_options(populate_existing=True))
+
+
+async def sessions_of(
+    db_session: AsyncSession, cohort_ids: Sequence[str]
+) -> dict[str, list[TrainingSession]]:
+    found: dict[str, list[TrainingSession]] = {cid: [] for cid in cohort_ids}
+    if not cohort_ids:
+        return found
+    rows = await db_session.scalars(
+        select(TrainingSession)
+        .where(TrainingSession.cohort_id.in_(cohort_ids))
+        .order_by(TrainingSession.starts_at, TrainingSession.id)
+    )
+    for row in rows:
+        found[row.cohort_id].append(row)
+    return found
+
+
+async def get_session(db_session: AsyncSession, session_id: str) -> TrainingSession | None:
+    return await db_session.get(TrainingSession, session_id, populate_existing=True)
+
+
+def _live_overlapping(
+    start: datetime, end: datetime, exclude_session: str | None
+) -> Select[TrainingSession]:
+    # Half-open intervals: touching end to start is not an overlap.
+    stmt = (
+        select(TrainingSession)
+        .join(Cohort, Cohort.id == TrainingSession.cohort_id)
+        .where(
+            TrainingSession.status == SessionStatus.SCHEDULED,
+            Cohort.status != CohortStatus.CANCELLED,
+            TrainingSession.starts_at < end,
+            TrainingSession.ends_at > start,
+        )
+    )
+    if exclude_session is not None:
+        stmt = stmt.where(TrainingSession.id != exclude_session)
+    return stmt
+
+
+async def venue_clash(
+    db_session: AsyncSession,
+    venue_id: str,
+    start: datetime,
+    end: datetime,
+    exclude_session: str | None,
+) -> TrainingSession | None:
+    stmt = _live_overlapping(start, end, exclude_session).where(
+        TrainingSession.venue_id == venue_id
+    )
+    return await db_session.scalar(stmt.limit(1))
+
+
+async def trainer_clash(
+    db_session: AsyncSession,
+    trainer_id: str,
+    start: datetime,
+    end: datetime,
+    exclude_session: str | None,
+) -> TrainingSession | None:
+    stmt = _live_overlapping(start, end, exclude_session).where(
+        TrainingSession.trainer_id == trainer_id
+    )
+    return await db_session.scalar(stmt.limit(1))
+
+
+async def trainer_sessions_between(
+    db_session: AsyncSession, trainer_id: str, start: datetime, end: datetime
+) -> Sequence[TrainingSession]:
+    stmt = _live_overlapping(start, end, None).where(TrainingSession.trainer_id == trainer_id)
+    return (await db_session.scalars(stmt)).all()
+
+
+async def venue_has_future_sessions(db_session: AsyncSession, venue_id: str, now: datetime) -> bool:
+    stmt = _live_overlapping(now, datetime.max.replace(tzinfo=now.tzinfo), None).where(
+        TrainingSession.venue_id == venue_id
+    )
+    return bool(await db_session.scalar(select(exists(stmt.subquery().select()))))
+
+
+async def first_start(db_session: AsyncSession, cohort_id: str) -> datetime | None:
+    """When the cohort's first live session starts (booking closes then)."""
+    return await db_session.scalar(
+        select(func.min(TrainingSession.starts_at)).where(
+            TrainingSession.cohort_id == cohort_id,
+            TrainingSession.status == SessionStatus.SCHEDULED,
+        )
+    )
+
+
+async def list_cohorts(
+    db_session: AsyncSession,
+    *,
+    hub_id: str | None,
+    course_id: str | None,
+    need_area: NeedArea | None,
+    start: datetime | None,
+    end: datetime | None,
+    has_seats: bool | None,
+    limit: int,
+    cursor: str | None,
+) -> tuple[Sequence[Cohort], str | None]:
+    """Published cohorts matching the filters; dates select cohorts with a live session inside."""
+    stmt = select(Cohort).where(Cohort.status == CohortStatus.PUBLISHED)
+    if hub_id is not None:
+        stmt = stmt.where(Cohort.hub_id == hub_id)
+    if course_id is not None:
+        stmt = stmt.where(Cohort.course_id == course_id)
+    if need_area is not None:
+        stmt = stmt.where(
+            Cohort.course_id.in_(
+                select(CourseNeedArea.course_id).where(CourseNeedArea.need_area == need_area)
+            )
+        )
+    if start is not None or end is not None:
+        sessions = select(TrainingSession.cohort_id).where(
+            TrainingSession.status == SessionStatus.SCHEDULED
+        )
+        if start is not None:
+            sessions = sessions.where(TrainingSession.ends_at > start)
+        if end is not None:
+            sessions = sessions.where(TrainingSession.starts_at < end)
+        stmt = stmt.where(Cohort.id.in_(sessions))
+    if has_seats is True:
+        stmt = stmt.where(Cohort.confirmed_count + Cohort.offered_count < Cohort.capacity)
+    elif has_seats is False:
+        stmt = stmt.where(Cohort.confirmed_count + Cohort.offered_count >= Cohort.capacity)
+    return await page(db_session, stmt, Cohort.id, limit=limit, cursor=cursor)

@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from booking.models.enums import BookingStatus
+from booking.schemas.common import Input, Output
+
+
+class BookingCreate(Input):
+    accept_clashes: bool = False
+
+
+class Clash(Output):
+    summary: str
+    starts_at: datetime
+    ends_at: datetime
+    session_id: str
+
+
+class BookingRead(Output):
+    id: str
+    cohort_id: str
+    teacher_id: str
+    status: BookingStatus
+    waitlist_position: int | None
+    offer_expires_at: datetime | None
+    late: bool
+    clashes: list[Clash]
+    created_at: datetime
+    updated_at: datetime
+
+
+class BookingPage(Output):
+    items: list[BookingRead]
+    next_cursor: str | None

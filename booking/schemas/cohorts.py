@@ -1,0 +1,141 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+import msgspec
+
+from booking.durations import IsoDuration
+from booking.models.enums import (
+    AttendanceStatus,
+    BookingStatus,
+    CohortStatus,
+    JobRole,
+    SessionStatus,
+    WaitlistMode,
+)
+from booking.schemas.common import AwareDatetime, Id, Input, Output
+
+Capacity = Annotated[int, msgspec.Meta(ge=1, le=10_000)]
+ReminderOffsets = Annotated[list[IsoDuration], msgspec.Meta(max_length=10)]
+
+
+class CohortCreate(Input):
+    hub_id: Id
+    course_id: Id
+    trainer_id: Id
+    venue_id: Id
+    capacity: Capacity
+    waitlist_mode: WaitlistMode = WaitlistMode.AUTO
+    offer_ttl: IsoDuration = "PT48H"
+    promotion_cutoff: IsoDuration = "PT24H"
+    reminder_offsets: ReminderOffsets = msgspec.field(default_factory=lambda: ["P7D", "P1D"])
+    waitlist_capacity: Annotated[int, msgspec.Meta(ge=0, le=100_000)] | None = None
+
+
+class CohortUpdate(Input):
+    capacity: Capacity | msgspec.UnsetType = msgspec.UNSET
+    waitlist_mode: WaitlistMode | msgspec.UnsetType = msgspec.UNSET
+    offer_ttl: IsoDuration | msgspec.UnsetType = msgspec.UNSET
+    promotion_cutoff: IsoDuration | msgspec.UnsetType = msgspec.UNSET
+    reminder_offsets: ReminderOffsets | msgspec.UnsetType = msgspec.UNSET
+    waitlist_capacity: Annotated[int, msgspec.Meta(ge=0, le=100000)] | msgspec.UnsetType | None = (
+        msgspec.UNSET
+    )
+
+
+class CohortCancel(Input):
+    reason: Annotated[str, msgspec.Meta(min_length=1, max_length=2000)] | None = None
+
+
+class SessionCreate(Input):
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime
+    venue_id: Id | None = None
+
+
+class SessionUpdate(Input):
+    starts_at: AwareDatetime | msgspec.UnsetType = msgspec.UNSET
+    ends_at: AwareDatetime | msgspec.UnsetType = msgspec.UNSET
+    venue_id: Id | msgspec.UnsetType = msgspec.UNSET
+
+
+class SessionRead(Output):
+    id: str
+    cohort_id: str
+    starts_at: datetime
+    ends_at: datetime
+    venue_id: str
+    status: SessionStatus
+    sequence: int
+
+
+class CohortRead(Output):
+    id: str
+    hub_id: str
+    course_id: str
+    course_title: str
+    trainer_id: str
+    trainer_name: str
+    venue_id: str
+    status: CohortStatus
+    capacity: int
+    confirmed_count: int
+    offered_count: int
+    seats_left: int
+    waitlist_length: int
+    waitlist_mode: WaitlistMode
+    offer_ttl: str
+    promotion_cutoff: str
+    reminder_offsets: list[str]
+    waitlist_capacity: int | None
+    sessions: list[SessionRead]
+    cancel_reason: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class CohortPage(Output):
+    items: list[CohortRead]
+    next_cursor: str | None
+
+
+class RosterEntry(Output):
+    booking_id: str
+    teacher_id: str
+    name: str
+    email: str
+    school: str | None
+    job_role: JobRole | None
+    status: BookingStatus
+    waitlist_position: int | None
+    offer_expires_at: datetime | None
+    booked_at: datetime
+
+
+class RosterRead(Output):
+    cohort_id: str
+    confirmed: list[RosterEntry]
+    offered: list[RosterEntry]
+    waitlist: list[RosterEntry]
+
+
+class AttendanceRecord(Input):
+    booking_id: Id
+    status: AttendanceStatus
+
+
+class AttendanceWrite(Input):
+    records: Annotated[list[AttendanceRecord], msgspec.Meta(max_length=10_000)]
+
+
+class AttendanceRecordRead(Output):
+    booking_id: str
+    status: AttendanceStatus | None
+    name: str
+    email: str
+
+
+class AttendanceRead(Output):
+    session_id: str
+    records: list[AttendanceRecordRead]

@@ -1,0 +1,310 @@
+"""Bookings and the waitlist (API.md, Bookings and the waitlist).
+
+Every command locks the cohort row first, then checks and writes; see services.seats.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import msgspec
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from booking.clock import Clock
+from booking.database import unit_of_work
+from booking.errors import (
+    AlreadyBookedError,
+    BookingClashError,
+    BookingClosedError,
+    ForbiddenError,
+    IdempotencyKeyReuseError,
+    NotFoundError,
+    NotOfferedError,
+    OfferExpiredError,
+    WaitlistFullError,
+)
+from booking.models import (
+    Booking,
+    BookingStatus,
+    Cohort,
+    CohortStatus,
+    IdempotencyRecord,
+    Role,
+    SessionStatus,
+)
+from booking.repositories import bookings as booking_repo
+from booking.repositories import cohorts as cohort_repo
+from booking.repositories import idempotency as idempotency_repo
+from booking.repositories.locks import lock_key
+from booking.repositories.outbox import add_event, finish_due
+from booking.schemas.bookings import BookingCreate, BookingPage, BookingRead, Clash
+from booking.services import seats
+from booking.services.actor import Actor
+from booking.services.cohorts import load_cohort
+from calendars.intervals import Interval
+
+LATE_CANCELLATION = timedelta(hours=48)
+IDEMPOTENCY_WINDOW = timedelta(hours=24)
+
+
+@dataclass(frozen=True, slots=True)
+class BookingResult:
+    status_code: int
+    body: BookingRead
+
+
+def request_hash(cohort_id: str, data: BookingCreate) -> str:
+    return hashlib.sha256(cohort_id.encode() + b"\0" + msgspec.json.encode(data)).hexdigest()
+
+
+class BookingService:
+    def __init__(self, clock: Clock) -> None:
+        self.clock = clock
+
+    async def book(
+        self,
+        db_session: AsyncSession,
+        actor: Actor,
+        cohort_id: str,
+        data: BookingCreate,
+        idempotency_key: str | None,
+    ) -> BookingResult:
+        """Confirm while seats remain, else join the waitlist. One active booking per teacher and
+        cohort; a waitlisted teacher who books again while a seat is free takes it (200)."""
+        actor.require_role(Role.TEACHER)
+        async with unit_of_work(db_session):
+            now = self.clock.now()
+            if idempotency_key is not None:
+                replay = await self._replay(
+                    db_session, actor, cohort_id, data, key=idempotency_key, now=now
+                )
+                if replay is not None:
+                    return replay
+            cohort = await load_cohort(db_session, cohort_id, for_update=True)
+            await self._check_open(db_session, cohort, now)
+            result = await self._take_place(db_session, actor, cohort, now)
+            if idempotency_key is not None:
+                db_session.add(
+                    IdempotencyRecord(
+                        user_id=actor.id,
+                        key=idempotency_key,
+                        request_hash=request_hash(cohort_id, data),
+                        status_code=result.status_code,
+                        body=msgspec.to_builtins(result.body),
+                        created_at=now,
+                    )
+                )
+            return result
+
+    async def _replay(
+        self,
+        db_session: AsyncSession,
+        actor: Actor,
+        cohort_id: str,
+        data: BookingCreate,
+        *,
+        key: str,
+        now: datetime,
+    ) -> BookingResult | None:
+        # Concurrent requests with one key queue here, so the second sees the first's record.
+        await lock_key(db_session, "idempotency", f"{actor.id}:{key}")
+        record = await idempotency_repo.find(db_session, actor.id, key, now - IDEMPOTENCY_WINDOW)
+        if record is None:
+            return None
+        if record.request_hash != request_hash(cohort_id, data):
+            raise IdempotencyKeyReuseError("this Idempotency-Key was used with another request")
+        return BookingResult(record.status_code, msgspec.convert(record.body, BookingRead))
+
+    @staticmethod
+    async def _check_open(db_session: AsyncSession, cohort: Cohort, now: datetime) -> None:
+        if cohort.status is not CohortStatus.PUBLISHED:
+            raise BookingClosedError("the cohort is not open for booking")
+        first = await cohort_repo.first_start(db_session, cohort.id)
+        if first is None or now >= first:
+            raise BookingClosedError("the cohort has started")
+
+    async def _take_place(
+        self, db_session: AsyncSession, actor: Actor, cohort: Cohort, now: datetime
+    ) -> BookingResult:
+        existing = await booking_repo.active_booking(db_session, actor.id, cohort.id)
+        if existing is not None:
+            if existing.status is BookingStatus.WAITLISTED and seats.seats_left(cohort) > 0:
+                seats.confirm(db_session, cohort, existing, now, promoted=False)
+                return BookingResult(200, await self.read(db_session, existing))
+            raise AlreadyBookedError("you already have an active booking for this cohort")
+        await self._check_booking_clash(db_session, actor, cohort)
+        booking = Booking(cohort_id=cohort.id, teacher_id=actor.id, created_at=now, updated_at=now)
+        if seats.seats_left(cohort) > 0:
+            seats.confirm(db_session, cohort, booking, now, promoted=False)
+        else:
+            length = len(await booking_repo.waitlist(db_session, cohort.id))
+            if cohort.waitlist_capacity is not None and length >= cohort.waitlist_capacity:
+                raise WaitlistFullError("the cohort and its waitlist are full")
+            seats.waitlist(db_session, cohort, booking, now, position=length + 1)
+        db_session.add(booking)
+        await db_session.flush()
+        return BookingResult(201, await self.read(db_session, booking))
+
+    @staticmethod
+    async def _check_booking_clash(db_session: AsyncSession, actor: Actor, cohort: Cohort) -> None:
+        """Not overridable: a teacher cannot be in two sessions at once."""
+        mine = await booking_repo.teacher_booked_sessions(
+            db_session, actor.id, exclude_cohort=cohort.id
+        )
+        sessions = (await cohort_repo.sessions_of(db_session, [cohort.id]))[cohort.id]
+        clashes = [
+            Clash(
+                summary="Another booked session",
+                starts_at=other.starts_at,
+                ends_at=other.ends_at,
+                session_id=s.id,
+            )
+            for s in sessions
+            if s.status is SessionStatus.SCHEDULED
+            for other in mine
+            if Interval(s.starts_at, s.ends_at).overlaps(Interval(other.starts_at, other.ends_at))
+        ]
+        if clashes:
+            raise BookingClashError(
+                "a session overlaps a session you are booked on",
+                extra={"clashes": [msgspec.to_builtins(c) for c in clashes]},
+            )
+
+    async def read(self, db_session: AsyncSession, booking: Booking) -> BookingRead:
+        return BookingRead(
+            id=booking.id,
+            cohort_id=booking.cohort_id,
+            teacher_id=booking.teacher_id,
+            status=booking.status,
+            waitlist_position=await booking_repo.waitlist_position(db_session, booking),
+            offer_expires_at=booking.offer_expires_at,
+            late=booking.late,
+            clashes=[],
+            created_at=booking.created_at,
+            updated_at=booking.updated_at,
+        )
+
+    async def get(self, db_session: AsyncSession, actor: Actor, booking_id: str) -> BookingRead:
+        booking, _ = await self._visible(db_session, actor, booking_id, lock=False)
+        return await self.read(db_session, booking)
+
+    async def mine(
+        self, db_session: AsyncSession, actor: Actor, *, limit: int, cursor: str | None
+    ) -> BookingPage:
+        rows, next_cursor = await booking_repo.list_teacher_bookings(
+            db_session, actor.id, limit=limit, cursor=cursor
+        )
+        return BookingPage(
+            items=[await self.read(db_session, b) for b in rows], next_cursor=next_cursor
+        )
+
+    async def cancel(self, db_session: AsyncSession, actor: Actor, booking_id: str) -> BookingRead:
+        """Owner or hub staff. `late` inside 48 hours of the first session; twice is a no-op.
+        A freed seat goes to the waitlist at once."""
+        async with unit_of_work(db_session):
+            booking, cohort = await self._visible(db_session, actor, booking_id, lock=True)
+            if booking.status in {BookingStatus.CANCELLED, BookingStatus.EXPIRED}:
+                return await self.read(db_session, booking)
+            now = self.clock.now()
+            first = await cohort_repo.first_start(db_session, cohort.id)
+            previous = booking.status
+            freed = await seats.release(db_session, cohort, booking, now, BookingStatus.CANCELLED)
+            booking.cancelled_at = now
+            booking.late = first is not None and now > first - LATE_CANCELLATION
+            add_event(
+                db_session,
+                "BookingCancelled",
+                seats.event_payload(
+                    booking,
+                    previous_status=previous.value,
+                    late=booking.late,
+                    by="owner" if actor.id == booking.teacher_id else "hub_staff",
+                ),
+                now,
+            )
+            if freed:
+                await seats.promote(db_session, cohort, now)
+            await db_session.flush()
+            return await self.read(db_session, booking)
+
+    async def accept(self, db_session: AsyncSession, actor: Actor, booking_id: str) -> BookingRead:
+        return await self._answer_offer(db_session, actor, booking_id, accept=True)
+
+    async def decline(self, db_session: AsyncSession, actor: Actor, booking_id: str) -> BookingRead:
+        return await self._answer_offer(db_session, actor, booking_id, accept=False)
+
+    async def _answer_offer(
+        self, db_session: AsyncSession, actor: Actor, booking_id: str, *, accept: bool
+    ) -> BookingRead:
+        """Only the owner answers. An offer past its expiry is expired now (and the seat passed
+        on) before 409 offer_expired is raised, so the answer and the data agree."""
+        expired = False
+        async with unit_of_work(db_session):
+            booking, cohort = await self._visible(db_session, actor, booking_id, lock=True)
+            if booking.teacher_id != actor.id:
+                raise ForbiddenError("only the teacher who was offered the place can answer")
+            now = self.clock.now()
+            if booking.status is BookingStatus.EXPIRED:
+                expired = True
+            elif booking.status is not BookingStatus.OFFERED:
+                raise NotOfferedError("this booking has no open offer")
+            elif booking.offer_expires_at is not None and booking.offer_expires_at <= now:
+                await self._expire(db_session, cohort, booking, now)
+                expired = True
+            elif accept:
+                await finish_due(db_session, seats.OFFER_EXPIRY, booking.id, now)
+                seats.confirm(db_session, cohort, booking, now, promoted=True)
+            else:
+                await seats.release(db_session, cohort, booking, now, BookingStatus.CANCELLED)
+                booking.cancelled_at = now
+                add_event(db_session, "OfferDeclined", seats.event_payload(booking), now)
+                await seats.promote(db_session, cohort, now)
+            await db_session.flush()
+            result = await self.read(db_session, booking)
+        if expired:
+            raise OfferExpiredError("the offer expired; the place has gone to the next person")
+        return result
+
+    async def _expire(
+        self, db_session: AsyncSession, cohort: Cohort, booking: Booking, now: datetime
+    ) -> None:
+        await seats.release(db_session, cohort, booking, now, BookingStatus.EXPIRED)
+        add_event(db_session, "OfferExpired", seats.event_payload(booking), now)
+        await seats.promote(db_session, cohort, now)
+
+    async def expire_due_offers(self, db_session: AsyncSession, *, batch: int = 100) -> int:
+        """Expire offers past their time, one cohort lock at a time; safe in every process."""
+        done = 0
+        candidates = await booking_repo.offers_due(db_session, self.clock.now(), batch)
+        await db_session.rollback()
+        for candidate in candidates:
+            async with unit_of_work(db_session):
+                cohort = await load_cohort(db_session, candidate.cohort_id, for_update=True)
+                booking = await booking_repo.get_booking(db_session, candidate.id)
+                now = self.clock.now()
+                if (
+                    booking is not None
+                    and booking.status is BookingStatus.OFFERED
+                    and booking.offer_expires_at is not None
+                    and booking.offer_expires_at <= now
+                ):
+                    await self._expire(db_session, cohort, booking, now)
+                    done += 1
+        return done
+
+    async def _visible(
+        self, db_session: AsyncSession, actor: Actor, booking_id: str, *, lock: bool
+    ) -> tuple[Booking, Cohort]:
+        """The booking and its cohort (locked when asked) if the actor owns it or staffs its hub."""
+        booking = await booking_repo.get_booking(db_session, booking_id)
+        if booking is None:
+            raise NotFoundError("no such booking")
+        cohort = await load_cohort(db_session, booking.cohort_id, for_update=lock)
+        if booking.teacher_id != actor.id and not actor.manages_hub(cohort.hub_id):
+            raise NotFoundError("no such booking")
+        if lock:
+            # Re-read under the lock: another transaction may have changed it meanwhile.
+            await db_session.refresh(booking)
+        return booking, cohort

@@ -1,0 +1,76 @@
+"""Building CohortRead / SessionRead from rows, several cohorts at a time."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from booking.models import Cohort, Course, TrainingSession, User
+from booking.repositories import bookings as booking_repo
+from booking.repositories import cohorts as cohort_repo
+from booking.schemas.cohorts import CohortRead, SessionRead
+
+
+def session_read(row: TrainingSession) -> SessionRead:
+    return SessionRead(
+        id=row.id,
+        cohort_id=row.cohort_id,
+        starts_at=row.starts_at,
+        ends_at=row.ends_at,
+        venue_id=row.venue_id,
+        status=row.status,
+        sequence=row.sequence,
+    )
+
+
+async def cohort_reads(db_session: AsyncSession, cohorts: Sequence[Cohort]) -> list[CohortRead]:
+    ids = [c.id for c in cohorts]
+    sessions = await cohort_repo.sessions_of(db_session, ids)
+    waiting = await booking_repo.waitlist_lengths(db_session, ids)
+    titles = dict(
+        (
+            await db_session.execute(
+                select(Course.id, Course.title).where(Course.id.in_({c.course_id for c in cohorts}))
+            )
+        ).tuples()
+    )
+    names = dict(
+        (
+            await db_session.execute(
+                select(User.id, User.name).where(User.id.in_({c.trainer_id for c in cohorts}))
+            )
+        ).tuples()
+    )
+    return [
+        CohortRead(
+            id=c.id,
+            hub_id=c.hub_id,
+            course_id=c.course_id,
+            course_title=titles.get(c.course_id, ""),
+            trainer_id=c.trainer_id,
+            trainer_name=names.get(c.trainer_id, ""),
+            venue_id=c.venue_id,
+            status=c.status,
+            capacity=c.capacity,
+            confirmed_count=c.confirmed_count,
+            offered_count=c.offered_count,
+            seats_left=c.capacity - c.confirmed_count - c.offered_count,
+            waitlist_length=waiting.get(c.id, 0),
+            waitlist_mode=c.waitlist_mode,
+            offer_ttl=c.offer_ttl,
+            promotion_cutoff=c.promotion_cutoff,
+            reminder_offsets=list(c.reminder_offsets),
+            waitlist_capacity=c.waitlist_capacity,
+            sessions=[session_read(s) for s in sessions[c.id]],
+            cancel_reason=c.cancel_reason,
+            created_at=c.created_at,
+            updated_at=c.updated_at,
+        )
+        for c in cohorts
+    ]
+
+
+async def cohort_read(db_session: AsyncSession, cohort: Cohort) -> CohortRead:
+    return (await cohort_reads(db_session, [cohort]))[0]

@@ -1,0 +1,232 @@
+"""Cohorts: create, read, list, change, publish, cancel."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import msgspec
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from booking.clock import Clock
+from booking.database import unit_of_work
+from booking.durations import parse_duration
+from booking.errors import (
+    CapacityBelowBookingsError,
+    CapacityExceedsVenueError,
+    CohortCancelledError,
+    CohortHasNoSessionsError,
+    NotFoundError,
+    ValidationError,
+)
+from booking.models import BookingStatus, Cohort, CohortStatus, NeedArea, Role, SessionStatus
+from booking.models.enums import ACTIVE_BOOKING_STATUSES
+from booking.repositories import bookings as booking_repo
+from booking.repositories import cohorts as cohort_repo
+from booking.repositories import courses as course_repo
+from booking.repositories import hubs as hub_repo
+from booking.repositories import users as user_repo
+from booking.repositories.outbox import add_event
+from booking.schemas.cohorts import CohortCancel, CohortCreate, CohortPage, CohortRead, CohortUpdate
+from booking.services import seats
+from booking.services.actor import Actor
+from booking.services.cohort_views import cohort_read, cohort_reads
+
+
+def check_durations(values: dict[str, object]) -> None:
+    """offer_ttl > 0, promotion_cutoff >= 0, every reminder offset > 0."""
+    if "offer_ttl" in values and parse_duration(str(values["offer_ttl"])) <= timedelta(0):
+        raise ValidationError.field("offer_ttl", "must be longer than zero")
+    offsets = values.get("reminder_offsets")
+    if isinstance(offsets, list):
+        for i, text in enumerate(offsets):
+            if parse_duration(str(text)) <= timedelta(0):
+                raise ValidationError.field(f"reminder_offsets[{i}]", "must be longer than zero")
+
+
+async def load_cohort(
+    db_session: AsyncSession, cohort_id: str, *, for_update: bool = False
+) -> Cohort:
+    cohort = await cohort_repo.get_cohort(db_session, cohort_id, for_update=for_update)
+    if cohort is None:
+        raise NotFoundError("no such cohort")
+    return cohort
+
+
+async def visible_cohort(db_session: AsyncSession, actor: Actor | None, cohort_id: str) -> Cohort:
+    """Published and cancelled cohorts are public; drafts only to their hub's staff and trainer."""
+    cohort = await load_cohort(db_session, cohort_id)
+    if cohort.status is CohortStatus.DRAFT and not (
+        actor is not None and (actor.manages_hub(cohort.hub_id) or actor.id == cohort.trainer_id)
+    ):
+        raise NotFoundError("no such cohort")
+    return cohort
+
+
+class CohortService:
+    def __init__(self, clock: Clock) -> None:
+        self.clock = clock
+
+    async def create(
+        self, db_session: AsyncSession, actor: Actor, data: CohortCreate
+    ) -> CohortRead:
+        """A draft cohort of a course, run by a trainer of the hub at a venue of the hub."""
+        actor.require_hub_manager(data.hub_id)
+        check_durations(msgspec.structs.asdict(data))
+        async with unit_of_work(db_session):
+            if await hub_repo.get_hub(db_session, data.hub_id) is None:
+                raise ValidationError.field("hub_id", "no such hub")
+            if await course_repo.get_course(db_session, data.course_id) is None:
+                raise ValidationError.field("course_id", "no such course")
+            trainer = await user_repo.get_user(db_session, data.trainer_id)
+            if trainer is None or trainer.role is not Role.TRAINER or trainer.hub_id != data.hub_id:
+                raise ValidationError.field("trainer_id", "not a trainer of this hub")
+            venue = await hub_repo.get_venue(db_session, data.venue_id)
+            if venue is None or venue.hub_id != data.hub_id:
+                raise ValidationError.field("venue_id", "not a venue of this hub")
+            if data.capacity > venue.capacity:
+                raise CapacityExceedsVenueError(f"the venue holds {venue.capacity}")
+            now = self.clock.now()
+            cohort = Cohort(
+                **msgspec.structs.asdict(data),
+                status=CohortStatus.DRAFT,
+                created_at=now,
+                updated_at=now,
+            )
+            db_session.add(cohort)
+            await db_session.flush()
+            return await cohort_read(db_session, cohort)
+
+    async def get(
+        self, db_session: AsyncSession, actor: Actor | None, cohort_id: str
+    ) -> CohortRead:
+        return await cohort_read(db_session, await visible_cohort(db_session, actor, cohort_id))
+
+    async def list(
+        self,
+        db_session: AsyncSession,
+        *,
+        hub_id: str | None,
+        course_id: str | None,
+        need_area: NeedArea | None,
+        start: datetime | None,
+        end: datetime | None,
+        has_seats: bool | None,
+        limit: int,
+        cursor: str | None,
+    ) -> CohortPage:
+        cohorts, next_cursor = await cohort_repo.list_cohorts(
+            db_session,
+            hub_id=hub_id,
+            course_id=course_id,
+            need_area=need_area,
+            start=start,
+            end=end,
+            has_seats=has_seats,
+            limit=limit,
+            cursor=cursor,
+        )
+        return CohortPage(items=await cohort_reads(db_session, cohorts), next_cursor=next_cursor)
+
+    async def update(
+        self, db_session: AsyncSession, actor: Actor, cohort_id: str, data: CohortUpdate
+    ) -> CohortRead:
+        """Capacity may not drop below confirmed + offered; a rise hands seats to the waitlist."""
+        values = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not msgspec.UNSET}
+        check_durations(values)
+        async with unit_of_work(db_session):
+            cohort = await load_cohort(db_session, cohort_id, for_update=True)
+            actor.require_hub_manager(cohort.hub_id)
+            if cohort.status is CohortStatus.CANCELLED:
+                raise CohortCancelledError("a cancelled cohort cannot change")
+            now = self.clock.now()
+            if "capacity" in values:
+                await self._check_capacity(db_session, cohort, int(str(values["capacity"])))
+            for field, value in values.items():
+                setattr(cohort, field, value)
+            cohort.updated_at = now
+            add_event(
+                db_session, "CohortUpdated", {"cohort_id": cohort.id, "fields": sorted(values)}, now
+            )
+            if cohort.status is CohortStatus.PUBLISHED:
+                await seats.promote(db_session, cohort, now)
+            await db_session.flush()
+            return await cohort_read(db_session, cohort)
+
+    @staticmethod
+    async def _check_capacity(db_session: AsyncSession, cohort: Cohort, capacity: int) -> None:
+        taken = cohort.confirmed_count + cohort.offered_count
+        if capacity < taken:
+            raise CapacityBelowBookingsError(f"{taken} seats are confirmed or offered")
+        sessions = (await cohort_repo.sessions_of(db_session, [cohort.id]))[cohort.id]
+        venue_ids = {cohort.venue_id} | {
+            s.venue_id for s in sessions if s.status is SessionStatus.SCHEDULED
+        }
+        for venue_id in sorted(venue_ids):
+            venue = await hub_repo.get_venue(db_session, venue_id)
+            if venue is not None and capacity > venue.capacity:
+                raise CapacityExceedsVenueError(f"{venue.name} holds {venue.capacity}")
+
+    async def publish(self, db_session: AsyncSession, actor: Actor, cohort_id: str) -> CohortRead:
+        """Open for booking; needs a session still in the future."""
+        async with unit_of_work(db_session):
+            cohort = await load_cohort(db_session, cohort_id, for_update=True)
+            actor.require_hub_manager(cohort.hub_id)
+            if cohort.status is CohortStatus.CANCELLED:
+                raise CohortCancelledError("a cancelled cohort cannot be published")
+            now = self.clock.now()
+            sessions = (await cohort_repo.sessions_of(db_session, [cohort.id]))[cohort.id]
+            if not any(s.status is SessionStatus.SCHEDULED and s.starts_at > now for s in sessions):
+                raise CohortHasNoSessionsError("add a future session first")
+            if cohort.status is CohortStatus.DRAFT:
+                cohort.status, cohort.published_at, cohort.updated_at = (
+                    CohortStatus.PUBLISHED,
+                    now,
+                    now,
+                )
+                add_event(db_session, "CohortPublished", {"cohort_id": cohort.id}, now)
+            return await cohort_read(db_session, cohort)
+
+    async def cancel(
+        self, db_session: AsyncSession, actor: Actor, cohort_id: str, data: CohortCancel
+    ) -> CohortRead:
+        """Every active booking is cancelled and every session with it; everyone is told."""
+        async with unit_of_work(db_session):
+            cohort = await load_cohort(db_session, cohort_id, for_update=True)
+            actor.require_hub_manager(cohort.hub_id)
+            if cohort.status is not CohortStatus.CANCELLED:
+                now = self.clock.now()
+                for booking in await booking_repo.bookings_of_cohort(
+                    db_session, cohort.id, ACTIVE_BOOKING_STATUSES
+                ):
+                    previous = booking.status
+                    await seats.release(db_session, cohort, booking, now, BookingStatus.CANCELLED)
+                    booking.cancelled_at = now
+                    add_event(
+                        db_session,
+                        "BookingCancelled",
+                        seats.event_payload(
+                            booking, previous_status=previous.value, by="cohort_cancelled"
+                        ),
+                        now,
+                    )
+                for session in (await cohort_repo.sessions_of(db_session, [cohort.id]))[cohort.id]:
+                    if session.status is SessionStatus.SCHEDULED:
+                        session.status, session.sequence, session.updated_at = (
+                            SessionStatus.CANCELLED,
+                            session.sequence + 1,
+                            now,
+                        )
+                cohort.status, cohort.cancelled_at, cohort.updated_at = (
+                    CohortStatus.CANCELLED,
+                    now,
+                    now,
+                )
+                cohort.cancel_reason = data.reason
+                add_event(
+                    db_session,
+                    "CohortCancelled",
+                    {"cohort_id": cohort.id, "reason": data.reason},
+                    now,
+                )
+            await db_session.flush()
+            return await cohort_read(db_session, cohort)

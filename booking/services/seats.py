@@ -1,0 +1,112 @@
+"""Seats and the waitlist: the one place seats are taken, freed and handed on.
+
+Every function here runs inside a unit of work that holds the cohort lock
+(repositories.cohorts.get_cohort(for_update=True)), so counts and rows change together.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from booking.durations import parse_duration
+from booking.models import Booking, BookingStatus, Cohort, WaitlistMode
+from booking.repositories import bookings as booking_repo
+from booking.repositories import cohorts as cohort_repo
+from booking.repositories.outbox import add_due, add_event, finish_due
+
+OFFER_EXPIRY = "offer_expiry"
+
+
+def seats_left(cohort: Cohort) -> int:
+    return cohort.capacity - cohort.confirmed_count - cohort.offered_count
+
+
+def event_payload(booking: Booking, **extra: object) -> dict[str, object]:
+    return {
+        "booking_id": booking.id,
+        "cohort_id": booking.cohort_id,
+        "teacher_id": booking.teacher_id,
+        "status": booking.status.value,
+        **extra,
+    }
+
+
+def confirm(
+    db_session: AsyncSession, cohort: Cohort, booking: Booking, now: datetime, *, promoted: bool
+) -> None:
+    """Give `booking` a seat (from waitlisted, offered or new)."""
+    if booking.status is BookingStatus.OFFERED:
+        cohort.offered_count -= 1
+    booking.status = BookingStatus.CONFIRMED
+    booking.waitlist_seq = None
+    booking.offer_expires_at = None
+    booking.confirmed_at = now
+    booking.updated_at = now
+    cohort.confirmed_count += 1
+    add_event(db_session, "BookingConfirmed", event_payload(booking, promoted=promoted), now)
+
+
+def waitlist(
+    db_session: AsyncSession, cohort: Cohort, booking: Booking, now: datetime, position: int
+) -> None:
+    cohort.waitlist_seq += 1
+    booking.status = BookingStatus.WAITLISTED
+    booking.waitlist_seq = cohort.waitlist_seq
+    booking.updated_at = now
+    add_event(db_session, "BookingWaitlisted", event_payload(booking, position=position), now)
+
+
+async def release(
+    db_session: AsyncSession, cohort: Cohort, booking: Booking, now: datetime, to: BookingStatus
+) -> bool:
+    """Take `booking` out of the cohort (cancelled, expired). True when it freed a seat."""
+    held = booking.status in {BookingStatus.CONFIRMED, BookingStatus.OFFERED}
+    if booking.status is BookingStatus.CONFIRMED:
+        cohort.confirmed_count -= 1
+    elif booking.status is BookingStatus.OFFERED:
+        cohort.offered_count -= 1
+        # The offer's expiry has nothing left to do.
+        await finish_due(db_session, OFFER_EXPIRY, booking.id, now)
+    booking.status = to
+    booking.waitlist_seq = None
+    booking.offer_expires_at = None
+    booking.updated_at = now
+    if held:
+        add_event(db_session, "SeatFreed", {"cohort_id": cohort.id, "booking_id": booking.id}, now)
+    return held
+
+
+async def promote(db_session: AsyncSession, cohort: Cohort, now: datetime) -> None:
+    """Hand free seats to the waitlist in join order: confirmed at once in `auto` mode, offered
+    (expiring after offer_ttl) in `offer` mode. Nothing moves inside promotion_cutoff of the
+    first session: the seat is simply bookable again."""
+    first = await cohort_repo.first_start(db_session, cohort.id)
+    if first is None or now >= first - parse_duration(cohort.promotion_cutoff):
+        return
+    while seats_left(cohort) > 0:
+        nxt = await booking_repo.next_waitlisted(db_session, cohort.id)
+        if nxt is None:
+            return
+        if cohort.waitlist_mode is WaitlistMode.AUTO:
+            confirm(db_session, cohort, nxt, now, promoted=True)
+        else:
+            offer(db_session, cohort, nxt, now)
+        await db_session.flush()
+
+
+def offer(db_session: AsyncSession, cohort: Cohort, booking: Booking, now: datetime) -> None:
+    expires = now + parse_duration(cohort.offer_ttl)
+    booking.status = BookingStatus.OFFERED
+    booking.waitlist_seq = None
+    booking.offer_expires_at = expires
+    booking.updated_at = now
+    cohort.offered_count += 1
+    add_due(db_session, OFFER_EXPIRY, booking.id, expires)
+    add_event(
+        db_session,
+        "BookingOffered",
+        event_payload(booking, offer_expires_at=expires.isoformat()),
+        now,
+    )

@@ -1,0 +1,217 @@
+"""Training sessions: add, reschedule, cancel, with the trainer's and venue's calendars checked."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import msgspec
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from booking.clock import Clock
+from booking.database import unit_of_work
+from booking.errors import (
+    CapacityExceedsVenueError,
+    CohortCancelledError,
+    NotFoundError,
+    SessionCancelledError,
+    TrainerDoubleBookedError,
+    TrainerUnavailableError,
+    ValidationError,
+    VenueDoubleBookedError,
+)
+from booking.models import Cohort, CohortStatus, SessionStatus, TrainingSession
+from booking.repositories import cohorts as cohort_repo
+from booking.repositories import hubs as hub_repo
+from booking.repositories import trainers as trainer_repo
+from booking.repositories.locks import lock_key
+from booking.repositories.outbox import add_event
+from booking.schemas.cohorts import SessionCreate, SessionRead, SessionUpdate
+from booking.services.actor import Actor
+from booking.services.availability import weekly_rules
+from booking.services.cohort_views import session_read
+from booking.services.cohorts import load_cohort
+from calendars.availability import is_available
+from calendars.intervals import Interval
+
+
+class SessionService:
+    def __init__(self, clock: Clock) -> None:
+        self.clock = clock
+
+    async def add(
+        self, db_session: AsyncSession, actor: Actor, cohort_id: str, data: SessionCreate
+    ) -> SessionRead:
+        """A session inside the trainer's availability, clear of the trainer's and the venue's
+        other live sessions (half-open: back to back is fine), starting in the future."""
+        async with unit_of_work(db_session):
+            cohort = await load_cohort(db_session, cohort_id, for_update=True)
+            actor.require_hub_manager(cohort.hub_id)
+            if cohort.status is CohortStatus.CANCELLED:
+                raise CohortCancelledError("a cancelled cohort takes no sessions")
+            venue_id = data.venue_id or cohort.venue_id
+            now = self.clock.now()
+            await self._check(
+                db_session,
+                cohort,
+                venue_id=venue_id,
+                starts_at=data.starts_at,
+                ends_at=data.ends_at,
+                exclude=None,
+                now=now,
+            )
+            session = TrainingSession(
+                cohort_id=cohort.id,
+                venue_id=venue_id,
+                trainer_id=cohort.trainer_id,
+                starts_at=data.starts_at,
+                ends_at=data.ends_at,
+                status=SessionStatus.SCHEDULED,
+                sequence=0,
+                uid=str(uuid.uuid4()),
+                created_at=now,
+                updated_at=now,
+            )
+            db_session.add(session)
+            await db_session.flush()
+            add_event(
+                db_session, "SessionAdded", {"session_id": session.id, "cohort_id": cohort.id}, now
+            )
+            return session_read(session)
+
+    async def reschedule(
+        self, db_session: AsyncSession, actor: Actor, session_id: str, data: SessionUpdate
+    ) -> SessionRead:
+        """Same checks as adding; the sequence goes up so calendars replace the old time."""
+        async with unit_of_work(db_session):
+            session, cohort = await self._load(db_session, actor, session_id)
+            if session.status is SessionStatus.CANCELLED:
+                raise SessionCancelledError("a cancelled session cannot move")
+            values = {
+                k: v for k, v in msgspec.structs.asdict(data).items() if v is not msgspec.UNSET
+            }
+            starts_at = values.get("starts_at", session.starts_at)
+            ends_at = values.get("ends_at", session.ends_at)
+            venue_id = values.get("venue_id", session.venue_id)
+            now = self.clock.now()
+            await self._check(
+                db_session,
+                cohort,
+                venue_id=venue_id,
+                starts_at=starts_at,
+                ends_at=ends_at,
+                exclude=session.id,
+                now=now,
+            )
+            before = {
+                "starts_at": session.starts_at.isoformat(),
+                "ends_at": session.ends_at.isoformat(),
+                "venue_id": session.venue_id,
+            }
+            if (starts_at, ends_at, venue_id) != (
+                session.starts_at,
+                session.ends_at,
+                session.venue_id,
+            ):
+                session.starts_at, session.ends_at, session.venue_id = starts_at, ends_at, venue_id
+                session.sequence += 1
+                session.updated_at = now
+                add_event(
+                    db_session,
+                    "SessionRescheduled",
+                    {
+                        "session_id": session.id,
+                        "cohort_id": cohort.id,
+                        "sequence": session.sequence,
+                        "before": before,
+                        "starts_at": starts_at.isoformat(),
+                        "ends_at": ends_at.isoformat(),
+                        "venue_id": venue_id,
+                    },
+                    now,
+                )
+            return session_read(session)
+
+    async def cancel(self, db_session: AsyncSession, actor: Actor, session_id: str) -> SessionRead:
+        """Kept with status cancelled (calendars need its uid and a higher sequence)."""
+        async with unit_of_work(db_session):
+            session, cohort = await self._load(db_session, actor, session_id)
+            if session.status is SessionStatus.SCHEDULED:
+                now = self.clock.now()
+                session.status, session.sequence, session.updated_at = (
+                    SessionStatus.CANCELLED,
+                    session.sequence + 1,
+                    now,
+                )
+                add_event(
+                    db_session,
+                    "SessionCancelled",
+                    {
+                        "session_id": session.id,
+                        "cohort_id": cohort.id,
+                        "sequence": session.sequence,
+                    },
+                    now,
+                )
+            return session_read(session)
+
+    async def _load(
+        self, db_session: AsyncSession, actor: Actor, session_id: str
+    ) -> tuple[TrainingSession, Cohort]:
+        session = await cohort_repo.get_session(db_session, session_id)
+        if session is None:
+            raise NotFoundError("no such session")
+        cohort = await load_cohort(db_session, session.cohort_id, for_update=True)
+        actor.require_hub_manager(cohort.hub_id)
+        return session, cohort
+
+    async def _check(
+        self,
+        db_session: AsyncSession,
+        cohort: Cohort,
+        *,
+        venue_id: str,
+        starts_at: datetime,
+        ends_at: datetime,
+        exclude: str | None,
+        now: datetime,
+    ) -> None:
+        if ends_at <= starts_at:
+            raise ValidationError.field("ends_at", "must be after starts_at")
+        if starts_at <= now:
+            raise ValidationError.field("starts_at", "must be in the future")
+        venue = await hub_repo.get_venue(db_session, venue_id)
+        if venue is None or venue.hub_id != cohort.hub_id:
+            raise ValidationError.field("venue_id", "not a venue of this hub")
+        if cohort.capacity > venue.capacity:
+            raise CapacityExceedsVenueError(
+                f"{venue.name} holds {venue.capacity}, the cohort {cohort.capacity}"
+            )
+        # Two hub admins booking the same room or trainer at once take turns (sorted: no deadlock).
+        for key in sorted((f"venue:{venue_id}", f"trainer:{cohort.trainer_id}")):
+            await lock_key(db_session, "session_slot", key)
+        await self._check_trainer(db_session, cohort.trainer_id, Interval(starts_at, ends_at))
+        if await cohort_repo.trainer_clash(
+            db_session, cohort.trainer_id, starts_at, ends_at, exclude
+        ):
+            raise TrainerDoubleBookedError("the trainer teaches another session then")
+        if await cohort_repo.venue_clash(db_session, venue_id, starts_at, ends_at, exclude):
+            raise VenueDoubleBookedError("the venue has another session then")
+
+    @staticmethod
+    async def _check_trainer(
+        db_session: AsyncSession, trainer_id: str, candidate: Interval
+    ) -> None:
+        row = await trainer_repo.get_availability(db_session, trainer_id)
+        if row is None:
+            raise TrainerUnavailableError("the trainer has set no availability")
+        exceptions = await trainer_repo.list_exceptions(
+            db_session, trainer_id, overlapping_from=candidate.start, overlapping_to=candidate.end
+        )
+        rules = weekly_rules(row.weekly)
+        blocked = [Interval(e.starts_at, e.ends_at) for e in exceptions]
+        if not is_available(rules, ZoneInfo(row.timezone), blocked, candidate):
+            raise TrainerUnavailableError(
+                "outside the trainer's availability or inside an exception"
+            )
