@@ -16,12 +16,15 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 
+from booking.api.bookings import BookingController
+from booking.api.cohorts import CohortController
 from booking.api.courses import CourseController
 from booking.api.deps import DEPENDENCIES
 from booking.api.health import health, ready
 from booking.api.hubs import HubController, VenueController
 from booking.api.identity import AuthController, MeController, UsersController
 from booking.api.problems import EXCEPTION_HANDLERS
+from booking.api.sessions import SessionController
 from booking.api.trainers import TrainerController
 from booking.auth import BearerTokenMiddleware
 from booking.clock import Clock, SystemClock
@@ -102,6 +105,9 @@ def create_app(
             VenueController,
             CourseController,
             TrainerController,
+            CohortController,
+            SessionController,
+            BookingController,
         ],
         dependencies=DEPENDENCIES,
         exception_handlers=EXCEPTION_HANDLERS,

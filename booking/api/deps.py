@@ -20,12 +20,17 @@ from booking.runtime import Runtime
 from booking.services.actor import Actor
 from booking.services.auth import AuthService
 from booking.services.availability import AvailabilityService
+from booking.services.bookings import BookingService
+from booking.services.cohorts import CohortService
 from booking.services.courses import CourseService
 from booking.services.hubs import HubService, VenueService
+from booking.services.roster import RosterService
+from booking.services.sessions import SessionService
 from booking.services.users import UserService
 
 DbSession = NamedDependency[AsyncSession]
 CurrentActor = NamedDependency[Actor]
+MaybeActor = NamedDependency[Actor | None]
 Limit = Annotated[int, QueryParameter(ge=1, le=200, description="Page size, 1 to 200")]
 Cursor = Annotated[
     str | None, QueryParameter(max_length=200, description="next_cursor of the previous page")
@@ -40,6 +45,10 @@ def runtime_of(state: State) -> Runtime:
 async def provide_db_session(state: State) -> AsyncIterator[AsyncSession]:
     async with runtime_of(state).sessionmaker() as db_session:
         yield db_session
+
+
+def provide_optional_actor(request: Request[Any, Any, Any]) -> Actor | None:
+    return current_actor(request)
 
 
 def provide_actor(request: Request[Any, Any, Any]) -> Actor:
@@ -64,6 +73,11 @@ def provide_auth_service(state: State) -> AuthService:
 DEPENDENCIES = {
     "db_session": Provide(provide_db_session),
     "actor": Provide(provide_actor, sync_to_thread=False),
+    "maybe_actor": Provide(provide_optional_actor, sync_to_thread=False),
+    "cohort_service": _service(CohortService),
+    "session_service": _service(SessionService),
+    "booking_service": _service(BookingService),
+    "roster_service": _service(RosterService),
     "auth_service": Provide(provide_auth_service, sync_to_thread=False),
     "user_service": _service(UserService),
     "hub_service": _service(HubService),

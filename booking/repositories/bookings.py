@@ -79,7 +79,7 @@ async def waitlist_lengths(db_session: AsyncSession, cohort_ids: Sequence[str]) 
         .group_by(Booking.cohort_id)
     )
     counts = dict.fromkeys(cohort_ids, 0)
-    counts.update({cid: int(n) for cid, n in rows.tuples()})
+    counts.update({cid: int(n) for cid, n in rows})
     return counts
 
 

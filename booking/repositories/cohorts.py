@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import Select, exists, func, select
+from sqlalchemy import Select, exists, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from booking.models import (
+    Booking,
     Cohort,
     CohortStatus,
     CourseNeedArea,
@@ -16,7 +18,13 @@ from booking.models import (
     SessionStatus,
     TrainingSession,
 )
+from booking.models.enums import SEAT_HOLDING_STATUSES
 from booking.repositories.pagination import page
+
+
+# Tests switch this off to show their race harness really races (the control test); nothing
+# else may touch it.
+LOCK_COHORT_ROWS = True
 
 
 async def get_cohort(
@@ -28,7 +36,7 @@ async def get_cohort(
     interleave. On SQLite the transaction's BEGIN IMMEDIATE already excludes other writers.
     """
     stmt = select(Cohort).where(Cohort.id == cohort_id)
-    if for_update:
+    if for_update and LOCK_COHORT_ROWS:
         stmt = stmt.with_for_update()
     return await db_session.scalar(stmt.execution_options(populate_existing=True))
 
@@ -122,6 +130,24 @@ async def first_start(db_session: AsyncSession, cohort_id: str) -> datetime | No
     )
 
 
+def _clash_with_bookings(teacher_id: str) -> Select[int]:
+    mine, other = aliased(TrainingSession), aliased(TrainingSession)
+    return (
+        select(literal(1))
+        .select_from(mine)
+        .join(other, (other.starts_at < mine.ends_at) & (mine.starts_at < other.ends_at))
+        .join(Booking, Booking.cohort_id == other.cohort_id)
+        .where(
+            mine.cohort_id == Cohort.id,
+            mine.status == SessionStatus.SCHEDULED,
+            other.status == SessionStatus.SCHEDULED,
+            other.cohort_id != Cohort.id,
+            Booking.teacher_id == teacher_id,
+            Booking.status.in_(SEAT_HOLDING_STATUSES),
+        )
+    )
+
+
 async def list_cohorts(
     db_session: AsyncSession,
     *,
@@ -131,11 +157,15 @@ async def list_cohorts(
     start: datetime | None,
     end: datetime | None,
     has_seats: bool | None,
+    clash_free_for: str | None,
     limit: int,
     cursor: str | None,
 ) -> tuple[Sequence[Cohort], str | None]:
-    """Published cohorts matching the filters; dates select cohorts with a live session inside."""
+    """Published cohorts matching the filters; dates select cohorts with a live session inside;
+    clash_free_for drops cohorts with a session overlapping that teacher's booked sessions."""
     stmt = select(Cohort).where(Cohort.status == CohortStatus.PUBLISHED)
+    if clash_free_for is not None:
+        stmt = stmt.where(~exists(_clash_with_bookings(clash_free_for)))
     if hub_id is not None:
         stmt = stmt.where(Cohort.hub_id == hub_id)
     if course_id is not None:

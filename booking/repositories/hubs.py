@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 
 from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -32,15 +31,6 @@ async def list_venues(
     if hub_id is not None:
         stmt = stmt.where(Venue.hub_id == hub_id)
     return await page(db_session, stmt, Venue.id, limit=limit, cursor=cursor)
-
-
-async def venue_has_future_sessions(db_session: AsyncSession, venue_id: str, now: datetime) -> bool:
-    """Sessions arrive with the booking engine; until their table exists no venue is in use.
-
-    Kept as the one place the rule asks, so the engine only has to fill it in.
-    """
-    del db_session, venue_id, now
-    return False
 
 
 async def hub_exists(db_session: AsyncSession, hub_id: str) -> bool:

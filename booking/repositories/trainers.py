@@ -32,14 +32,3 @@ async def delete_exceptions(db_session: AsyncSession, trainer_id: str) -> None:
     await db_session.execute(
         delete(AvailabilityException).where(AvailabilityException.trainer_id == trainer_id)
     )
-
-
-async def trainer_busy_intervals(
-    db_session: AsyncSession, trainer_id: str, start: datetime, end: datetime
-) -> list[tuple[datetime, datetime]]:
-    """The trainer's live sessions overlapping [start, end).
-
-    Sessions arrive with the booking engine; until their table exists there are none.
-    """
-    del db_session, trainer_id, start, end
-    return []

@@ -11,6 +11,7 @@ from booking.clock import Clock
 from booking.database import unit_of_work
 from booking.errors import NotFoundError, ValidationError
 from booking.models import AvailabilityException, Role, TrainerAvailability, User
+from booking.repositories import cohorts as cohort_repo
 from booking.repositories import trainers as trainer_repo
 from booking.repositories import users as user_repo
 from booking.schemas.trainers import (
@@ -121,12 +122,12 @@ class AvailabilityService:
         exceptions = await trainer_repo.list_exceptions(
             db_session, trainer_id, overlapping_from=start, overlapping_to=end
         )
-        busy = await trainer_repo.trainer_busy_intervals(db_session, trainer_id, start, end)
+        busy = await cohort_repo.trainer_sessions_between(db_session, trainer_id, start, end)
         slots = free_slots(
             weekly_rules(row.weekly),
             ZoneInfo(row.timezone),
             [Interval(e.starts_at, e.ends_at) for e in exceptions],
-            [Interval(s, e) for s, e in busy],
+            [Interval(s.starts_at, s.ends_at) for s in busy],
             window,
             duration,
         )

@@ -29,20 +29,20 @@ async def cohort_reads(db_session: AsyncSession, cohorts: Sequence[Cohort]) -> l
     ids = [c.id for c in cohorts]
     sessions = await cohort_repo.sessions_of(db_session, ids)
     waiting = await booking_repo.waitlist_lengths(db_session, ids)
-    titles = dict(
-        (
-            await db_session.execute(
-                select(Course.id, Course.title).where(Course.id.in_({c.course_id for c in cohorts}))
-            )
-        ).tuples()
-    )
-    names = dict(
-        (
-            await db_session.execute(
-                select(User.id, User.name).where(User.id.in_({c.trainer_id for c in cohorts}))
-            )
-        ).tuples()
-    )
+    course_ids = {c.course_id for c in cohorts}
+    trainer_ids = {c.trainer_id for c in cohorts}
+    titles = {
+        row.id: row.title
+        for row in await db_session.execute(
+            select(Course.id, Course.title).where(Course.id.in_(course_ids))
+        )
+    }
+    names = {
+        row.id: row.name
+        for row in await db_session.execute(
+            select(User.id, User.name).where(User.id.in_(trainer_ids))
+        )
+    }
     return [
         CohortRead(
             id=c.id,

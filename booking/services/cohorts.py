@@ -111,6 +111,7 @@ class CohortService:
         start: datetime | None,
         end: datetime | None,
         has_seats: bool | None,
+        clash_free_for: str | None,
         limit: int,
         cursor: str | None,
     ) -> CohortPage:
@@ -122,6 +123,7 @@ class CohortService:
             start=start,
             end=end,
             has_seats=has_seats,
+            clash_free_for=clash_free_for,
             limit=limit,
             cursor=cursor,
         )

@@ -11,6 +11,7 @@ from booking.clock import Clock
 from booking.database import unit_of_work
 from booking.errors import NotFoundError, VenueInUseError
 from booking.models import Hub, Role, Venue
+from booking.repositories import cohorts as cohort_repo
 from booking.repositories import hubs as hub_repo
 from booking.schemas.hubs import (
     HubCreate,
@@ -151,7 +152,7 @@ class VenueService:
             venue = await self._venue(db_session, venue_id)
             actor.require_hub_manager(venue.hub_id)
             now = self.clock.now()
-            if await hub_repo.venue_has_future_sessions(db_session, venue.id, now):
+            if await cohort_repo.venue_has_future_sessions(db_session, venue.id, now):
                 raise VenueInUseError("the venue has future sessions; move or cancel them first")
             venue.deleted_at = now
             venue.updated_at = now
