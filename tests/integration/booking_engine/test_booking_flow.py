@@ -6,8 +6,14 @@ from datetime import timedelta
 
 import pytest
 
-from tests.support.engine import build_world, published_cohort, teacher_token
-from tests.support.factories import bearer
+from tests.support.engine import (
+    add_session,
+    build_world,
+    create_cohort,
+    published_cohort,
+    teacher_token,
+)
+from tests.support.factories import bearer, create_user, create_venue
 
 
 @pytest.fixture
@@ -171,8 +177,6 @@ async def test_waitlist_full(client, world, start, mail_dir):
 
 
 async def test_booking_closed_for_drafts_and_started_cohorts(client, world, clock, mail_dir):
-    from tests.support.engine import add_session, create_cohort
-
     token = await teacher_token(client, mail_dir, "t@school.example")
     draft = await create_cohort(client, world)
     await add_session(client, world, draft["id"], clock.now() + timedelta(days=3))
@@ -188,8 +192,6 @@ async def test_booking_clash_with_another_booked_session(
     token = await teacher_token(client, mail_dir, "t@school.example")
     first = await published_cohort(client, world, start)
     assert (await book(client, token, first["id"])).status_code == 201
-    from tests.support.engine import create_user
-
     other_trainer = await create_user(
         client, world.admin, "tom@example.org", "trainer", world.hub["id"]
     )
@@ -204,8 +206,6 @@ async def test_booking_clash_with_another_booked_session(
         },
         headers=bearer(world.hub_admin),
     )
-    from tests.support.factories import create_venue
-
     room = await create_venue(client, world.hub_admin, world.hub["id"], name="Room 2")
     second = await published_cohort(
         client,
