@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -32,8 +33,10 @@ from booking.database import create_engine, create_sessionmaker
 from booking.migrate import head_revision
 from booking.ports import SignInMailer
 from booking.runtime import Runtime
+from booking.services.bookings import BookingService
 from booking.settings import Settings, load_settings
 from notifications.mailer import Mailer
+from notifications.scheduler import build_scheduler
 from notifications.transports import build_transport
 
 JSON_MEDIA_TYPES = ("application/json",)
@@ -73,6 +76,15 @@ def require_json_body(request: Request[Any, Any, Any]) -> None:
         )
 
 
+# Offers must expire (and the next teacher be promoted) within 5 seconds of their time.
+OFFER_EXPIRY_POLL_SECONDS = 1.0
+
+
+async def expire_offers(runtime: Runtime) -> int:
+    async with runtime.sessionmaker() as db_session:
+        return await BookingService(runtime.clock).expire_due_offers(db_session)
+
+
 def create_app(
     settings: Settings, *, clock: Clock | None = None, mailer: SignInMailer | None = None
 ) -> Litestar:
@@ -89,9 +101,19 @@ def create_app(
             mailer=mailer or build_mailer(settings),
             head_revision=head_revision(),
         )
+        scheduler = build_scheduler(
+            {
+                "expire_offers": (
+                    partial(expire_offers, app.state.runtime),
+                    OFFER_EXPIRY_POLL_SECONDS,
+                )
+            }
+        )
+        scheduler.start()
         try:
             yield
         finally:
+            scheduler.shutdown(wait=False)
             await engine.dispose()
 
     return Litestar(

@@ -21,7 +21,6 @@ from booking.models import (
 from booking.models.enums import SEAT_HOLDING_STATUSES
 from booking.repositories.pagination import page
 
-
 # Tests switch this off to show their race harness really races (the control test); nothing
 # else may touch it.
 LOCK_COHORT_ROWS = True

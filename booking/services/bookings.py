@@ -277,12 +277,15 @@ class BookingService:
     async def expire_due_offers(self, db_session: AsyncSession, *, batch: int = 100) -> int:
         """Expire offers past their time, one cohort lock at a time; safe in every process."""
         done = 0
-        candidates = await booking_repo.offers_due(db_session, self.clock.now(), batch)
+        due = [
+            (b.id, b.cohort_id)
+            for b in await booking_repo.offers_due(db_session, self.clock.now(), batch)
+        ]
         await db_session.rollback()
-        for candidate in candidates:
+        for booking_id, cohort_id in due:
             async with unit_of_work(db_session):
-                cohort = await load_cohort(db_session, candidate.cohort_id, for_update=True)
-                booking = await booking_repo.get_booking(db_session, candidate.id)
+                cohort = await load_cohort(db_session, cohort_id, for_update=True)
+                booking = await booking_repo.get_booking(db_session, booking_id)
                 now = self.clock.now()
                 if (
                     booking is not None

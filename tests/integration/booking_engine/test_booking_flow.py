@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import event, select
 
+from booking.models import Booking, OutboxEvent
 from tests.support.engine import (
     add_session,
     build_world,
@@ -312,3 +315,72 @@ async def test_attendance_opens_30_minutes_before(client, world, clock, mail_dir
     ok = await client.put(url, json=body, headers=bearer(world.trainer["api_token"]))
     assert ok.status_code == 200, ok.text
     assert ok.json()["records"][0]["status"] == "attended"
+
+
+async def test_an_unanswered_offer_expires_within_five_seconds(
+    client, world, start, mail_dir, clock
+):
+    cohort = await published_cohort(
+        client, world, start, capacity=1, waitlist_mode="offer", offer_ttl="PT1H"
+    )
+    a, b, c = [await teacher_token(client, mail_dir, f"t{i}@school.example") for i in range(3)]
+    held = (await book(client, a, cohort["id"])).json()
+    second = (await book(client, b, cohort["id"])).json()
+    third = (await book(client, c, cohort["id"])).json()
+    await client.delete(f"/api/v1/bookings/{held['id']}", headers=bearer(a))
+    clock.advance(timedelta(hours=1))
+    # Nobody calls the API: the in-process timer must expire the offer and offer the seat on.
+    deadline = asyncio.get_running_loop().time() + 5
+    while asyncio.get_running_loop().time() < deadline:
+        status = (await client.get(f"/api/v1/bookings/{third['id']}", headers=bearer(c))).json()[
+            "status"
+        ]
+        if status == "offered":
+            break
+        await asyncio.sleep(0.2)
+    assert status == "offered"
+    assert (await client.get(f"/api/v1/bookings/{second['id']}", headers=bearer(b))).json()[
+        "status"
+    ] == "expired"
+
+
+async def test_every_change_appends_its_events_to_the_outbox(
+    client, world, start, mail_dir, sessionmaker
+):
+    cohort = await published_cohort(client, world, start, capacity=1)
+    a, b = [await teacher_token(client, mail_dir, f"t{i}@school.example") for i in range(2)]
+    held = (await book(client, a, cohort["id"])).json()
+    await book(client, b, cohort["id"])
+    await client.delete(f"/api/v1/bookings/{held['id']}", headers=bearer(a))
+    async with sessionmaker() as db_session:
+        kinds = [
+            e.kind for e in await db_session.scalars(select(OutboxEvent).order_by(OutboxEvent.id))
+        ]
+    assert kinds[-5:] == [
+        "BookingConfirmed",
+        "BookingWaitlisted",
+        "SeatFreed",
+        "BookingCancelled",
+        "BookingConfirmed",
+    ]
+    assert "CohortPublished" in kinds
+
+
+async def test_a_failed_commit_of_a_booking_is_an_error(
+    client, app, world, start, mail_dir, sessionmaker
+):
+    cohort = await published_cohort(client, world, start)
+    token = await teacher_token(client, mail_dir, "t@school.example")
+    engine = app.state.runtime.engine
+
+    def refuse(_conn):
+        raise RuntimeError("commit failed")
+
+    event.listen(engine.sync_engine, "commit", refuse)
+    try:
+        response = await book(client, token, cohort["id"])
+    finally:
+        event.remove(engine.sync_engine, "commit", refuse)
+    assert response.status_code >= 500
+    async with sessionmaker() as db_session:
+        assert (await db_session.scalars(select(Booking))).all() == []
