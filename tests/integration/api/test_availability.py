@@ -32,7 +32,7 @@ async def put_availability(client, token, trainer_id, body):
     )
 
 
-async def free_slots(client, token, trainer_id, start, end, duration):  # noqa: PLR0917
+async def free_slots(client, token, trainer_id, start, end, duration):
     return await client.get(
         f"/api/v1/trainers/{trainer_id}/free-slots",
         params={"from": start, "to": end, "duration": duration},

@@ -18,7 +18,7 @@ SUNDAY_NIGHT = [WeeklyRule(Weekday.SUN, parse_hhmm("00:30"), parse_hhmm("02:30")
 SUNDAY_DAY = [WeeklyRule(Weekday.SUN, time(9), time(17))]
 
 
-def london(  # noqa: PLR0917 - reads like the datetime constructor it wraps
+def london(
     year: int, month: int, day: int, hour: int = 0, minute: int = 0, fold: int = 0
 ) -> datetime:
     return datetime(year, month, day, hour, minute, tzinfo=LONDON, fold=fold)

@@ -1,0 +1,254 @@
+"""Helpers for tests that really race: firing requests at once, and reading the truth back.
+
+The invariants (API.md, Bookings and the waitlist) are checked against the booking ROWS, not
+only the cohort's counters: a lost update can leave the counters looking fine while the rows
+show more seats taken than exist.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol, TypeVar
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from booking.models import Booking, BookingStatus, Cohort
+from tests.support.factories import bearer
+from tests.support.mail import CODE_LINE, messages, text_part
+
+T = TypeVar("T")
+
+SEAT_HOLDING = {BookingStatus.CONFIRMED.value, BookingStatus.OFFERED.value}
+ACTIVE = SEAT_HOLDING | {BookingStatus.WAITLISTED.value}
+
+
+class Response(Protocol):
+    """What the tests read from an httpx (or Litestar test client) response."""
+
+    status_code: int
+    text: str
+
+    def json(self) -> Any: ...
+
+
+class HttpClient(Protocol):
+    async def get(self, url: str, **kwargs: Any) -> Any: ...
+    async def post(self, url: str, **kwargs: Any) -> Any: ...
+
+
+async def race(calls: Sequence[Callable[[], Awaitable[T]]]) -> list[T]:
+    """Run every call at once: each task waits at a starting gate, which opens only when all
+    have been scheduled, so no early request gets a head start while later ones are created."""
+    gate = asyncio.Event()
+
+    async def run(call: Callable[[], Awaitable[T]]) -> T:
+        await gate.wait()
+        return await call()
+
+    tasks = [asyncio.ensure_future(run(call)) for call in calls]
+    await asyncio.sleep(0)
+    gate.set()
+    return list(await asyncio.gather(*tasks))
+
+
+def outcome(response: Response) -> tuple[int, str]:
+    """(status, what happened): the booking status on success, the problem code on failure."""
+    try:
+        body = response.json()
+    except ValueError:
+        return response.status_code, response.text[:80]
+    if not isinstance(body, dict):
+        return response.status_code, ""
+    key = "status" if response.status_code < 300 else "code"
+    return response.status_code, str(body.get(key))
+
+
+def outcomes(responses: Sequence[Response]) -> Counter[tuple[int, str]]:
+    return Counter(outcome(r) for r in responses)
+
+
+def assert_no_server_errors(responses: Sequence[Response]) -> None:
+    errors = [(r.status_code, r.text[:300]) for r in responses if r.status_code >= 500]
+    assert not errors, f"{len(errors)} requests failed with 5xx: {errors[:3]}"
+
+
+@dataclass(frozen=True, slots=True)
+class BookingRow:
+    id: str
+    teacher_id: str
+    status: str
+    waitlist_seq: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class CohortState:
+    """The cohort's counters and its booking rows, read in one transaction."""
+
+    capacity: int
+    confirmed_count: int
+    offered_count: int
+    waitlist_seq: int
+    waitlist_mode: str
+    rows: tuple[BookingRow, ...]
+
+    def with_status(self, status: BookingStatus) -> list[BookingRow]:
+        return [r for r in self.rows if r.status == status.value]
+
+    def teachers(self, status: BookingStatus) -> set[str]:
+        return {r.teacher_id for r in self.with_status(status)}
+
+    @property
+    def confirmed(self) -> int:
+        return len(self.with_status(BookingStatus.CONFIRMED))
+
+    @property
+    def offered(self) -> int:
+        return len(self.with_status(BookingStatus.OFFERED))
+
+    @property
+    def waitlist(self) -> list[str]:
+        """Waiting teachers in join order."""
+        rows = self.with_status(BookingStatus.WAITLISTED)
+        return [r.teacher_id for r in sorted(rows, key=lambda r: r.waitlist_seq or 0)]
+
+    def summary(self) -> str:
+        return (
+            f"capacity={self.capacity} rows: confirmed={self.confirmed} offered={self.offered} "
+            f"waitlisted={len(self.waitlist)}; counters: confirmed={self.confirmed_count} "
+            f"offered={self.offered_count}"
+        )
+
+
+async def cohort_state(engine: AsyncEngine, cohort_id: str) -> CohortState:
+    async with engine.connect() as conn:
+        cohort = (
+            await conn.execute(
+                select(
+                    Cohort.capacity,
+                    Cohort.confirmed_count,
+                    Cohort.offered_count,
+                    Cohort.waitlist_seq,
+                    Cohort.waitlist_mode,
+                ).where(Cohort.id == cohort_id)
+            )
+        ).one()
+        rows = (
+            await conn.execute(
+                select(Booking.id, Booking.teacher_id, Booking.status, Booking.waitlist_seq).where(
+                    Booking.cohort_id == cohort_id
+                )
+            )
+        ).all()
+        await conn.rollback()
+    return CohortState(
+        capacity=cohort.capacity,
+        confirmed_count=cohort.confirmed_count,
+        offered_count=cohort.offered_count,
+        waitlist_seq=cohort.waitlist_seq,
+        waitlist_mode=str(cohort.waitlist_mode),
+        rows=tuple(BookingRow(r.id, r.teacher_id, str(r.status), r.waitlist_seq) for r in rows),
+    )
+
+
+def overbooked(state: CohortState) -> bool:
+    """More seats held by rows than exist, or counters that disagree with the rows."""
+    return (
+        state.confirmed + state.offered > state.capacity
+        or state.confirmed != state.confirmed_count
+        or state.offered != state.offered_count
+    )
+
+
+def assert_invariants(state: CohortState, *, no_idle_seat_while_waiting: bool = False) -> None:
+    """confirmed + offered <= capacity (rows), counters equal rows, one active booking per
+    teacher, and a waitlist with one distinct join number per waiter.
+
+    no_idle_seat_while_waiting: in `auto` mode outside the promotion cutoff, a free seat and a
+    non-empty waitlist never exist together (freed seats go to the waitlist at once).
+    """
+    assert state.confirmed + state.offered <= state.capacity, f"overbooked: {state.summary()}"
+    assert (state.confirmed_count, state.offered_count) == (state.confirmed, state.offered), (
+        f"counters disagree with rows: {state.summary()}"
+    )
+    active = Counter(r.teacher_id for r in state.rows if r.status in ACTIVE)
+    doubles = {t: n for t, n in active.items() if n > 1}
+    assert not doubles, f"teachers with more than one active booking: {doubles}"
+    seqs = [r.waitlist_seq for r in state.with_status(BookingStatus.WAITLISTED)]
+    assert None not in seqs, "a waitlisted booking without a join number"
+    assert len(set(seqs)) == len(seqs), f"two waiters share a join number: {sorted(seqs)}"
+    assert all(s is not None and s <= state.waitlist_seq for s in seqs), "join number from nowhere"
+    assert all(
+        r.waitlist_seq is None for r in state.rows if r.status != BookingStatus.WAITLISTED.value
+    ), "a booking that is not waiting keeps a join number"
+    if no_idle_seat_while_waiting and state.waitlist:
+        assert state.confirmed + state.offered == state.capacity, (
+            f"a seat is free while teachers wait: {state.summary()}"
+        )
+
+
+async def assert_roster_agrees(
+    client: HttpClient, hub_admin: str, cohort_id: str, state: CohortState
+) -> None:
+    """The API tells the same story as the rows: live waitlist positions 1..n in join order."""
+    response = await client.get(f"/api/v1/cohorts/{cohort_id}/roster", headers=bearer(hub_admin))
+    assert response.status_code == 200, response.text
+    roster = response.json()
+    waiting = roster["waitlist"]
+    assert [e["waitlist_position"] for e in waiting] == list(range(1, len(waiting) + 1))
+    assert [e["teacher_id"] for e in waiting] == state.waitlist
+    assert {e["teacher_id"] for e in roster["confirmed"]} == state.teachers(BookingStatus.CONFIRMED)
+    assert {e["teacher_id"] for e in roster["offered"]} == state.teachers(BookingStatus.OFFERED)
+    cohort = (await client.get(f"/api/v1/cohorts/{cohort_id}")).json()
+    assert cohort["seats_left"] == state.capacity - state.confirmed - state.offered
+    assert cohort["waitlist_length"] == len(state.waitlist)
+
+
+async def sign_in_teachers(
+    clients: Sequence[HttpClient], mail_dir: Path, emails: Sequence[str]
+) -> list[str]:
+    """API tokens for `emails`, signed in through email codes, spread over `clients`.
+
+    Codes are requested all at once, read from the mail directory in one pass, then exchanged
+    all at once; every address gets exactly one code, so there is nothing to choose between.
+    """
+
+    def client_for(i: int) -> HttpClient:
+        return clients[i % len(clients)]
+
+    async def request(i: int, email: str) -> None:
+        response = await client_for(i).post("/api/v1/auth/email-code", json={"email": email})
+        assert response.status_code == 202, response.text
+
+    await asyncio.gather(*(request(i, e) for i, e in enumerate(emails)))
+    codes: dict[str, str] = {}
+    for message in messages(mail_dir):
+        match = CODE_LINE.search(text_part(message))
+        if match:
+            codes[str(message["To"])] = match.group(1)
+
+    async def exchange(i: int, email: str) -> str:
+        response = await client_for(i).post(
+            "/api/v1/auth/token", json={"email": email, "code": codes[email]}
+        )
+        assert response.status_code == 200, response.text
+        return str(response.json()["api_token"])
+
+    return list(await asyncio.gather(*(exchange(i, e) for i, e in enumerate(emails))))
+
+
+def teacher_ids(responses: Sequence[Response]) -> list[str]:
+    return [str(r.json()["teacher_id"]) for r in responses]
+
+
+async def book(
+    client: HttpClient, token: str, cohort_id: str, headers: dict[str, str] | None = None
+) -> Response:
+    response: Response = await client.post(
+        f"/api/v1/cohorts/{cohort_id}/bookings", json={}, headers=bearer(token) | (headers or {})
+    )
+    return response
