@@ -6,22 +6,30 @@ Only an empty database is seeded; a second start leaves everything as it is.
 
 from __future__ import annotations
 
+from datetime import time, timedelta
+from zoneinfo import ZoneInfo
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from booking.clock import Clock
-from booking.models import Accessibility, JobRole, NeedArea, Role
+from booking.models import Accessibility, JobRole, NeedArea, Role, WaitlistMode
 from booking.repositories.users import count_users
+from booking.schemas.bookings import BookingCreate
+from booking.schemas.cohorts import CohortCreate, SessionCreate
 from booking.schemas.courses import CourseCreate
 from booking.schemas.hubs import HubCreate, VenueCreate
 from booking.schemas.trainers import AvailabilityWrite, WeeklyBlock
 from booking.schemas.users import UserCreate
 from booking.services.actor import Actor
 from booking.services.availability import AvailabilityService
+from booking.services.bookings import BookingService
+from booking.services.cohorts import CohortService
 from booking.services.courses import CourseService
 from booking.services.hubs import HubService, VenueService
+from booking.services.sessions import SessionService
 from booking.services.users import UserService
 from booking.settings import Settings
-from calendars.weekly import Weekday
+from calendars.weekly import Weekday, local_to_utc
 
 A = Accessibility
 VENUES = [
@@ -129,6 +137,7 @@ async def seed(db_session: AsyncSession, clock: Clock, settings: Settings) -> li
         f"Demo admin: admin@demo.example  token {admin_token}",
         f"Demo hub admin: hubadmin@demo.example  token {hub_admin.api_token}",
     ]
+    trainer_ids: list[str] = []
     for email, name, blocks in trainers:
         created = await users.create(
             db_session, admin, UserCreate(email=email, name=name, role=Role.TRAINER, hub_id=hub.id)
@@ -142,9 +151,74 @@ async def seed(db_session: AsyncSession, clock: Clock, settings: Settings) -> li
                 weekly=[WeeklyBlock(day=d, start=s, end=e) for d in WEEKDAYS for s, e in blocks],
             ),
         )
+        trainer_ids.append(created.user.id)
         lines.append(f"Demo trainer: {email}  token {created.api_token}")
+    lines += await _seed_cohorts(db_session, clock, admin, hub.id, trainer_ids)
     lines.append(
         "Teachers sign in with any address: POST /api/v1/auth/email-code; the code arrives as an "
         f".eml file in {settings.mail.mail_dir} (or by SMTP when BOOKING_SMTP_HOST is set)."
     )
     return lines
+
+
+# (course index, trainer index, venue index, capacity, weekday, local start, hours, sessions, mode)
+COHORTS = [
+    (0, 0, 0, 12, 1, time(16, 0), 2, 3, WaitlistMode.AUTO),
+    (1, 1, 1, 4, 3, time(16, 0), 2, 2, WaitlistMode.AUTO),
+    (2, 0, 2, 8, 2, time(14, 0), 2, 2, WaitlistMode.OFFER),
+    (3, 1, 0, 10, 0, time(16, 0), 2, 1, WaitlistMode.AUTO),
+]
+LONDON = ZoneInfo("Europe/London")
+
+
+async def _seed_cohorts(
+    db_session: AsyncSession, clock: Clock, admin: Actor, hub_id: str, trainer_ids: list[str]
+) -> list[str]:
+    """Published cohorts with weekly after-school sessions from next week; the small one is full
+    with two teachers on its waitlist, so booking it shows the waitlist at once."""
+    courses = (
+        await CourseService(clock).list_courses(db_session, need_area=None, limit=10, cursor=None)
+    ).items
+    venues = (
+        await VenueService(clock).list_venues(db_session, hub_id=hub_id, limit=10, cursor=None)
+    ).items
+    today = clock.now().astimezone(LONDON).date()
+    next_monday = today + timedelta(days=7 - today.weekday())
+    cohort_ids = []
+    for course, trainer, venue, capacity, weekday, start, hours, count, mode in COHORTS:
+        cohort = await CohortService(clock).create(
+            db_session,
+            admin,
+            CohortCreate(
+                hub_id=hub_id,
+                course_id=courses[course].id,
+                trainer_id=trainer_ids[trainer],
+                venue_id=venues[venue].id,
+                capacity=capacity,
+                waitlist_mode=mode,
+            ),
+        )
+        for week in range(count):
+            starts = local_to_utc(next_monday + timedelta(days=weekday, weeks=week), start, LONDON)
+            await SessionService(clock).add(
+                db_session,
+                admin,
+                cohort.id,
+                SessionCreate(starts_at=starts, ends_at=starts + timedelta(hours=hours)),
+            )
+        await CohortService(clock).publish(db_session, admin, cohort.id)
+        cohort_ids.append(cohort.id)
+    full = cohort_ids[1]
+    for i in range(6):
+        teacher = await UserService(clock).create(
+            db_session,
+            admin,
+            UserCreate(
+                email=f"teacher{i + 1}@demo.example",
+                name=f"Demo Teacher {i + 1}",
+                role=Role.TEACHER,
+            ),
+        )
+        actor = Actor(id=teacher.user.id, email=teacher.user.email, role=Role.TEACHER, hub_id=None)
+        await BookingService(clock).book(db_session, actor, full, BookingCreate(), None)
+    return [f"Demo cohorts: {len(cohort_ids)} published; {full} is full with a waitlist of 2."]

@@ -5,7 +5,17 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from booking.demo import seed
-from booking.models import Course, Hub, TrainerAvailability, User, Venue
+from booking.models import (
+    Booking,
+    BookingStatus,
+    Cohort,
+    CohortStatus,
+    Course,
+    Hub,
+    TrainerAvailability,
+    User,
+    Venue,
+)
 
 
 async def count(sessionmaker, model):
@@ -32,3 +42,19 @@ async def test_demo_leaves_a_used_database_alone(sessionmaker, clock, settings):
     assert "nothing seeded" in lines[0]
     assert await count(sessionmaker, User) == users
     assert await count(sessionmaker, Hub) == 1
+
+
+async def test_demo_has_published_cohorts_one_full_with_a_waitlist(sessionmaker, clock, settings):
+    async with sessionmaker() as db_session:
+        await seed(db_session, clock, settings)
+    async with sessionmaker() as db_session:
+        cohorts = (await db_session.scalars(select(Cohort))).all()
+        waiting = await db_session.scalar(
+            select(func.count())
+            .select_from(Booking)
+            .where(Booking.status == BookingStatus.WAITLISTED)
+        )
+    assert len(cohorts) == 4
+    assert all(c.status is CohortStatus.PUBLISHED for c in cohorts)
+    assert any(c.confirmed_count == c.capacity for c in cohorts)
+    assert waiting == 2

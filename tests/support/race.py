@@ -18,7 +18,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from booking.models import Booking, BookingStatus, Cohort
-from tests.support.factories import bearer
+from tests.support.engine import ALL_WEEK, World
+from tests.support.factories import bearer, create_hub, create_user, create_venue
 from tests.support.mail import CODE_LINE, messages, text_part
 
 T = TypeVar("T")
@@ -39,6 +40,7 @@ class Response(Protocol):
 class HttpClient(Protocol):
     async def get(self, url: str, **kwargs: Any) -> Any: ...
     async def post(self, url: str, **kwargs: Any) -> Any: ...
+    async def put(self, url: str, **kwargs: Any) -> Any: ...
 
 
 async def race(calls: Sequence[Callable[[], Awaitable[T]]]) -> list[T]:
@@ -252,3 +254,30 @@ async def book(
         f"/api/v1/cohorts/{cohort_id}/bookings", json={}, headers=bearer(token) | (headers or {})
     )
     return response
+
+
+async def build_world_as(client: HttpClient, admin: str, *, venue_capacity: int = 30) -> World:
+    """tests.support.engine.build_world for a server in another process: the admin token comes
+    from `booking create-admin` instead of the test's own sessionmaker."""
+    hub = await create_hub(client, admin)
+    hub_admin = await create_user(client, admin, "hubadmin@example.org", "hub_admin", hub["id"])
+    trainer = await create_user(client, admin, "trainer@example.org", "trainer", hub["id"])
+    response = await client.put(
+        f"/api/v1/trainers/{trainer['user']['id']}/availability",
+        json={"timezone": "Europe/London", "weekly": ALL_WEEK},
+        headers=bearer(hub_admin["api_token"]),
+    )
+    assert response.status_code == 200, response.text
+    venue = await create_venue(client, hub_admin["api_token"], hub["id"], capacity=venue_capacity)
+    response = await client.post(
+        "/api/v1/courses",
+        json={
+            "title": "Autism in the classroom",
+            "summary": "S",
+            "need_areas": ["sensory_and_physical"],
+            "audience": ["teacher"],
+        },
+        headers=bearer(hub_admin["api_token"]),
+    )
+    assert response.status_code == 201, response.text
+    return World(admin, hub, hub_admin["api_token"], trainer, venue, response.json())
