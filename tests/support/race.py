@@ -9,15 +9,20 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
+import httpx
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from booking.app import create_app
+from booking.clock import Clock
 from booking.models import Booking, BookingStatus, Cohort
+from booking.settings import Settings
 from tests.support.engine import ALL_WEEK, World
 from tests.support.factories import bearer, create_hub, create_user, create_venue
 from tests.support.mail import CODE_LINE, messages, text_part
@@ -56,6 +61,28 @@ async def race(calls: Sequence[Callable[[], Awaitable[T]]]) -> list[T]:
     await asyncio.sleep(0)
     gate.set()
     return list(await asyncio.gather(*tasks))
+
+
+@asynccontextmanager
+async def serve_in_loop(
+    settings: Settings, clock: Clock, *, timeout: float = 60
+) -> AsyncIterator[httpx.AsyncClient]:
+    """An app built by create_app (its own engine and pool), its lifespan run on this event loop,
+    called through httpx's ASGITransport: concurrent requests really interleave.
+
+    (Litestar's AsyncTestClient does not: it runs the app behind a blocking portal in another
+    thread, so `asyncio.gather` over its requests runs them one at a time.)
+    """
+    app = create_app(settings, clock=clock)
+    async with (
+        app.lifespan(),
+        httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app),
+            base_url="http://127.0.0.1:8000",
+            timeout=timeout,
+        ) as client,
+    ):
+        yield client
 
 
 def outcome(response: Response) -> tuple[int, str]:
@@ -281,3 +308,7 @@ async def build_world_as(client: HttpClient, admin: str, *, venue_capacity: int 
     )
     assert response.status_code == 201, response.text
     return World(admin, hub, hub_admin["api_token"], trainer, venue, response.json())
+
+
+def emails(prefix: str, n: int) -> list[str]:
+    return [f"{prefix}{i}@school.example" for i in range(n)]
