@@ -1,0 +1,154 @@
+"""Bad ids, bad or naive datetimes, wrong durations and unknown fields get the contract's 4xx."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from tests.support.engine import build_world, create_cohort, published_cohort, teacher_token
+from tests.support.factories import bearer
+
+
+@pytest.fixture
+async def world(client, sessionmaker, clock):
+    return await build_world(client, sessionmaker, clock)
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "who"),
+    [
+        ("get", "/api/v1/cohorts/nope", "anyone"),
+        ("patch", "/api/v1/cohorts/nope", "hub_admin"),
+        ("post", "/api/v1/cohorts/nope/publish", "hub_admin"),
+        ("post", "/api/v1/cohorts/nope/cancel", "hub_admin"),
+        ("post", "/api/v1/cohorts/nope/sessions", "hub_admin"),
+        ("get", "/api/v1/cohorts/nope/roster", "hub_admin"),
+        ("get", "/api/v1/cohorts/nope/roster.csv", "hub_admin"),
+        ("post", "/api/v1/cohorts/nope/bookings", "teacher"),
+        ("patch", "/api/v1/sessions/nope", "hub_admin"),
+        ("delete", "/api/v1/sessions/nope", "hub_admin"),
+        ("get", "/api/v1/sessions/nope/attendance", "hub_admin"),
+        ("put", "/api/v1/sessions/nope/attendance", "hub_admin"),
+        ("get", "/api/v1/bookings/nope", "teacher"),
+        ("delete", "/api/v1/bookings/nope", "teacher"),
+        ("post", "/api/v1/bookings/nope/accept", "teacher"),
+        ("post", "/api/v1/bookings/nope/decline", "teacher"),
+    ],
+)
+async def test_unknown_ids_are_404(client, world, mail_dir, clock, method, path, who):
+    tokens = {
+        "anyone": None,
+        "hub_admin": world.hub_admin,
+        "teacher": await teacher_token(client, mail_dir, "t@school.example"),
+    }
+    headers = bearer(tokens[who]) if tokens[who] else {}
+    bodies = {
+        "patch": {},
+        "put": {"records": []},
+        "post": {
+            "starts_at": (clock.now() + timedelta(days=3)).isoformat(),
+            "ends_at": (clock.now() + timedelta(days=3, hours=1)).isoformat(),
+        }
+        if path.endswith("/sessions")
+        else {},
+    }
+    kwargs = {"json": bodies[method]} if method in bodies else {}
+    if path.endswith("/cancel"):
+        kwargs = {"json": {"reason": "x"}}
+    response = await client.request(method.upper(), path, headers=headers, **kwargs)
+    assert response.status_code == 404, response.text
+    assert response.json()["code"] == "not_found"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"starts_at": "2027-03-04T16:00:00", "ends_at": "2027-03-04T18:00:00Z"},
+        {"starts_at": "2027-03-04T16:00:00Z", "ends_at": "2027-03-04 18:00"},
+        {"starts_at": "2027-02-30T16:00:00Z", "ends_at": "2027-03-04T18:00:00Z"},
+        {"starts_at": 1700000000, "ends_at": "2027-03-04T18:00:00Z"},
+        {"starts_at": "2027-03-04T16:00:00Z", "ends_at": "2027-03-04T18:00:00Z", "room": "B"},
+        {"starts_at": "2027-03-04T16:00:00Z"},
+    ],
+)
+async def test_bad_session_bodies_are_400(client, world, body):
+    cohort = await create_cohort(client, world)
+    response = await client.post(
+        f"/api/v1/cohorts/{cohort['id']}/sessions", json=body, headers=bearer(world.hub_admin)
+    )
+    assert response.status_code == 400, response.text
+    assert response.json()["code"] == "validation_error"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"capacity": "ten"},
+        {"offer_ttl": "48 hours"},
+        {"promotion_cutoff": "-PT1H"},
+        {"reminder_offsets": "P1D"},
+        {"status": "published"},
+    ],
+)
+async def test_bad_cohort_updates_are_400(client, world, body):
+    cohort = await create_cohort(client, world)
+    response = await client.patch(
+        f"/api/v1/cohorts/{cohort['id']}", json=body, headers=bearer(world.hub_admin)
+    )
+    assert response.status_code == 400, response.text
+
+
+@pytest.mark.parametrize("body", [{"accept_clashes": "yes"}, {"seats": 2}, []])
+async def test_bad_booking_bodies_are_400(client, world, mail_dir, clock, body):
+    cohort = await published_cohort(client, world, clock.now() + timedelta(days=5))
+    token = await teacher_token(client, mail_dir, "t@school.example")
+    response = await client.post(
+        f"/api/v1/cohorts/{cohort['id']}/bookings", json=body, headers=bearer(token)
+    )
+    assert response.status_code == 400, response.text
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"from": "2027-03-04T16:00:00"},
+        {"to": "tomorrow"},
+        {"has_seats": "maybe"},
+        {"need_area": "maths"},
+        {"limit": 0},
+    ],
+)
+async def test_bad_cohort_queries_are_400(client, params):
+    response = await client.get("/api/v1/cohorts", params=params)
+    assert response.status_code == 400, response.text
+
+
+async def test_only_teachers_book(client, world, clock):
+    cohort = await published_cohort(client, world, clock.now() + timedelta(days=5))
+    response = await client.post(
+        f"/api/v1/cohorts/{cohort['id']}/bookings", json={}, headers=bearer(world.hub_admin)
+    )
+    assert response.status_code == 403
+    assert (
+        await client.post(f"/api/v1/cohorts/{cohort['id']}/bookings", json={})
+    ).status_code == 401
+
+
+async def test_someone_elses_booking_is_404(client, world, mail_dir, clock):
+    cohort = await published_cohort(client, world, clock.now() + timedelta(days=5))
+    owner = await teacher_token(client, mail_dir, "a@school.example")
+    other = await teacher_token(client, mail_dir, "b@school.example")
+    booking = (
+        await client.post(
+            f"/api/v1/cohorts/{cohort['id']}/bookings", json={}, headers=bearer(owner)
+        )
+    ).json()
+    assert (
+        await client.get(f"/api/v1/bookings/{booking['id']}", headers=bearer(other))
+    ).status_code == 404
+    assert (
+        await client.delete(f"/api/v1/bookings/{booking['id']}", headers=bearer(other))
+    ).status_code == 404
+    staff = await client.get(f"/api/v1/bookings/{booking['id']}", headers=bearer(world.hub_admin))
+    assert staff.status_code == 200
