@@ -2,6 +2,7 @@
 
 from booking.models.base import Base
 from booking.models.bookings import Attendance, Booking, IdempotencyRecord
+from booking.models.calendars import FeedToken, Timetable
 from booking.models.cohorts import Cohort, TrainingSession
 from booking.models.courses import Course, CourseNeedArea
 from booking.models.enums import (
@@ -35,6 +36,7 @@ __all__ = [
     "CourseNeedArea",
     "DueWork",
     "EmailCode",
+    "FeedToken",
     "Hub",
     "IdempotencyRecord",
     "JobRole",
@@ -42,6 +44,7 @@ __all__ = [
     "OutboxEvent",
     "Role",
     "SessionStatus",
+    "Timetable",
     "TrainerAvailability",
     "TrainingSession",
     "User",

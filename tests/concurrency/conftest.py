@@ -20,7 +20,8 @@ import pytest
 
 from booking.settings import DatabaseSettings
 from tests.support.engine import build_world
-from tests.support.race import serve_in_loop
+from booking.repositories import cohorts as cohort_repo
+from tests.support.race import InFlight, serve_in_loop
 
 # Pools of the extra apps: small, so three apps and the test's own engine stay well inside
 # PostgreSQL's max_connections while still running many transactions side by side.
@@ -56,3 +57,11 @@ async def world(http, sessionmaker, clock):
 def start(clock):
     """The first session: well outside the 24-hour promotion cutoff and 48-hour late window."""
     return clock.now() + timedelta(days=10)
+
+
+@pytest.fixture
+def in_flight(monkeypatch) -> InFlight:
+    """How many requests were inside the cohort lookup (lock or pool wait) at once."""
+    probe = InFlight()
+    monkeypatch.setattr(cohort_repo, "get_cohort", probe.wrap(cohort_repo.get_cohort))
+    return probe

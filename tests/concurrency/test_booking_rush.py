@@ -1,5 +1,8 @@
 """Many teachers booking one cohort at the same instant (API.md, Bookings and the waitlist).
 
+Every rush also checks that at least 5 requests were inside the booking transaction's cohort
+lookup at the same moment, so a harness that stopped racing would fail instead of passing.
+
 - One app: 40 signed-in teachers fire at a cohort of 10 through real HTTP, all at once. On
   PostgreSQL the pool runs up to 20 transactions side by side, so the cohort row lock is what
   keeps them apart; on SQLite it is BEGIN IMMEDIATE. Proves: exactly 10 rows confirmed, 30
@@ -37,13 +40,14 @@ def told_positions(responses):
 
 
 async def test_forty_teachers_at_once_fill_ten_seats_and_queue_thirty_in_order(
-    http, world, start, mail_dir, engine
+    http, world, start, mail_dir, engine, in_flight
 ):
     cohort = await published_cohort(http, world, start, capacity=10)
     tokens = await sign_in_teachers([http], mail_dir, emails("t", 40))
 
     responses = await race([partial(book, http, t, cohort["id"]) for t in tokens])
 
+    assert in_flight.most >= 5, "the requests did not overlap: this race proves nothing"
     assert_no_server_errors(responses)
     assert outcomes(responses) == {(201, "confirmed"): 10, (201, "waitlisted"): 30}
     state = await cohort_state(engine, cohort["id"])
@@ -59,7 +63,7 @@ async def test_forty_teachers_at_once_fill_ten_seats_and_queue_thirty_in_order(
 
 
 async def test_three_apps_with_their_own_pools_fill_fifteen_seats_exactly(
-    clients, world, start, mail_dir, engine
+    clients, world, start, mail_dir, engine, in_flight
 ):
     cohort = await published_cohort(clients[0], world, start, capacity=15)
     tokens = await sign_in_teachers(clients, mail_dir, emails("t", 45))
@@ -68,6 +72,7 @@ async def test_three_apps_with_their_own_pools_fill_fifteen_seats_exactly(
         [partial(book, clients[i % 3], t, cohort["id"]) for i, t in enumerate(tokens)]
     )
 
+    assert in_flight.most >= 5, "the requests did not overlap: this race proves nothing"
     assert_no_server_errors(responses)
     assert outcomes(responses) == {(201, "confirmed"): 15, (201, "waitlisted"): 30}
     state = await cohort_state(engine, cohort["id"])

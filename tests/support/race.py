@@ -46,6 +46,8 @@ class HttpClient(Protocol):
     async def get(self, url: str, **kwargs: Any) -> Any: ...
     async def post(self, url: str, **kwargs: Any) -> Any: ...
     async def put(self, url: str, **kwargs: Any) -> Any: ...
+    async def patch(self, url: str, **kwargs: Any) -> Any: ...
+    async def delete(self, url: str, **kwargs: Any) -> Any: ...
 
 
 async def race(calls: Sequence[Callable[[], Awaitable[T]]]) -> list[T]:
@@ -72,17 +74,34 @@ async def serve_in_loop(
 
     (Litestar's AsyncTestClient does not: it runs the app behind a blocking portal in another
     thread, so `asyncio.gather` over its requests runs them one at a time.)
+
+    The lifespan runs in a task of its own, because it holds an anyio cancel scope that must be
+    left by the task that entered it, and pytest-asyncio tears fixtures down in another task.
     """
     app = create_app(settings, clock=clock)
-    async with (
-        app.lifespan(),
-        httpx.AsyncClient(
+    started, stopping = asyncio.Event(), asyncio.Event()
+
+    async def lifespan() -> None:
+        async with app.lifespan():
+            started.set()
+            await stopping.wait()
+
+    running = asyncio.create_task(lifespan())
+    ready = asyncio.create_task(started.wait())
+    await asyncio.wait({running, ready}, return_when=asyncio.FIRST_COMPLETED)
+    if running.done():
+        ready.cancel()
+        running.result()  # start-up failed: raise its error here
+    try:
+        async with httpx.AsyncClient(
             transport=httpx.ASGITransport(app=app),
             base_url="http://127.0.0.1:8000",
             timeout=timeout,
-        ) as client,
-    ):
-        yield client
+        ) as client:
+            yield client
+    finally:
+        stopping.set()
+        await running
 
 
 def outcome(response: Response) -> tuple[int, str]:
@@ -283,6 +302,26 @@ async def book(
     return response
 
 
+async def cancel(client: HttpClient, token: str, booking_id: str) -> Response:
+    response: Response = await client.delete(f"/api/v1/bookings/{booking_id}", headers=bearer(token))
+    return response
+
+
+async def answer_offer(client: HttpClient, token: str, booking_id: str, verb: str) -> Response:
+    response: Response = await client.post(
+        f"/api/v1/bookings/{booking_id}/{verb}", headers=bearer(token)
+    )
+    return response
+
+
+def interleave(*groups: Sequence[T]) -> list[T]:
+    """Round-robin over the groups, so each kind of request is spread through the rush."""
+    mixed: list[T] = []
+    for i in range(max(len(g) for g in groups)):
+        mixed.extend(g[i] for g in groups if i < len(g))
+    return mixed
+
+
 async def build_world_as(client: HttpClient, admin: str, *, venue_capacity: int = 30) -> World:
     """tests.support.engine.build_world for a server in another process: the admin token comes
     from `booking create-admin` instead of the test's own sessionmaker."""
@@ -312,3 +351,23 @@ async def build_world_as(client: HttpClient, admin: str, *, venue_capacity: int 
 
 def emails(prefix: str, n: int) -> list[str]:
     return [f"{prefix}{i}@school.example" for i in range(n)]
+
+
+class InFlight:
+    """Counts requests inside the cohort lookup at once (waiting for the lock or the pool, or
+    holding it): proof that a race test really overlapped its requests."""
+
+    def __init__(self) -> None:
+        self.now = 0
+        self.most = 0
+
+    def wrap(self, get_cohort: Callable[..., Awaitable[T]]) -> Callable[..., Awaitable[T]]:
+        async def counted(*args: Any, **kwargs: Any) -> T:
+            self.now += 1
+            self.most = max(self.most, self.now)
+            try:
+                return await get_cohort(*args, **kwargs)
+            finally:
+                self.now -= 1
+
+        return counted

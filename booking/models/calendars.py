@@ -1,0 +1,42 @@
+"""Personal feed tokens and teachers' timetables."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, ForeignKey, LargeBinary, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from booking.models.base import Base
+
+
+class FeedToken(Base):
+    """One live feed URL per user; only its SHA-256 is kept. Rotating replaces the row, so the
+    old URL stops working at once."""
+
+    __tablename__ = "feed_token"
+
+    user_id: Mapped[str] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True
+    )
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column()
+
+
+class Timetable(Base):
+    """A teacher's teaching times: an uploaded .ics, a linked calendar URL, or weekly blocks."""
+
+    __tablename__ = "timetable"
+
+    user_id: Mapped[str] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True
+    )
+    source: Mapped[str] = mapped_column(String(16))  # "ics", "url" or "weekly"
+    ics: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
+    url: Mapped[str | None] = mapped_column(Text, default=None)
+    # The weekly form as given: timezone, weekly blocks (day, start, end, label) and terms.
+    weekly: Mapped[dict[str, object] | None] = mapped_column(JSON, default=None)
+    fetched_at: Mapped[datetime | None] = mapped_column(default=None)
+    last_error: Mapped[str | None] = mapped_column(Text, default=None)
+    next_refresh_at: Mapped[datetime | None] = mapped_column(default=None, index=True)
+    updated_at: Mapped[datetime] = mapped_column()
