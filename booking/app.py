@@ -17,10 +17,12 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 
+from booking import log_redaction
 from booking.api.bookings import BookingController
 from booking.api.cohorts import CohortController
 from booking.api.courses import CourseController
 from booking.api.deps import DEPENDENCIES
+from booking.api.feeds import FeedController, MyFeedController
 from booking.api.health import health, ready
 from booking.api.hubs import HubController, VenueController
 from booking.api.identity import AuthController, MeController, UsersController
@@ -33,6 +35,7 @@ from booking.database import create_engine, create_sessionmaker
 from booking.migrate import head_revision
 from booking.ports import SignInMailer
 from booking.runtime import Runtime
+from booking.secret_key import load_secret_key
 from booking.services.bookings import BookingService
 from booking.settings import Settings, load_settings
 from notifications.mailer import Mailer
@@ -92,6 +95,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        log_redaction.install()
         engine = create_engine(settings.database)
         app.state.runtime = Runtime(
             settings=settings,
@@ -100,6 +104,7 @@ def create_app(
             clock=clock or SystemClock(),
             mailer=mailer or build_mailer(settings),
             head_revision=head_revision(),
+            secret_key=load_secret_key(settings.server),
         )
         scheduler = build_scheduler(
             {
@@ -130,6 +135,8 @@ def create_app(
             CohortController,
             SessionController,
             BookingController,
+            MyFeedController,
+            FeedController,
         ],
         dependencies=DEPENDENCIES,
         exception_handlers=EXCEPTION_HANDLERS,

@@ -19,3 +19,4 @@ class Runtime:
     clock: Clock
     mailer: SignInMailer
     head_revision: str
+    secret_key: bytes

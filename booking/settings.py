@@ -40,6 +40,10 @@ class MailSettings(msgspec.Struct, frozen=True, kw_only=True):
 
 class ServerSettings(msgspec.Struct, frozen=True, kw_only=True):
     base_url: str = "http://127.0.0.1:8000"
+    # Derives personal feed URLs from the random values stored for them (booking.feeds). Unset:
+    # generated once and kept in secret_key_file, which suits one machine; set it for several.
+    secret_key: str | None = None
+    secret_key_file: Path = Path("./var/secret.key")
     # JSON bodies over 64 KiB are refused (API.md, Conventions).
     max_json_body: int = 64 * 1024
 
@@ -66,6 +70,7 @@ _ENVIRONMENT: dict[str, tuple[str, str]] = {
     "BOOKING_DATABASE_URL": ("database", "url"),
     "BOOKING_DATABASE_POOL_SIZE": ("database", "pool_size"),
     "BOOKING_BASE_URL": ("server", "base_url"),
+    "BOOKING_SECRET_KEY": ("server", "secret_key"),
     "BOOKING_SMTP_HOST": ("mail", "smtp_host"),
     "BOOKING_SMTP_PORT": ("mail", "smtp_port"),
     "BOOKING_SMTP_USERNAME": ("mail", "smtp_username"),

@@ -25,7 +25,7 @@ from booking.clock import FrozenClock
 from booking.database import create_engine, create_sessionmaker
 from booking.migrate import upgrade
 from booking.models import Base
-from booking.settings import DatabaseSettings, MailSettings, Settings
+from booking.settings import DatabaseSettings, MailSettings, ServerSettings, Settings
 from tests.support.postgres import recreate_database
 
 # A Monday in term time, well away from DST changes; tests move the clock as they need.
@@ -96,6 +96,7 @@ def settings(database_url: str, mail_dir: Path) -> Settings:
         mail=MailSettings(
             mail_dir=mail_dir, mail_from="Book SEND training <bookings@booking.test>"
         ),
+        server=ServerSettings(secret_key="test-secret-key-" + "x" * 32),
     )
 
 

@@ -23,6 +23,7 @@ from booking.services.availability import AvailabilityService
 from booking.services.bookings import BookingService
 from booking.services.cohorts import CohortService
 from booking.services.courses import CourseService
+from booking.services.feeds import FeedService
 from booking.services.hubs import HubService, VenueService
 from booking.services.roster import RosterService
 from booking.services.sessions import SessionService
@@ -65,6 +66,11 @@ def _service(factory: type[Any]) -> Provide:
     return Provide(provide, sync_to_thread=False)
 
 
+def provide_feed_service(state: State) -> FeedService:
+    runtime = runtime_of(state)
+    return FeedService(runtime.clock, runtime.secret_key, runtime.settings.server.base_url)
+
+
 def provide_auth_service(state: State) -> AuthService:
     runtime = runtime_of(state)
     return AuthService(runtime.clock, runtime.mailer)
@@ -78,6 +84,7 @@ DEPENDENCIES = {
     "session_service": _service(SessionService),
     "booking_service": _service(BookingService),
     "roster_service": _service(RosterService),
+    "feed_service": Provide(provide_feed_service, sync_to_thread=False),
     "auth_service": Provide(provide_auth_service, sync_to_thread=False),
     "user_service": _service(UserService),
     "hub_service": _service(HubService),

@@ -11,14 +11,17 @@ from booking.models.base import Base
 
 
 class FeedToken(Base):
-    """One live feed URL per user; only its SHA-256 is kept. Rotating replaces the row, so the
-    old URL stops working at once."""
+    """One live feed URL per user. The token itself is never stored: only its SHA-256 (to find
+    the user) and the nonce it was derived from. Rotating replaces both, so the old URL stops
+    working at once."""
 
     __tablename__ = "feed_token"
 
     user_id: Mapped[str] = mapped_column(
         ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True
     )
+    # Random; with the server key it derives the URL token (booking.services.feeds).
+    nonce: Mapped[str] = mapped_column(String(32))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column()
 

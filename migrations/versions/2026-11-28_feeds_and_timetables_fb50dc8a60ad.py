@@ -1,8 +1,8 @@
 """Calendars: personal feed tokens (hashed) and teachers timetables.
 
-Revision ID: 0e7ba0cb392a
+Revision ID: fb50dc8a60ad
 Revises: 1a503069a8af
-Create Date: 2026-11-28 09:58:47.490600
+Create Date: 2026-11-28 09:59:50.726104
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0e7ba0cb392a"
+revision: str = "fb50dc8a60ad"
 down_revision: str | None = "1a503069a8af"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -22,6 +22,7 @@ def upgrade() -> None:
     op.create_table(
         "feed_token",
         sa.Column("user_id", sa.String(length=32), nullable=False),
+        sa.Column("nonce", sa.String(length=32), nullable=False),
         sa.Column("token_hash", sa.String(length=64), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
