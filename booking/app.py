@@ -28,6 +28,7 @@ from booking.api.hubs import HubController, VenueController
 from booking.api.identity import AuthController, MeController, UsersController
 from booking.api.problems import EXCEPTION_HANDLERS
 from booking.api.sessions import SessionController
+from booking.api.timetables import TimetableController
 from booking.api.trainers import TrainerController
 from booking.auth import BearerTokenMiddleware
 from booking.clock import Clock, SystemClock
@@ -37,6 +38,7 @@ from booking.ports import SignInMailer
 from booking.runtime import Runtime
 from booking.secret_key import load_secret_key
 from booking.services.bookings import BookingService
+from booking.services.timetables import TimetableService
 from booking.settings import Settings, load_settings
 from notifications.mailer import Mailer
 from notifications.scheduler import build_scheduler
@@ -88,6 +90,17 @@ async def expire_offers(runtime: Runtime) -> int:
         return await BookingService(runtime.clock).expire_due_offers(db_session)
 
 
+# Linked timetables are refreshed every few hours; this is only how often we look for due ones.
+TIMETABLE_POLL_SECONDS = 60.0
+
+
+async def refresh_timetables(runtime: Runtime) -> int:
+    async with runtime.sessionmaker() as db_session:
+        return await TimetableService(runtime.clock).refresh_due(
+            db_session, allow_private=runtime.settings.timetable.allow_private_urls
+        )
+
+
 def create_app(
     settings: Settings, *, clock: Clock | None = None, mailer: SignInMailer | None = None
 ) -> Litestar:
@@ -137,6 +150,7 @@ def create_app(
             BookingController,
             MyFeedController,
             FeedController,
+            TimetableController,
         ],
         dependencies=DEPENDENCIES,
         exception_handlers=EXCEPTION_HANDLERS,

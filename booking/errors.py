@@ -181,3 +181,21 @@ class NotOfferedError(ConflictError):
 class IdempotencyKeyReuseError(ConflictError):
     code = "idempotency_key_reuse"
     title = "The Idempotency-Key was used for another request"
+
+
+class InvalidCalendarError(DomainError):
+    status = 400
+    code = "invalid_calendar"
+    title = "The calendar cannot be read"
+
+
+class UrlNotAllowedError(DomainError):
+    status = 400
+    code = "url_not_allowed"
+    title = "This address may not be fetched"
+
+
+class UrlUnreachableError(DomainError):
+    status = 400
+    code = "url_unreachable"
+    title = "The calendar could not be fetched"

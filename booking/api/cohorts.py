@@ -75,7 +75,7 @@ class CohortController(Controller):
             raise UnauthorizedError("fits_my_timetable needs a teacher's API token")
         if fits_my_timetable and maybe_actor is not None and maybe_actor.role is not Role.TEACHER:
             raise ValidationError.field("fits_my_timetable", "is for teachers")
-        return await cohort_service.list(
+        return await cohort_service.search(
             db_session,
             hub_id=hub_id,
             course_id=course_id,

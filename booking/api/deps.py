@@ -27,6 +27,7 @@ from booking.services.feeds import FeedService
 from booking.services.hubs import HubService, VenueService
 from booking.services.roster import RosterService
 from booking.services.sessions import SessionService
+from booking.services.timetables import TimetableService
 from booking.services.users import UserService
 
 DbSession = NamedDependency[AsyncSession]
@@ -84,6 +85,7 @@ DEPENDENCIES = {
     "session_service": _service(SessionService),
     "booking_service": _service(BookingService),
     "roster_service": _service(RosterService),
+    "timetable_service": _service(TimetableService),
     "feed_service": Provide(provide_feed_service, sync_to_thread=False),
     "auth_service": Provide(provide_auth_service, sync_to_thread=False),
     "user_service": _service(UserService),

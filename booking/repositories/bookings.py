@@ -13,6 +13,7 @@ from booking.models import (
     BookingStatus,
     Cohort,
     CohortStatus,
+    Course,
     SessionStatus,
     TrainingSession,
 )
@@ -132,3 +133,14 @@ async def offers_due(db_session: AsyncSession, now: datetime, limit: int) -> Seq
             .limit(limit)
         )
     ).all()
+
+
+async def teacher_booked_titles(db_session: AsyncSession, teacher_id: str) -> dict[str, str]:
+    """Course titles of the cohorts where the teacher holds a seat, by cohort id."""
+    rows = await db_session.execute(
+        select(Cohort.id, Course.title)
+        .join(Course, Course.id == Cohort.course_id)
+        .join(Booking, Booking.cohort_id == Cohort.id)
+        .where(Booking.teacher_id == teacher_id, Booking.status.in_(SEAT_HOLDING_STATUSES))
+    )
+    return {row.id: row.title for row in rows}

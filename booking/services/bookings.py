@@ -23,6 +23,7 @@ from booking.errors import (
     NotFoundError,
     NotOfferedError,
     OfferExpiredError,
+    TimetableClashError,
     WaitlistFullError,
 )
 from booking.models import (
@@ -43,7 +44,9 @@ from booking.schemas.bookings import BookingCreate, BookingPage, BookingRead, Cl
 from booking.services import seats
 from booking.services.actor import Actor
 from booking.services.cohorts import load_cohort
+from booking.services.timetables import TimetableService
 from calendars.intervals import Interval
+from calendars.timetable import find_clashes
 
 LATE_CANCELLATION = timedelta(hours=48)
 IDEMPOTENCY_WINDOW = timedelta(hours=24)
@@ -84,7 +87,7 @@ class BookingService:
                     return replay
             cohort = await load_cohort(db_session, cohort_id, for_update=True)
             await self._check_open(db_session, cohort, now)
-            result = await self._take_place(db_session, actor, cohort, now)
+            result = await self._take_place(db_session, actor, cohort, now, data.accept_clashes)
             if idempotency_key is not None:
                 db_session.add(
                     IdempotencyRecord(
@@ -126,7 +129,12 @@ class BookingService:
             raise BookingClosedError("the cohort has started")
 
     async def _take_place(
-        self, db_session: AsyncSession, actor: Actor, cohort: Cohort, now: datetime
+        self,
+        db_session: AsyncSession,
+        actor: Actor,
+        cohort: Cohort,
+        now: datetime,
+        accept_clashes: bool,
     ) -> BookingResult:
         existing = await booking_repo.active_booking(db_session, actor.id, cohort.id)
         if existing is not None:
@@ -135,6 +143,12 @@ class BookingService:
                 return BookingResult(200, await self.read(db_session, existing))
             raise AlreadyBookedError("you already have an active booking for this cohort")
         await self._check_booking_clash(db_session, actor, cohort)
+        clashes = await self._timetable_clashes(db_session, actor, cohort)
+        if clashes and not accept_clashes:
+            raise TimetableClashError(
+                "a session clashes with your timetable; book with accept_clashes to go ahead",
+                extra={"clashes": [msgspec.to_builtins(c) for c in clashes]},
+            )
         booking = Booking(cohort_id=cohort.id, teacher_id=actor.id, created_at=now, updated_at=now)
         if seats.seats_left(cohort) > 0:
             seats.confirm(db_session, cohort, booking, now, promoted=False)
@@ -145,7 +159,26 @@ class BookingService:
             seats.waitlist(db_session, cohort, booking, now, position=length + 1)
         db_session.add(booking)
         await db_session.flush()
-        return BookingResult(201, await self.read(db_session, booking))
+        body = await self.read(db_session, booking)
+        return BookingResult(201, msgspec.structs.replace(body, clashes=clashes))
+
+    async def _timetable_clashes(
+        self, db_session: AsyncSession, actor: Actor, cohort: Cohort
+    ) -> list[Clash]:
+        """The teacher's timetable entries that overlap the cohort's live sessions."""
+        sessions = [
+            (s.id, Interval(s.starts_at, s.ends_at))
+            for s in (await cohort_repo.sessions_of(db_session, [cohort.id]))[cohort.id]
+            if s.status is SessionStatus.SCHEDULED
+        ]
+        if not sessions:
+            return []
+        window = Interval(min(i.start for _, i in sessions), max(i.end for _, i in sessions))
+        entries = await TimetableService(self.clock).entries(db_session, actor.id, window)
+        return [
+            Clash(summary=c.summary, starts_at=c.start, ends_at=c.end, session_id=c.session_id)
+            for c in find_clashes(entries, sessions)
+        ]
 
     @staticmethod
     async def _check_booking_clash(db_session: AsyncSession, actor: Actor, cohort: Cohort) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 import msgspec
@@ -30,6 +31,9 @@ from booking.schemas.cohorts import CohortCancel, CohortCreate, CohortPage, Coho
 from booking.services import seats
 from booking.services.actor import Actor
 from booking.services.cohort_views import cohort_read, cohort_reads
+from booking.services.timetables import TimetableService
+from calendars.intervals import Interval
+from calendars.timetable import find_clashes
 
 
 def check_durations(values: dict[str, object]) -> None:
@@ -101,7 +105,7 @@ class CohortService:
     ) -> CohortRead:
         return await cohort_read(db_session, await visible_cohort(db_session, actor, cohort_id))
 
-    async def list(
+    async def search(
         self,
         db_session: AsyncSession,
         *,
@@ -115,19 +119,47 @@ class CohortService:
         limit: int,
         cursor: str | None,
     ) -> CohortPage:
-        cohorts, next_cursor = await cohort_repo.list_cohorts(
-            db_session,
-            hub_id=hub_id,
-            course_id=course_id,
-            need_area=need_area,
-            start=start,
-            end=end,
-            has_seats=has_seats,
-            clash_free_for=clash_free_for,
-            limit=limit,
-            cursor=cursor,
-        )
-        return CohortPage(items=await cohort_reads(db_session, cohorts), next_cursor=next_cursor)
+        found: list[Cohort] = []
+        while True:
+            cohorts, cursor = await cohort_repo.list_cohorts(
+                db_session,
+                hub_id=hub_id,
+                course_id=course_id,
+                need_area=need_area,
+                start=start,
+                end=end,
+                has_seats=has_seats,
+                clash_free_for=clash_free_for,
+                limit=limit - len(found),
+                cursor=cursor,
+            )
+            if clash_free_for is not None:
+                # Bookings are excluded in SQL; the timetable is expanded here, page by page,
+                # until the page is full or the list ends.
+                cohorts = await self._fitting(db_session, clash_free_for, cohorts)
+            found += cohorts
+            if cursor is None or len(found) >= limit:
+                break
+        return CohortPage(items=await cohort_reads(db_session, found), next_cursor=cursor)
+
+    async def _fitting(
+        self, db_session: AsyncSession, teacher_id: str, cohorts: Sequence[Cohort]
+    ) -> list[Cohort]:
+        sessions = await cohort_repo.sessions_of(db_session, [c.id for c in cohorts])
+        live = {
+            c.id: [
+                (s.id, Interval(s.starts_at, s.ends_at))
+                for s in sessions[c.id]
+                if s.status is SessionStatus.SCHEDULED
+            ]
+            for c in cohorts
+        }
+        spans = [i for pairs in live.values() for _, i in pairs]
+        if not spans:
+            return list(cohorts)
+        window = Interval(min(i.start for i in spans), max(i.end for i in spans))
+        entries = await TimetableService(self.clock).entries(db_session, teacher_id, window)
+        return [c for c in cohorts if not find_clashes(entries, live[c.id])]
 
     async def update(
         self, db_session: AsyncSession, actor: Actor, cohort_id: str, data: CohortUpdate

@@ -18,9 +18,9 @@ from datetime import timedelta
 import msgspec
 import pytest
 
+from booking.repositories import cohorts as cohort_repo
 from booking.settings import DatabaseSettings
 from tests.support.engine import build_world
-from booking.repositories import cohorts as cohort_repo
 from tests.support.race import InFlight, serve_in_loop
 
 # Pools of the extra apps: small, so three apps and the test's own engine stay well inside

@@ -67,7 +67,7 @@ async def race(calls: Sequence[Callable[[], Awaitable[T]]]) -> list[T]:
 
 @asynccontextmanager
 async def serve_in_loop(
-    settings: Settings, clock: Clock, *, timeout: float = 60
+    settings: Settings, clock: Clock, *, request_timeout: float = 60
 ) -> AsyncIterator[httpx.AsyncClient]:
     """An app built by create_app (its own engine and pool), its lifespan run on this event loop,
     called through httpx's ASGITransport: concurrent requests really interleave.
@@ -96,7 +96,7 @@ async def serve_in_loop(
         async with httpx.AsyncClient(
             transport=httpx.ASGITransport(app=app),
             base_url="http://127.0.0.1:8000",
-            timeout=timeout,
+            timeout=request_timeout,
         ) as client:
             yield client
     finally:
@@ -289,10 +289,6 @@ async def sign_in_teachers(
     return list(await asyncio.gather(*(exchange(i, e) for i, e in enumerate(emails))))
 
 
-def teacher_ids(responses: Sequence[Response]) -> list[str]:
-    return [str(r.json()["teacher_id"]) for r in responses]
-
-
 async def book(
     client: HttpClient, token: str, cohort_id: str, headers: dict[str, str] | None = None
 ) -> Response:
@@ -303,7 +299,9 @@ async def book(
 
 
 async def cancel(client: HttpClient, token: str, booking_id: str) -> Response:
-    response: Response = await client.delete(f"/api/v1/bookings/{booking_id}", headers=bearer(token))
+    response: Response = await client.delete(
+        f"/api/v1/bookings/{booking_id}", headers=bearer(token)
+    )
     return response
 
 

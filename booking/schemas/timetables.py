@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Literal
+
+import msgspec
+
+from booking.schemas.common import HHMM, Input, Output, TimezoneName
+from calendars.weekly import Weekday
+
+Label = Annotated[str, msgspec.Meta(max_length=200, pattern=r"^[^\x00-\x1f\x7f]*$")]
+
+
+class TeachingBlock(Input):
+    day: Weekday
+    start: HHMM
+    end: HHMM
+    label: Label | None = None
+
+
+class Term(Input):
+    start_date: date
+    end_date: date
+
+
+class WeeklyTimetable(Input):
+    weekly: Annotated[list[TeachingBlock], msgspec.Meta(max_length=200)]
+    timezone: TimezoneName = "Europe/London"
+    terms: Annotated[list[Term], msgspec.Meta(max_length=50)] | None = None
+
+
+class LinkedTimetable(Input):
+    url: Annotated[str, msgspec.Meta(min_length=1, max_length=2000)]
+
+
+class TimetableRead(Output):
+    source: Literal["ics", "url", "weekly"] | None
+    entries: int
+    busy_entries: int
+    url: str | None
+    fetched_at: datetime | None
+    last_error: str | None
+    updated_at: datetime | None
+
+
+class BusyItem(Output):
+    starts_at: datetime
+    ends_at: datetime
+    summary: str
+    source: Literal["timetable", "booking"]
+
+
+class BusyList(Output):
+    items: list[BusyItem]

@@ -1,0 +1,237 @@
+"""Teachers' timetables: upload, weekly times with terms, or a linked URL kept fresh; busy times.
+
+The parsing and expansion are pure (calendars.timetable); this module stores, fetches and asks.
+Network fetches never run inside a database transaction: a slow calendar server must not hold
+locks that bookings wait for.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import msgspec
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from booking.clock import Clock
+from booking.database import unit_of_work
+from booking.errors import InvalidCalendarError, ValidationError
+from booking.models import Timetable
+from booking.repositories import bookings as booking_repo
+from booking.repositories import timetables as timetable_repo
+from booking.schemas.timetables import (
+    BusyItem,
+    BusyList,
+    LinkedTimetable,
+    TimetableRead,
+    WeeklyTimetable,
+)
+from booking.services.actor import Actor
+from booking.services.validation import require_order, zone
+from booking.url_fetch import fetch_calendar, normalise_url
+from calendars import timetable as tt
+from calendars.intervals import Interval
+from calendars.weekly import parse_hhmm
+
+log = logging.getLogger(__name__)
+
+MAX_BUSY_WINDOW = timedelta(days=366)
+SUMMARY_WINDOW = timedelta(days=365)
+REFRESH_EVERY = timedelta(hours=6)
+RETRY_AFTER_ERROR = timedelta(hours=1)
+# How long a process may take to refresh a claimed timetable before another may try.
+REFRESH_LEASE = timedelta(minutes=10)
+
+
+def expand(row: Timetable, window: Interval) -> list[tt.BusyEntry]:
+    """Every occurrence of the stored timetable inside `window`. A stored calendar that cannot
+    be expanded for this window (too many occurrences) counts as empty rather than failing the
+    booking or the busy list; uploads are checked over the coming year before they are kept."""
+    if row.source in {"ics", "url"} and row.ics:
+        try:
+            return tt.expand_ics(row.ics, window)
+        except tt.InvalidCalendarError:
+            log.warning("timetable of %s cannot be expanded over %s", row.user_id, window)
+            return []
+    if row.source == "weekly" and row.weekly:
+        data = msgspec.convert(row.weekly, WeeklyTimetable)
+        blocks = [
+            (b.day, parse_hhmm(b.start), parse_hhmm(b.end), b.label or "Teaching")
+            for b in data.weekly
+        ]
+        terms = [(t.start_date, t.end_date) for t in data.terms] if data.terms is not None else None
+        return tt.expand_weekly_timetable(blocks, ZoneInfo(data.timezone), terms, window)
+    return []
+
+
+def parse_upload(data: bytes, now: datetime) -> None:
+    """Readable, and expandable over the coming year, or 400 invalid_calendar."""
+    try:
+        tt.read_ics(data)
+        tt.expand_ics(data, Interval(now, now + SUMMARY_WINDOW))
+    except tt.InvalidCalendarError as exc:
+        raise InvalidCalendarError(str(exc)) from exc
+
+
+class TimetableService:
+    def __init__(self, clock: Clock) -> None:
+        self.clock = clock
+
+    async def put_ics(self, db_session: AsyncSession, actor: Actor, data: bytes) -> TimetableRead:
+        parse_upload(data, self.clock.now())
+        return await self._store(db_session, actor, source="ics", ics=data)
+
+    async def put_weekly(
+        self, db_session: AsyncSession, actor: Actor, data: WeeklyTimetable
+    ) -> TimetableRead:
+        zone(data.timezone)
+        for i, block in enumerate(data.weekly):
+            if parse_hhmm(block.end) <= parse_hhmm(block.start):
+                raise ValidationError.field(
+                    f"weekly[{i}].end", "must be after start on the same day"
+                )
+        for i, term in enumerate(data.terms or []):
+            if term.end_date < term.start_date:
+                raise ValidationError.field(f"terms[{i}].end_date", "must not be before start_date")
+        return await self._store(
+            db_session, actor, source="weekly", weekly=msgspec.to_builtins(data)
+        )
+
+    async def put_url(
+        self, db_session: AsyncSession, actor: Actor, data: LinkedTimetable, *, allow_private: bool
+    ) -> TimetableRead:
+        """Fetched now (outside any transaction) and refreshed every few hours."""
+        url = normalise_url(data.url)
+        body = await fetch_calendar(url, allow_private=allow_private)
+        parse_upload(body, self.clock.now())
+        return await self._store(db_session, actor, source="url", ics=body, url=url)
+
+    async def _store(
+        self,
+        db_session: AsyncSession,
+        actor: Actor,
+        *,
+        source: str,
+        ics: bytes | None = None,
+        url: str | None = None,
+        weekly: dict[str, object] | None = None,
+    ) -> TimetableRead:
+        async with unit_of_work(db_session):
+            now = self.clock.now()
+            row = await timetable_repo.get_timetable(db_session, actor.id)
+            if row is None:
+                row = Timetable(user_id=actor.id, source=source, updated_at=now)
+                db_session.add(row)
+            row.source, row.ics, row.url, row.weekly = source, ics, url, weekly
+            row.fetched_at = now if source == "url" else None
+            row.next_refresh_at = now + REFRESH_EVERY if source == "url" else None
+            row.last_error, row.updated_at = None, now
+            await db_session.flush()
+            return self._read(row, now)
+
+    def _read(self, row: Timetable | None, now: datetime) -> TimetableRead:
+        if row is None:
+            return TimetableRead(
+                source=None,
+                entries=0,
+                busy_entries=0,
+                url=None,
+                fetched_at=None,
+                last_error=None,
+                updated_at=None,
+            )
+        entries = expand(row, Interval(now, now + SUMMARY_WINDOW))
+        return TimetableRead(
+            source=row.source,  # type: ignore[arg-type]  # one of the three, set by _store
+            entries=len(entries),
+            busy_entries=sum(1 for e in entries if e.counts_as_busy),
+            url=row.url,
+            fetched_at=row.fetched_at,
+            last_error=row.last_error,
+            updated_at=row.updated_at,
+        )
+
+    async def get(self, db_session: AsyncSession, actor: Actor) -> TimetableRead:
+        return self._read(
+            await timetable_repo.get_timetable(db_session, actor.id), self.clock.now()
+        )
+
+    async def delete(self, db_session: AsyncSession, actor: Actor) -> None:
+        async with unit_of_work(db_session):
+            row = await timetable_repo.get_timetable(db_session, actor.id)
+            if row is not None:
+                await db_session.delete(row)
+
+    async def entries(
+        self, db_session: AsyncSession, user_id: str, window: Interval
+    ) -> list[tt.BusyEntry]:
+        row = await timetable_repo.get_timetable(db_session, user_id)
+        return expand(row, window) if row is not None else []
+
+    async def busy(
+        self, db_session: AsyncSession, actor: Actor, start: datetime, end: datetime
+    ) -> BusyList:
+        """Timetable occurrences that count as busy, and sessions the caller holds a seat in."""
+        require_order(start, end, "to")
+        if end - start > MAX_BUSY_WINDOW:
+            raise ValidationError.field("to", "the window may span at most 366 days")
+        window = Interval(start, end)
+        items = [
+            BusyItem(starts_at=e.start, ends_at=e.end, summary=e.summary, source="timetable")
+            for e in await self.entries(db_session, actor.id, window)
+            if e.counts_as_busy
+        ]
+        titles = await booking_repo.teacher_booked_titles(db_session, actor.id)
+        items += [
+            BusyItem(
+                starts_at=s.starts_at,
+                ends_at=s.ends_at,
+                summary=titles.get(s.cohort_id, ""),
+                source="booking",
+            )
+            for s in await booking_repo.teacher_booked_sessions(db_session, actor.id)
+            if Interval(s.starts_at, s.ends_at).overlaps(window)
+        ]
+        return BusyList(items=sorted(items, key=lambda i: (i.starts_at, i.ends_at, i.source)))
+
+    async def refresh_due(
+        self, db_session: AsyncSession, *, allow_private: bool, batch: int = 5
+    ) -> int:
+        """Refresh linked timetables that are due. Claiming moves next_refresh_at forward by a
+        lease, so other processes skip them; the fetch itself runs outside any transaction."""
+        async with unit_of_work(db_session):
+            now = self.clock.now()
+            claimed = []
+            for row in await timetable_repo.claim_due_refreshes(db_session, now, batch):
+                row.next_refresh_at = now + REFRESH_LEASE
+                claimed.append((row.user_id, row.url))
+        for user_id, url in claimed:
+            await self._refresh_one(db_session, user_id, url or "", allow_private=allow_private)
+        return len(claimed)
+
+    async def _refresh_one(
+        self, db_session: AsyncSession, user_id: str, url: str, *, allow_private: bool
+    ) -> None:
+        body: bytes | None = None
+        error: str | None = None
+        try:
+            body = await fetch_calendar(url, allow_private=allow_private)
+            parse_upload(body, self.clock.now())
+        except (
+            InvalidCalendarError,
+            ValidationError,
+        ) as exc:  # DomainError subclasses with a detail
+            body, error = None, exc.detail
+        except Exception as exc:  # noqa: BLE001 - any failure is recorded and retried later
+            body, error = None, getattr(exc, "detail", type(exc).__name__)
+        async with unit_of_work(db_session):
+            row = await timetable_repo.get_timetable(db_session, user_id)
+            if row is None or row.source != "url" or row.url != url:
+                return  # replaced or removed meanwhile
+            now = self.clock.now()
+            if body is not None:
+                row.ics, row.fetched_at, row.last_error = body, now, None
+                row.next_refresh_at = now + REFRESH_EVERY
+            else:
+                row.last_error, row.next_refresh_at = error, now + RETRY_AFTER_ERROR
