@@ -99,3 +99,42 @@ async def token_owner(db_session: AsyncSession, token_hash: str) -> User | None:
         .join(FeedToken, FeedToken.user_id == User.id)
         .where(FeedToken.token_hash == token_hash)
     )
+
+
+async def fingerprint(
+    db_session: AsyncSession,
+    *,
+    role: str,
+    user_id: str | None,
+    hub_id: str | None,
+    start: datetime,
+    end: datetime,
+) -> tuple[object, ...]:
+    """Changes whenever anything the feed renders changes: how many sessions, and the latest
+    change to any session, cohort, course, venue or trainer in it (one aggregate query)."""
+    stmt = scope(
+        select(
+            func.count(TrainingSession.id),
+            func.max(TrainingSession.updated_at),
+            func.max(Cohort.updated_at),
+            func.max(Course.updated_at),
+            func.max(Venue.updated_at),
+            func.max(User.updated_at),
+        )
+        .select_from(TrainingSession)
+        .join(Cohort, Cohort.id == TrainingSession.cohort_id)
+        .join(Course, Course.id == Cohort.course_id)
+        .join(Venue, Venue.id == TrainingSession.venue_id)
+        .join(User, User.id == Cohort.trainer_id)
+        .where(
+            Cohort.status == CohortStatus.PUBLISHED,
+            TrainingSession.status == SessionStatus.SCHEDULED,
+            TrainingSession.ends_at > start,
+            TrainingSession.starts_at < end,
+        ),
+        role=role,
+        user_id=user_id or "",
+        hub_id=hub_id,
+    )
+    row = (await db_session.execute(stmt)).one()
+    return (*row, await last_change(db_session, role=role, user_id=user_id, hub_id=hub_id))

@@ -6,6 +6,7 @@ import base64
 import hashlib
 import hmac
 import secrets
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit, urlunsplit
@@ -58,6 +59,34 @@ def accessibility_words(values: list[str]) -> str:
         Accessibility.NEAR_PUBLIC_TRANSPORT: "near public transport",
     }
     return ", ".join(words[Accessibility(v)] for v in values) or "none listed"
+
+
+class RenderedFeeds:
+    """Feeds already rendered in this process, by (calendar id, base URL, fingerprint).
+
+    A poll whose fingerprint is known costs one aggregate query, not a render: that is what
+    makes 304s cheap. Another process rendering the same data produces the same bytes (the
+    output is deterministic), so its ETag matches too.
+    """
+
+    def __init__(self, size: int = 512) -> None:
+        self.size = size
+        self.entries: OrderedDict[tuple[object, ...], FeedBody] = OrderedDict()
+
+    def get(self, key: tuple[object, ...]) -> FeedBody | None:
+        found = self.entries.get(key)
+        if found is not None:
+            self.entries.move_to_end(key)
+        return found
+
+    def put(self, key: tuple[object, ...], body: FeedBody) -> None:
+        self.entries[key] = body
+        self.entries.move_to_end(key)
+        while len(self.entries) > self.size:
+            self.entries.popitem(last=False)
+
+
+RENDERED = RenderedFeeds()
 
 
 class FeedService:
@@ -150,13 +179,16 @@ class FeedService:
         now = self.clock.now()
         # The window moves by whole days so the body stays byte-identical within a day.
         today = now.replace(hour=0, minute=0, second=0, microsecond=0)
+        start, end = today - WINDOW_BEFORE, today + WINDOW_AFTER
+        fingerprint = await feed_repo.fingerprint(
+            db_session, role=role, user_id=user_id, hub_id=hub_id, start=start, end=end
+        )
+        key = (calendar_id, name, self.base_url, today, *fingerprint)
+        cached = RENDERED.get(key)
+        if cached is not None:
+            return cached
         rows = await feed_repo.feed_rows(
-            db_session,
-            role=role,
-            user_id=user_id,
-            hub_id=hub_id,
-            start=today - WINDOW_BEFORE,
-            end=today + WINDOW_AFTER,
+            db_session, role=role, user_id=user_id, hub_id=hub_id, start=start, end=end
         )
         events = [
             SessionEvent(
@@ -180,4 +212,6 @@ class FeedService:
         body = feed(events, calendar_id=calendar_id, name=name)
         etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
         changed = await feed_repo.last_change(db_session, role=role, user_id=user_id, hub_id=hub_id)
-        return FeedBody(body=body, etag=etag, last_modified=changed)
+        rendered = FeedBody(body=body, etag=etag, last_modified=changed)
+        RENDERED.put(key, rendered)
+        return rendered

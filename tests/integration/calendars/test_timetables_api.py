@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import msgspec
 import pytest
 from litestar.testing import AsyncTestClient
 
@@ -22,7 +23,8 @@ def weekly_ics(summary="Year 5 maths", start="20270111T160000", until="20270701T
     return (
         "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//School//MIS//EN\r\n"
         "BEGIN:VEVENT\r\nUID:lesson-1@school.example\r\nDTSTAMP:20270101T000000Z\r\n"
-        f"DTSTART;TZID=Europe/London:{start}\r\nDTEND;TZID=Europe/London:{start[:9]}{int(start[9:11]) + 1:02d}0000\r\n"
+        f"DTSTART;TZID=Europe/London:{start}\r\n"
+        f"DTEND;TZID=Europe/London:{start[:9]}{int(start[9:11]) + 1:02d}0000\r\n"
         f"RRULE:FREQ=WEEKLY;UNTIL={until}\r\nSUMMARY:{summary}\r\nEND:VEVENT\r\n"
         "BEGIN:VTIMEZONE\r\nTZID:Europe/London\r\nBEGIN:DAYLIGHT\r\nTZNAME:BST\r\nTZOFFSETFROM:+0000\r\n"
         "TZOFFSETTO:+0100\r\nDTSTART:19700329T010000\r\nRRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU\r\nEND:DAYLIGHT\r\n"
@@ -139,8 +141,6 @@ async def test_private_and_odd_urls_are_refused(client, teacher, url):
 @pytest.fixture
 async def permissive(settings, clock, engine):
     """The app with BOOKING_TIMETABLE_ALLOW_PRIVATE_URLS on, so a local server can be linked."""
-    import msgspec
-
     allowed = msgspec.structs.replace(
         settings, timetable=TimetableSettings(allow_private_urls=True)
     )
