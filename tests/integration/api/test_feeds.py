@@ -11,6 +11,7 @@ from icalendar import Calendar
 from booking.log_redaction import RedactFeedTokens
 from tests.support.engine import build_world, published_cohort, teacher_token
 from tests.support.factories import bearer
+from tests.support.ics_lint import checked
 
 
 @pytest.fixture
@@ -44,6 +45,8 @@ async def test_teacher_feed_shows_confirmed_bookings_only(client, world, clock, 
     assert response.headers["content-type"] == "text/calendar; charset=utf-8"
     assert Calendar.from_ical(response.content).events == []
     feed = await client.get(await my_feed_path(client, other))
+    _, strict = checked(feed.content)  # byte lint, icalendar and the strict `ical` parser
+    assert len(strict.events) == 1
     events = Calendar.from_ical(feed.content).events
     assert [str(e["SUMMARY"]) for e in events] == ["Autism in the classroom"]
     assert b"ATTENDEE" not in feed.content
@@ -100,6 +103,7 @@ async def test_trainer_and_hub_feeds(client, world, clock):
     trainer_feed = await client.get(await my_feed_path(client, world.trainer["api_token"]))
     assert len(Calendar.from_ical(trainer_feed.content).events) == 1
     hub_feed = await client.get(f"/feeds/hubs/{world.hub['id']}.ics")
+    checked(hub_feed.content)
     events = Calendar.from_ical(hub_feed.content).events
     assert [str(e["UID"]) for e in events] == [await session_uid(client, world, cohort)]
     assert "public" in hub_feed.headers["cache-control"]
