@@ -32,6 +32,18 @@ class World:
     course: dict[str, Any]
 
 
+async def add_trainer(client: Client, world: World, email: str) -> dict[str, Any]:
+    """Another trainer of the world's hub, available around the clock."""
+    trainer = await create_user(client, world.admin, email, "trainer", world.hub["id"])
+    response = await client.put(
+        f"/api/v1/trainers/{trainer['user']['id']}/availability",
+        json={"timezone": "Europe/London", "weekly": ALL_WEEK},
+        headers=bearer(world.hub_admin),
+    )
+    assert response.status_code == 200, response.text
+    return trainer
+
+
 async def build_world(client: Client, sessionmaker, clock, *, venue_capacity: int = 30) -> World:
     admin = await admin_token(sessionmaker, clock)
     hub = await create_hub(client, admin)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from booking.models import Hub
 from tests.support.factories import admin_token, bearer
+from tests.support.faults import commits_fail
 
 PROBLEM_KEYS = {"type", "title", "status", "detail", "code"}
 
@@ -85,21 +86,12 @@ async def test_validation_problems_name_the_field(client, admin):
     assert response.json()["errors"][0]["field"] == "contact_email"
 
 
+HUB = {"name": "Hub", "region": "R", "contact_email": "a@example.org"}
+
+
 async def test_a_failed_commit_is_an_error_and_saves_nothing(client, app, admin, sessionmaker):
-    engine = app.state.runtime.engine
-
-    def refuse(_conn):
-        raise RuntimeError("disk full")
-
-    event.listen(engine.sync_engine, "commit", refuse)
-    try:
-        response = await client.post(
-            "/api/v1/hubs",
-            json={"name": "Hub", "region": "R", "contact_email": "a@example.org"},
-            headers=bearer(admin),
-        )
-    finally:
-        event.remove(engine.sync_engine, "commit", refuse)
+    with commits_fail(app, "disk full"):
+        response = await client.post("/api/v1/hubs", json=HUB, headers=bearer(admin))
     assert response.status_code >= 500
     assert response.headers["content-type"].startswith("application/problem+json")
     async with sessionmaker() as db_session:
@@ -107,19 +99,7 @@ async def test_a_failed_commit_is_an_error_and_saves_nothing(client, app, admin,
 
 
 async def test_errors_do_not_leak_internals(client, app, admin):
-    engine = app.state.runtime.engine
-
-    def refuse(_conn):
-        raise RuntimeError("secret-internal-detail")
-
-    event.listen(engine.sync_engine, "commit", refuse)
-    try:
-        response = await client.post(
-            "/api/v1/hubs",
-            json={"name": "Hub", "region": "R", "contact_email": "a@example.org"},
-            headers=bearer(admin),
-        )
-    finally:
-        event.remove(engine.sync_engine, "commit", refuse)
+    with commits_fail(app, "secret-internal-detail"):
+        response = await client.post("/api/v1/hubs", json=HUB, headers=bearer(admin))
     assert "secret-internal-detail" not in response.text
     assert response.json()["code"] == "internal_error"

@@ -6,17 +6,18 @@ import asyncio
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from booking.models import Booking, OutboxEvent
 from tests.support.engine import (
     add_session,
+    add_trainer,
     build_world,
     create_cohort,
     published_cohort,
     teacher_token,
 )
-from tests.support.factories import bearer, create_user, create_venue
+from tests.support.factories import bearer, create_venue
 
 
 @pytest.fixture
@@ -195,20 +196,7 @@ async def test_booking_clash_with_another_booked_session(
     token = await teacher_token(client, mail_dir, "t@school.example")
     first = await published_cohort(client, world, start)
     assert (await book(client, token, first["id"])).status_code == 201
-    other_trainer = await create_user(
-        client, world.admin, "tom@example.org", "trainer", world.hub["id"]
-    )
-    await client.put(
-        f"/api/v1/trainers/{other_trainer['user']['id']}/availability",
-        json={
-            "timezone": "Europe/London",
-            "weekly": [
-                {"day": d, "start": "00:00", "end": "23:59"}
-                for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-            ],
-        },
-        headers=bearer(world.hub_admin),
-    )
+    other_trainer = await add_trainer(client, world, "tom@example.org")
     room = await create_venue(client, world.hub_admin, world.hub["id"], name="Room 2")
     second = await published_cohort(
         client,
@@ -371,16 +359,8 @@ async def test_a_failed_commit_of_a_booking_is_an_error(
 ):
     cohort = await published_cohort(client, world, start)
     token = await teacher_token(client, mail_dir, "t@school.example")
-    engine = app.state.runtime.engine
-
-    def refuse(_conn):
-        raise RuntimeError("commit failed")
-
-    event.listen(engine.sync_engine, "commit", refuse)
-    try:
+    with commits_fail(app):
         response = await book(client, token, cohort["id"])
-    finally:
-        event.remove(engine.sync_engine, "commit", refuse)
     assert response.status_code >= 500
     async with sessionmaker() as db_session:
         assert (await db_session.scalars(select(Booking))).all() == []

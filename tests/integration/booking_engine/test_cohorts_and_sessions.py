@@ -8,6 +8,7 @@ import pytest
 
 from tests.support.engine import (
     add_session,
+    add_trainer,
     build_world,
     create_cohort,
     published_cohort,
@@ -189,20 +190,7 @@ async def test_trainer_double_booked_but_back_to_back_is_fine(client, world, sta
 
 
 async def test_venue_double_booked(client, world, start):
-    other_trainer = await create_user(
-        client, world.admin, "tom@example.org", "trainer", world.hub["id"]
-    )
-    await client.put(
-        f"/api/v1/trainers/{other_trainer['user']['id']}/availability",
-        json={
-            "timezone": "Europe/London",
-            "weekly": [
-                {"day": d, "start": "00:00", "end": "23:59"}
-                for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-            ],
-        },
-        headers=bearer(world.hub_admin),
-    )
+    other_trainer = await add_trainer(client, world, "tom@example.org")
     first = await create_cohort(client, world)
     second = await create_cohort(client, world, trainer_id=other_trainer["user"]["id"])
     assert (await add_session(client, world, first["id"], start)).status_code == 201
@@ -305,20 +293,7 @@ async def test_fits_my_timetable_drops_cohorts_clashing_with_my_bookings(
     client, world, start, mail_dir
 ):
     room = await create_venue(client, world.hub_admin, world.hub["id"], name="Room 2")
-    other_trainer = await create_user(
-        client, world.admin, "tom@example.org", "trainer", world.hub["id"]
-    )
-    await client.put(
-        f"/api/v1/trainers/{other_trainer['user']['id']}/availability",
-        json={
-            "timezone": "Europe/London",
-            "weekly": [
-                {"day": d, "start": "00:00", "end": "23:59"}
-                for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-            ],
-        },
-        headers=bearer(world.hub_admin),
-    )
+    other_trainer = await add_trainer(client, world, "tom@example.org")
     mine = await published_cohort(client, world, start)
     clashing = await published_cohort(
         client,
