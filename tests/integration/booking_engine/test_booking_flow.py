@@ -18,6 +18,7 @@ from tests.support.engine import (
     teacher_token,
 )
 from tests.support.factories import bearer, create_venue
+from tests.support.faults import commits_fail
 
 
 @pytest.fixture
