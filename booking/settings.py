@@ -71,6 +71,7 @@ _ENVIRONMENT: dict[str, tuple[str, str]] = {
     "BOOKING_DATABASE_POOL_SIZE": ("database", "pool_size"),
     "BOOKING_BASE_URL": ("server", "base_url"),
     "BOOKING_SECRET_KEY": ("server", "secret_key"),
+    "BOOKING_SECRET_KEY_FILE": ("server", "secret_key_file"),
     "BOOKING_SMTP_HOST": ("mail", "smtp_host"),
     "BOOKING_SMTP_PORT": ("mail", "smtp_port"),
     "BOOKING_SMTP_USERNAME": ("mail", "smtp_username"),
