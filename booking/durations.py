@@ -14,7 +14,8 @@ import msgspec
 IsoDuration = Annotated[
     str,
     msgspec.Meta(
-        pattern=r"^P(?!$)(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+S)?)?$",
+        # At most six digits a unit: nobody means a million days, and timedelta has limits.
+        pattern=r"^P(?!$)(\d{1,6}D)?(T(?=\d)(\d{1,6}H)?(\d{1,6}M)?(\d{1,6}S)?)?$",
         max_length=32,
         description="ISO 8601 duration in days, hours, minutes and seconds, e.g. PT48H or P7D",
         examples=["PT48H"],
@@ -26,5 +27,5 @@ def parse_duration(text: str) -> timedelta:
     """A duration the schema already validated; raises ValueError for anything else."""
     try:
         return msgspec.convert(text, timedelta)
-    except msgspec.ValidationError as exc:
+    except (msgspec.ValidationError, OverflowError) as exc:
         raise ValueError(f"{text!r} is not an ISO 8601 duration") from exc

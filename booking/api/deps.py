@@ -29,6 +29,7 @@ from booking.services.roster import RosterService
 from booking.services.sessions import SessionService
 from booking.services.timetables import TimetableService
 from booking.services.users import UserService
+from booking.services.validation import require_plausible
 
 DbSession = NamedDependency[AsyncSession]
 CurrentActor = NamedDependency[Actor]
@@ -110,6 +111,7 @@ def query_datetime(value: str, field: str) -> datetime:
         ) from None
     if parsed.tzinfo is None:
         raise ValidationError.field(field, "needs an offset, e.g. Z or +01:00")
+    require_plausible(parsed, field)
     return parsed
 
 

@@ -23,7 +23,7 @@ from booking.schemas.trainers import (
     WeeklyBlockRead,
 )
 from booking.services.actor import Actor
-from booking.services.validation import require_order, zone
+from booking.services.validation import require_order, require_plausible, zone
 from calendars.availability import free_slots
 from calendars.intervals import Interval
 from calendars.weekly import Weekday, WeeklyRule, parse_hhmm
@@ -54,6 +54,8 @@ class AvailabilityService:
                     f"weekly[{i}].end", "must be after start on the same day"
                 )
         for i, exc in enumerate(data.exceptions):
+            require_plausible(exc.starts_at, f"exceptions[{i}].starts_at")
+            require_plausible(exc.ends_at, f"exceptions[{i}].ends_at")
             require_order(exc.starts_at, exc.ends_at, f"exceptions[{i}].ends_at")
         async with unit_of_work(db_session):
             await self._trainer(db_session, actor, trainer_id)

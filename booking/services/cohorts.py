@@ -35,15 +35,30 @@ from booking.services.timetables import TimetableService
 from calendars.intervals import Interval
 from calendars.timetable import find_clashes
 
+# Offers, cut-offs and reminders are days or weeks; a year is already generous.
+MAX_DURATION = timedelta(days=366)
+
+
+def _duration(text: object, field: str) -> timedelta:
+    try:
+        value = parse_duration(str(text))
+    except ValueError:
+        raise ValidationError.field(field, "is not a usable ISO 8601 duration") from None
+    if value > MAX_DURATION:
+        raise ValidationError.field(field, "may be at most 366 days")
+    return value
+
 
 def check_durations(values: dict[str, object]) -> None:
-    """offer_ttl > 0, promotion_cutoff >= 0, every reminder offset > 0."""
-    if "offer_ttl" in values and parse_duration(str(values["offer_ttl"])) <= timedelta(0):
+    """offer_ttl > 0, promotion_cutoff >= 0, every reminder offset > 0; none over 366 days."""
+    if "offer_ttl" in values and _duration(values["offer_ttl"], "offer_ttl") <= timedelta(0):
         raise ValidationError.field("offer_ttl", "must be longer than zero")
+    if "promotion_cutoff" in values:
+        _duration(values["promotion_cutoff"], "promotion_cutoff")
     offsets = values.get("reminder_offsets")
     if isinstance(offsets, list):
         for i, text in enumerate(offsets):
-            if parse_duration(str(text)) <= timedelta(0):
+            if _duration(text, f"reminder_offsets[{i}]") <= timedelta(0):
                 raise ValidationError.field(f"reminder_offsets[{i}]", "must be longer than zero")
 
 

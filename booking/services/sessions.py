@@ -32,6 +32,7 @@ from booking.services.actor import Actor
 from booking.services.availability import weekly_rules
 from booking.services.cohort_views import session_read
 from booking.services.cohorts import load_cohort
+from booking.services.validation import require_plausible
 from calendars.availability import is_available
 from calendars.intervals import Interval
 
@@ -177,6 +178,8 @@ class SessionService:
         exclude: str | None,
         now: datetime,
     ) -> None:
+        require_plausible(starts_at, "starts_at")
+        require_plausible(ends_at, "ends_at")
         if ends_at <= starts_at:
             raise ValidationError.field("ends_at", "must be after starts_at")
         if starts_at <= now:

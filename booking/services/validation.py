@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import cache
 from zoneinfo import ZoneInfo, available_timezones
 
@@ -41,6 +41,17 @@ def normalise_postcode(postcode: str) -> str:
     """'m11ae' -> 'M1 1AE': the inward code is always the last three characters."""
     compact = _SPACES.sub("", postcode).upper()
     return f"{compact[:-3]} {compact[-3:]}"
+
+
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(2200, 1, 1, tzinfo=UTC)
+
+
+def require_plausible(moment: datetime, field: str) -> None:
+    """Times between 1970 and 2200: anything else is a typo, and near the ends of the
+    datetime range, arithmetic across a day or a zone would overflow."""
+    if not EARLIEST <= moment < LATEST:
+        raise ValidationError.field(field, "must be between 1970 and 2200")
 
 
 def require_order(start: datetime, end: datetime, field: str) -> None:

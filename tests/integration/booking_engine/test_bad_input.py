@@ -152,3 +152,27 @@ async def test_someone_elses_booking_is_404(client, world, mail_dir, clock):
     ).status_code == 404
     staff = await client.get(f"/api/v1/bookings/{booking['id']}", headers=bearer(world.hub_admin))
     assert staff.status_code == 200
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"starts_at": "9999-12-31T23:00:00Z", "ends_at": "9999-12-31T23:30:00Z"},
+        {"starts_at": "0001-01-01T00:00:00Z", "ends_at": "0001-01-01T01:00:00Z"},
+    ],
+)
+async def test_datetimes_at_the_ends_of_time_are_400(client, world, body):
+    cohort = await create_cohort(client, world)
+    response = await client.post(
+        f"/api/v1/cohorts/{cohort['id']}/sessions", json=body, headers=bearer(world.hub_admin)
+    )
+    assert response.status_code == 400, response.text
+
+
+async def test_free_slots_at_the_ends_of_time_are_400(client, world):
+    response = await client.get(
+        f"/api/v1/trainers/{world.trainer['user']['id']}/free-slots",
+        params={"from": "9999-12-30T00:00:00Z", "to": "9999-12-31T23:00:00Z", "duration": "PT1H"},
+        headers=bearer(world.hub_admin),
+    )
+    assert response.status_code == 400
