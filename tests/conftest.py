@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from sqlalchemy import text
@@ -27,6 +28,12 @@ from booking.migrate import upgrade
 from booking.models import Base
 from booking.settings import DatabaseSettings, MailSettings, ServerSettings, Settings
 from tests.support.postgres import recreate_database
+
+# CI explores the same examples every run (a failure there is reproducible, not luck);
+# local runs keep exploring new ones.
+hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI", "").lower() == "true":
+    hypothesis_settings.load_profile("ci")
 
 # A Monday in term time, well away from DST changes; tests move the clock as they need.
 START = datetime(2027, 1, 11, 9, 0, tzinfo=UTC)
