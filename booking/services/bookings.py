@@ -85,6 +85,9 @@ class BookingService:
                 )
                 if replay is not None:
                     return replay
+            # One teacher's bookings in different cohorts queue here, so two overlapping cohorts
+            # booked at once cannot both pass the booking_clash check (cohort locks differ).
+            await lock_key(db_session, "teacher_bookings", actor.id)
             cohort = await load_cohort(db_session, cohort_id, for_update=True)
             await self._check_open(db_session, cohort, now)
             result = await self._take_place(db_session, actor, cohort, now, data.accept_clashes)
