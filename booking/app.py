@@ -41,7 +41,7 @@ from booking.services.bookings import BookingService
 from booking.services.timetables import TimetableService
 from booking.settings import Settings, load_settings
 from notifications.mailer import Mailer
-from notifications.scheduler import build_scheduler
+from notifications.scheduler import Ticker
 from notifications.transports import build_transport
 
 JSON_MEDIA_TYPES = ("application/json",)
@@ -119,7 +119,7 @@ def create_app(
             head_revision=head_revision(),
             secret_key=load_secret_key(settings.server),
         )
-        scheduler = build_scheduler(
+        ticker = Ticker(
             {
                 "expire_offers": (
                     partial(expire_offers, app.state.runtime),
@@ -127,11 +127,11 @@ def create_app(
                 )
             }
         )
-        scheduler.start()
+        ticker.start()
         try:
             yield
         finally:
-            scheduler.shutdown(wait=False)
+            await ticker.stop()
             await engine.dispose()
 
     return Litestar(

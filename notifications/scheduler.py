@@ -7,6 +7,7 @@ restarted after a crash) neither lose nor repeat it.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 
@@ -15,32 +16,50 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 log = logging.getLogger(__name__)
 
 Job = Callable[[], Awaitable[object]]
+# On shutdown, a job that is running gets this long to finish its transaction.
+STOP_GRACE_SECONDS = 5.0
 
 
-def build_scheduler(jobs: dict[str, tuple[Job, float]]) -> AsyncIOScheduler:
-    """One interval job per entry (name -> (coroutine function, seconds)); a run that is still
-    going when the next is due is skipped rather than stacked."""
-    scheduler = AsyncIOScheduler(timezone="UTC")
-    for name, (job, seconds) in jobs.items():
-        scheduler.add_job(
-            _logged(name, job),
-            "interval",
-            seconds=seconds,
-            id=name,
-            max_instances=1,
-            coalesce=True,
-            misfire_grace_time=None,
-        )
-    return scheduler
+class Ticker:
+    """Interval jobs (name -> (coroutine function, seconds)); a run still going when the next is
+    due is skipped rather than stacked, and stop() lets running ones finish before returning."""
 
+    def __init__(self, jobs: dict[str, tuple[Job, float]]) -> None:
+        self._running: set[asyncio.Task[object]] = set()
+        self._scheduler = AsyncIOScheduler(timezone="UTC")
+        for name, (job, seconds) in jobs.items():
+            self._scheduler.add_job(
+                self._tracked(name, job),
+                "interval",
+                seconds=seconds,
+                id=name,
+                max_instances=1,
+                coalesce=True,
+                misfire_grace_time=None,
+            )
 
-def _logged(name: str, job: Job) -> Job:
-    async def run() -> object:
-        try:
-            return await job()
-        except Exception:
-            # A failed run is retried at the next tick; the work stays in its rows meanwhile.
-            log.exception("scheduled job %s failed", name)
-            return None
+    def start(self) -> None:
+        self._scheduler.start()
 
-    return run
+    async def stop(self) -> None:
+        self._scheduler.shutdown(wait=False)
+        if self._running:
+            # Cancelling mid-transaction would leave a connection half-closed; let them end.
+            await asyncio.wait(set(self._running), timeout=STOP_GRACE_SECONDS)
+
+    def _tracked(self, name: str, job: Job) -> Job:
+        async def run() -> object:
+            task = asyncio.current_task()
+            if task is not None:
+                self._running.add(task)
+            try:
+                return await job()
+            except Exception:
+                # A failed run is retried at the next tick; the work stays in its rows meanwhile.
+                log.exception("scheduled job %s failed", name)
+                return None
+            finally:
+                if task is not None:
+                    self._running.discard(task)
+
+        return run

@@ -3,7 +3,7 @@
 booking_clash is not overridable (API.md): a teacher cannot hold seats in two sessions at once.
 Sequentially the second booking sees the first and is refused. Racing, each booking holds only
 its own cohort's lock, so the clash check must still see the other booking (or bookings must be
-serialised per teacher). Ten teachers each fire both bookings at once; afterwards no teacher
+serialised per teacher). Twenty teachers each fire both bookings at once; afterwards no teacher
 may hold a seat (confirmed or offered) in both cohorts, and each got one 201 and one 409
 booking_clash.
 """
@@ -43,7 +43,7 @@ async def overlapping_cohort(http, world, start):
         http,
         world,
         start + timedelta(hours=1),
-        capacity=15,
+        capacity=25,
         trainer_id=trainer["user"]["id"],
         venue_id=room["id"],
     )
@@ -52,9 +52,9 @@ async def overlapping_cohort(http, world, start):
 async def test_booking_two_overlapping_cohorts_at_once_gives_a_seat_in_only_one(
     http, world, start, mail_dir, engine
 ):
-    first = await published_cohort(http, world, start, capacity=15)
+    first = await published_cohort(http, world, start, capacity=25)
     second = await overlapping_cohort(http, world, start)
-    tokens = await sign_in_teachers([http], mail_dir, emails("t", 10))
+    tokens = await sign_in_teachers([http], mail_dir, emails("t", 20))
 
     responses = await race(
         interleave(
@@ -71,7 +71,7 @@ async def test_booking_two_overlapping_cohorts_at_once_gives_a_seat_in_only_one(
         BookingStatus.CONFIRMED
     )
     assert not double, (
-        f"{len(double)} of 10 teachers hold seats in two overlapping sessions; "
+        f"{len(double)} of 20 teachers hold seats in two overlapping sessions; "
         f"responses: {dict(outcomes(responses))}"
     )
-    assert outcomes(responses) == {(201, "confirmed"): 10, (409, "booking_clash"): 10}
+    assert outcomes(responses) == {(201, "confirmed"): 20, (409, "booking_clash"): 20}

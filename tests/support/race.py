@@ -29,6 +29,10 @@ from tests.support.mail import CODE_LINE, messages, text_part
 
 T = TypeVar("T")
 
+# Bounds, so a stuck request or a stuck shutdown fails its test instead of hanging the run.
+RACE_TIMEOUT_SECONDS = 120
+SHUTDOWN_TIMEOUT_SECONDS = 30
+
 SEAT_HOLDING = {BookingStatus.CONFIRMED.value, BookingStatus.OFFERED.value}
 ACTIVE = SEAT_HOLDING | {BookingStatus.WAITLISTED.value}
 
@@ -62,7 +66,8 @@ async def race(calls: Sequence[Callable[[], Awaitable[T]]]) -> list[T]:
     tasks = [asyncio.ensure_future(run(call)) for call in calls]
     await asyncio.sleep(0)
     gate.set()
-    return list(await asyncio.gather(*tasks))
+    async with asyncio.timeout(RACE_TIMEOUT_SECONDS):
+        return list(await asyncio.gather(*tasks))
 
 
 @asynccontextmanager
@@ -101,7 +106,8 @@ async def serve_in_loop(
             yield client
     finally:
         stopping.set()
-        await running
+        async with asyncio.timeout(SHUTDOWN_TIMEOUT_SECONDS):
+            await running
 
 
 def outcome(response: Response) -> tuple[int, str]:

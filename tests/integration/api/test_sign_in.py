@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import timedelta
 
 import pytest
@@ -11,6 +10,7 @@ from sqlalchemy import select
 from booking.models import ApiToken
 from tests.support.factories import bearer
 from tests.support.mail import last_code, messages, text_part
+from tests.support.race import race, serve_in_loop
 
 EMAIL = "sam.teacher@example.org"
 
@@ -151,9 +151,16 @@ async def test_rate_limit_counts_per_address(client):
     assert other.status_code == 202
 
 
-async def test_rate_limit_holds_under_concurrent_requests(client, mail_dir):
-    responses = await asyncio.gather(
-        *(client.post("/api/v1/auth/email-code", json={"email": EMAIL}) for _ in range(12))
+@pytest.fixture
+async def racing(settings, clock, engine):
+    """The app on this event loop, so gathered requests really interleave (tests/support/race)."""
+    async with serve_in_loop(settings, clock) as client:
+        yield client
+
+
+async def test_rate_limit_holds_under_concurrent_requests(racing, mail_dir):
+    responses = await race(
+        [lambda: racing.post("/api/v1/auth/email-code", json={"email": EMAIL}) for _ in range(12)]
     )
     statuses = sorted(r.status_code for r in responses)
     assert statuses.count(202) == 5
@@ -161,12 +168,11 @@ async def test_rate_limit_holds_under_concurrent_requests(client, mail_dir):
     assert len([m for m in messages(mail_dir) if m["To"] == EMAIL]) == 5
 
 
-async def test_concurrent_exchanges_of_one_code_give_one_token(client, mail_dir):
-    await client.post("/api/v1/auth/email-code", json={"email": EMAIL})
+async def test_concurrent_exchanges_of_one_code_give_one_token(racing, mail_dir):
+    await racing.post("/api/v1/auth/email-code", json={"email": EMAIL})
     code = last_code(mail_dir, EMAIL)
-    responses = await asyncio.gather(
-        *(client.post("/api/v1/auth/token", json={"email": EMAIL, "code": code}) for _ in range(8))
-    )
+    body = {"email": EMAIL, "code": code}
+    responses = await race([lambda: racing.post("/api/v1/auth/token", json=body) for _ in range(8)])
     assert sorted(r.status_code for r in responses) == [200] + [400] * 7
 
 
