@@ -56,6 +56,13 @@ def _venue_values(data: VenueCreate | VenueUpdate) -> dict[str, Any]:
     return values
 
 
+async def load_hub(db_session: AsyncSession, hub_id: str) -> Hub:
+    hub = await hub_repo.get_hub(db_session, hub_id)
+    if hub is None:
+        raise NotFoundError("no such hub")
+    return hub
+
+
 class HubService:
     def __init__(self, clock: Clock) -> None:
         self.clock = clock
@@ -81,13 +88,13 @@ class HubService:
         return HubPage(items=[hub_read(h) for h in hubs], next_cursor=next_cursor)
 
     async def get_hub(self, db_session: AsyncSession, hub_id: str) -> HubRead:
-        return hub_read(await self._hub(db_session, hub_id))
+        return hub_read(await load_hub(db_session, hub_id))
 
     async def update_hub(
         self, db_session: AsyncSession, actor: Actor, hub_id: str, data: HubUpdate
     ) -> HubRead:
         async with unit_of_work(db_session):
-            hub = await self._hub(db_session, hub_id)
+            hub = await load_hub(db_session, hub_id)
             actor.require_hub_manager(hub.id)
             for field, value in msgspec.structs.asdict(data).items():
                 if value is not msgspec.UNSET:
@@ -99,13 +106,6 @@ class HubService:
             hub.updated_at = self.clock.now()
         return hub_read(hub)
 
-    @staticmethod
-    async def _hub(db_session: AsyncSession, hub_id: str) -> Hub:
-        hub = await hub_repo.get_hub(db_session, hub_id)
-        if hub is None:
-            raise NotFoundError("no such hub")
-        return hub
-
 
 class VenueService:
     def __init__(self, clock: Clock) -> None:
@@ -116,7 +116,7 @@ class VenueService:
     ) -> VenueRead:
         values = _venue_values(data)
         async with unit_of_work(db_session):
-            await HubService._hub(db_session, hub_id)  # noqa: SLF001 - same module family
+            await load_hub(db_session, hub_id)
             actor.require_hub_manager(hub_id)
             now = self.clock.now()
             venue = Venue(hub_id=hub_id, created_at=now, updated_at=now, **values)

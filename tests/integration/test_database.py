@@ -59,42 +59,33 @@ async def test_check_constraints_live_in_the_database(sessionmaker, clock):
                 updated_at=now,
             )
         )
+    await assert_refused(sessionmaker, venue(now, capacity=0))
+    # A trainer must belong to a hub.
+    await assert_refused(
+        sessionmaker, User(email="t@example.org", role="trainer", created_at=now, updated_at=now)
+    )
+    await assert_refused(sessionmaker, venue(now, hub_id="missing"))
+
+
+def venue(now, **overrides):
+    values = {
+        "hub_id": "h1",
+        "name": "V",
+        "address": "A",
+        "postcode": "M1 1AE",
+        "capacity": 3,
+        "timezone": "Europe/London",
+        "accessibility": [],
+        "created_at": now,
+        "updated_at": now,
+    }
+    return Venue(**(values | overrides))
+
+
+async def assert_refused(sessionmaker, row):
     with pytest.raises(IntegrityError):
         async with sessionmaker() as db_session, db_session.begin():
-            db_session.add(
-                Venue(
-                    hub_id="h1",
-                    name="V",
-                    address="A",
-                    postcode="M1 1AE",
-                    capacity=0,
-                    timezone="Europe/London",
-                    accessibility=[],
-                    created_at=now,
-                    updated_at=now,
-                )
-            )
-    with pytest.raises(IntegrityError):
-        async with sessionmaker() as db_session, db_session.begin():
-            # A trainer must belong to a hub.
-            db_session.add(
-                User(email="t@example.org", role="trainer", created_at=now, updated_at=now)
-            )
-    with pytest.raises(IntegrityError):
-        async with sessionmaker() as db_session, db_session.begin():
-            db_session.add(
-                Venue(
-                    hub_id="missing",
-                    name="V",
-                    address="A",
-                    postcode="M1 1AE",
-                    capacity=3,
-                    timezone="Europe/London",
-                    accessibility=[],
-                    created_at=now,
-                    updated_at=now,
-                )
-            )
+            db_session.add(row)
 
 
 async def race_increments(engine, sessionmaker) -> int:
