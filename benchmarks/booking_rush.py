@@ -27,6 +27,8 @@ import tempfile
 import time
 import uuid
 from collections import Counter, defaultdict
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -87,9 +89,7 @@ def stamped(now: datetime) -> dict[str, datetime]:
     return {"created_at": now, "updated_at": now}
 
 
-async def seed_cohort(db: Any, hub: Hub, course: Course, index: int, seats: int) -> str:  # noqa: ANN401 - an AsyncSession
-    """One venue, one trainer, one published cohort and its one session a week from now."""
-    now = datetime.now(UTC).replace(microsecond=0)
+def venue_and_trainer(hub: Hub, index: int, seats: int, now: datetime) -> tuple[Venue, User]:
     venue = Venue(
         hub_id=hub.id,
         name=f"Room {index}",
@@ -107,6 +107,13 @@ async def seed_cohort(db: Any, hub: Hub, course: Course, index: int, seats: int)
         hub_id=hub.id,
         **stamped(now),
     )
+    return venue, trainer
+
+
+async def seed_cohort(db: Any, hub: Hub, course: Course, index: int, seats: int) -> str:  # noqa: ANN401 - an AsyncSession
+    """One venue, one trainer, one published cohort and its one session a week from now."""
+    now = datetime.now(UTC).replace(microsecond=0)
+    venue, trainer = venue_and_trainer(hub, index, seats, now)
     db.add_all([venue, trainer])
     await db.flush()
     cohort = Cohort(
@@ -146,7 +153,12 @@ async def seed_teachers(db: Any, count: int) -> list[tuple[str, str]]:  # noqa: 
     """`count` teachers with one API token each: [(user id, token)]."""
     now = datetime.now(UTC).replace(microsecond=0)
     users = [
-        User(email=f"teacher{i}@bench.example", name=f"Teacher {i}", role=Role.TEACHER, **stamped(now))
+        User(
+            email=f"teacher{i}@bench.example",
+            name=f"Teacher {i}",
+            role=Role.TEACHER,
+            **stamped(now),
+        )
         for i in range(count)
     ]
     db.add_all(users)
@@ -164,7 +176,9 @@ async def seed(url: str, args: argparse.Namespace) -> dict[str, Any]:
     await upgrade(engine)
     now = datetime.now(UTC).replace(microsecond=0)
     async with create_sessionmaker(engine)() as db, db.begin():
-        hub = Hub(name="Bench Hub", region="North West", contact_email="hub@bench.example", **stamped(now))
+        hub = Hub(
+            name="Bench Hub", region="North West", contact_email="hub@bench.example", **stamped(now)
+        )
         course = Course(
             title="Bench course",
             summary="s",
@@ -246,13 +260,29 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-async def rush(client: httpx.AsyncClient, bookings: list[dict[str, str]], concurrency: int) -> dict[str, Any]:
+@asynccontextmanager
+async def clients(base: str, count: int) -> AsyncIterator[list[httpx.AsyncClient]]:
+    """`count` clients of one keep-alive connection each, made before the clock starts (each
+    builds an SSL context). Not one pool of `count`: a shared httpx pool that large spends its
+    time scanning connections (encode/httpx#3215) and would measure the client, not the server."""
+    async with AsyncExitStack() as stack:
+        yield [
+            await stack.enter_async_context(
+                httpx.AsyncClient(
+                    base_url=base, limits=httpx.Limits(max_connections=1), timeout=120
+                )
+            )
+            for _ in range(count)
+        ]
+
+
+async def rush(base: str, bookings: list[dict[str, str]], concurrency: int) -> dict[str, Any]:
     """`concurrency` workers take the bookings in order; each request is timed on its own."""
     pending = iter(bookings)
     latencies: list[float] = []
     outcomes: list[dict[str, Any]] = []
 
-    async def worker() -> None:
+    async def worker(client: httpx.AsyncClient) -> None:
         for booking in pending:
             headers = {"Authorization": f"Bearer {booking['token']}"}
             started = time.perf_counter()
@@ -264,11 +294,14 @@ async def rush(client: httpx.AsyncClient, bookings: list[dict[str, str]], concur
             except (httpx.HTTPError, ValueError) as exc:
                 status, body = 0, {"error": repr(exc)}
             latencies.append((time.perf_counter() - started) * 1000)
-            outcomes.append({"teacher_id": booking["teacher_id"], "status_code": status, "body": body})
+            outcomes.append(
+                {"teacher_id": booking["teacher_id"], "status_code": status, "body": body}
+            )
 
-    started = time.perf_counter()
-    await asyncio.gather(*(worker() for _ in range(concurrency)))
-    wall = time.perf_counter() - started
+    async with clients(base, concurrency) as pool:
+        started = time.perf_counter()
+        await asyncio.gather(*(worker(client) for client in pool))
+        wall = time.perf_counter() - started
     return {
         "wall_s": wall,
         "p50_ms": statistics.median(latencies),
@@ -277,28 +310,51 @@ async def rush(client: httpx.AsyncClient, bookings: list[dict[str, str]], concur
     }
 
 
-async def hammer_health(client: httpx.AsyncClient, seconds: float, concurrency: int) -> dict[str, Any]:
+async def hammer_health(base: str, seconds: float, concurrency: int) -> dict[str, Any]:
     done = Counter[int]()
-    deadline = time.perf_counter() + seconds
 
-    async def worker() -> None:
+    async def worker(client: httpx.AsyncClient, deadline: float) -> None:
         while time.perf_counter() < deadline:
             try:
                 done[(await client.get("/health")).status_code] += 1
             except httpx.HTTPError:
                 done[0] += 1
 
-    started = time.perf_counter()
-    await asyncio.gather(*(worker() for _ in range(concurrency)))
-    wall = time.perf_counter() - started
+    async with clients(base, concurrency) as pool:
+        started = time.perf_counter()
+        await asyncio.gather(*(worker(client, started + seconds) for client in pool))
+        wall = time.perf_counter() - started
     return {"requests_per_s": sum(done.values()) / wall, "errors": sum(done.values()) - done[200]}
 
 
+async def bare_health(base: str, seconds: float, concurrency: int) -> float:
+    """`GET /health` over bare keep-alive sockets: how much of the httpx figure is the client."""
+    host, port = base.removeprefix("http://").split(":")
+    done = 0
+    deadline = time.perf_counter() + seconds
+
+    async def worker() -> None:
+        nonlocal done
+        reader, writer = await asyncio.open_connection(host, int(port))
+        while time.perf_counter() < deadline:
+            writer.write(b"GET /health HTTP/1.1\r\nHost: bench\r\n\r\n")
+            head = (await reader.readuntil(b"\r\n\r\n")).decode().lower()
+            length = int(head.split("content-length:", 1)[1].split("\r\n", 1)[0])
+            await reader.readexactly(length)
+            done += head.startswith("http/1.1 200")
+        writer.close()
+
+    started = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return done / (time.perf_counter() - started)
+
+
 async def load(plan: dict[str, Any]) -> dict[str, Any]:
-    limits = httpx.Limits(max_connections=plan["concurrency"], max_keepalive_connections=plan["concurrency"])
-    async with httpx.AsyncClient(base_url=plan["base"], limits=limits, timeout=120) as client:
-        booked = await rush(client, plan["bookings"], plan["concurrency"])
-        health = await hammer_health(client, plan["health_seconds"], plan["concurrency"])
+    """The idle server's /health first (httpx, then bare sockets), then the rush."""
+    base, seconds, concurrency = plan["base"], plan["health_seconds"], plan["concurrency"]
+    health = await hammer_health(base, seconds, concurrency)
+    health["bare_requests_per_s"] = await bare_health(base, seconds, concurrency)
+    booked = await rush(base, plan["bookings"], concurrency)
     return {"booking": booked, "health": health}
 
 
@@ -313,9 +369,7 @@ def run_load_process(plan: dict[str, Any], workdir: Path) -> dict[str, Any]:
 
 # --- the raw asyncpg ceiling -----------------------------------------------------------------
 
-BOOK_RAW = (
-    "SELECT capacity, confirmed_count, offered_count, waitlist_seq FROM cohort WHERE id = $1 FOR UPDATE"
-)
+BOOK_RAW = "SELECT capacity, confirmed_count, offered_count, waitlist_seq FROM cohort WHERE id = $1 FOR UPDATE"
 INSERT_BOOKING = (
     "INSERT INTO booking (id, cohort_id, teacher_id, status, waitlist_seq, late, confirmed_at,"
     " created_at, updated_at) VALUES ($1, $2, $3, $4, $5, false, $6, $7, $7)"
@@ -328,17 +382,22 @@ async def book_raw(conn: asyncpg.Connection, teacher_id: str, cohort_id: str) ->
     now = datetime.now(UTC)
     async with conn.transaction():
         await conn.execute(
-            "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", f"teacher_bookings:{teacher_id}"
+            "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
+            f"teacher_bookings:{teacher_id}",
         )
         cohort = await conn.fetchrow(BOOK_RAW, cohort_id)
         if cohort["capacity"] - cohort["confirmed_count"] - cohort["offered_count"] > 0:
             status, seq, confirmed_at = "confirmed", None, now
-            await conn.execute("UPDATE cohort SET confirmed_count = confirmed_count + 1 WHERE id = $1", cohort_id)
+            await conn.execute(
+                "UPDATE cohort SET confirmed_count = confirmed_count + 1 WHERE id = $1", cohort_id
+            )
         else:
             status, seq, confirmed_at = "waitlisted", cohort["waitlist_seq"] + 1, None
             await conn.execute("UPDATE cohort SET waitlist_seq = $2 WHERE id = $1", cohort_id, seq)
         booking_id = new_id()
-        await conn.execute(INSERT_BOOKING, booking_id, cohort_id, teacher_id, status, seq, confirmed_at, now)
+        await conn.execute(
+            INSERT_BOOKING, booking_id, cohort_id, teacher_id, status, seq, confirmed_at, now
+        )
         payload = json.dumps({"booking_id": booking_id, "cohort_id": cohort_id, "status": status})
         await conn.execute(INSERT_EVENT, new_id(), f"Booking{status.title()}", payload, now)
 
@@ -348,7 +407,9 @@ async def raw_ceiling(url: str, bookings: list[dict[str, str]], concurrency: int
     dsn = pg_dsn(url)
     async with asyncpg.create_pool(dsn, min_size=concurrency, max_size=concurrency) as pool:
         await pool.execute("DELETE FROM outbox_event; DELETE FROM booking;")
-        await pool.execute("UPDATE cohort SET confirmed_count = 0, offered_count = 0, waitlist_seq = 0")
+        await pool.execute(
+            "UPDATE cohort SET confirmed_count = 0, offered_count = 0, waitlist_seq = 0"
+        )
         pending = iter(bookings)
 
         async def worker() -> None:
@@ -368,9 +429,15 @@ async def read_state(url: str) -> tuple[list[Any], list[Any]]:
     engine = create_engine(DatabaseSettings(url=url, pool_size=1))
     try:
         async with engine.connect() as conn:
-            rows = (await conn.execute(text("SELECT cohort_id, teacher_id, status, waitlist_seq FROM booking"))).all()
+            rows = (
+                await conn.execute(
+                    text("SELECT cohort_id, teacher_id, status, waitlist_seq FROM booking")
+                )
+            ).all()
             cohorts = (
-                await conn.execute(text("SELECT id, confirmed_count, offered_count, waitlist_seq FROM cohort"))
+                await conn.execute(
+                    text("SELECT id, confirmed_count, offered_count, waitlist_seq FROM cohort")
+                )
             ).all()
     finally:
         await engine.dispose()
@@ -430,6 +497,7 @@ def summarise_rush(load_result: dict[str, Any]) -> dict[str, Any]:
         "errors": len(outcomes) - codes[201],
         "health_requests_per_s": load_result["health"]["requests_per_s"],
         "health_errors": load_result["health"]["errors"],
+        "health_bare_socket_requests_per_s": load_result["health"]["bare_requests_per_s"],
     }
 
 
@@ -451,7 +519,9 @@ async def postgres_version(url: str) -> str | None:
         await conn.close()
 
 
-def http_phase(url: str, workdir: Path, args: argparse.Namespace, world: dict[str, Any]) -> dict[str, Any]:
+def http_phase(
+    url: str, workdir: Path, args: argparse.Namespace, world: dict[str, Any]
+) -> dict[str, Any]:
     server, base = start_server(url, workdir, args.workers)
     try:
         plan = {
@@ -480,7 +550,9 @@ def measure(url: str, workdir: Path, args: argparse.Namespace) -> dict[str, Any]
     result["confirmed_expected"] = min(args.seats, args.teachers // args.cohorts) * args.cohorts
     result["raw_bookings_per_s"] = None
     if postgres:
-        result["raw_bookings_per_s"] = asyncio.run(raw_ceiling(url, world["bookings"], args.concurrency))
+        result["raw_bookings_per_s"] = asyncio.run(
+            raw_ceiling(url, world["bookings"], args.concurrency)
+        )
         raw_problems = asyncio.run(check_invariants(url, args.seats, expected, None))
         result["raw_invariant_problems"] = raw_problems
     result["postgres_version"] = asyncio.run(postgres_version(url))
@@ -498,7 +570,8 @@ def summary_line(result: dict[str, Any], args: argparse.Namespace) -> str:
         f"{result['database']}, {args.workers} worker{'s' if args.workers > 1 else ''}: "
         f"{rate:.0f} bookings/s, p50 {result['p50_ms']:.0f} ms, p99 {result['p99_ms']:.0f} ms; "
         f"/health {result['health_requests_per_s']:.0f} req/s (ratio "
-        f"{rate / result['health_requests_per_s']:.2f}); {raw_text}; {verdict}"
+        f"{rate / result['health_requests_per_s']:.2f}; bare sockets "
+        f"{result['health_bare_socket_requests_per_s']:.0f}); {raw_text}; {verdict}"
     )
 
 
