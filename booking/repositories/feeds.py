@@ -109,9 +109,10 @@ async def fingerprint(
     hub_id: str | None,
     start: datetime,
     end: datetime,
-) -> tuple[object, ...]:
-    """Changes whenever anything the feed renders changes: how many sessions, and the latest
-    change to any session, cohort, course, venue or trainer in it (one aggregate query)."""
+) -> tuple[tuple[object, ...], datetime | None]:
+    """(aggregates, last change): changes whenever anything the feed renders changes — how
+    many sessions, the latest change to any session, cohort, course, venue or trainer in it,
+    and last_change (cancellations included), which is also the feed's Last-Modified."""
     stmt = scope(
         select(
             func.count(TrainingSession.id),
@@ -137,4 +138,4 @@ async def fingerprint(
         hub_id=hub_id,
     )
     row = (await db_session.execute(stmt)).one()
-    return (*row, await last_change(db_session, role=role, user_id=user_id, hub_id=hub_id))
+    return tuple(row), await last_change(db_session, role=role, user_id=user_id, hub_id=hub_id)

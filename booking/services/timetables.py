@@ -218,11 +218,6 @@ class TimetableService:
         try:
             body = await fetch_calendar(url, allow_private=allow_private)
             parse_upload(body, self.clock.now())
-        except (
-            InvalidCalendarError,
-            ValidationError,
-        ) as exc:  # DomainError subclasses with a detail
-            body, error = None, exc.detail
         except Exception as exc:  # noqa: BLE001 - any failure is recorded and retried later
             body, error = None, getattr(exc, "detail", type(exc).__name__)
         async with unit_of_work(db_session):
