@@ -124,7 +124,11 @@ def create_app(
                 "expire_offers": (
                     partial(expire_offers, app.state.runtime),
                     OFFER_EXPIRY_POLL_SECONDS,
-                )
+                ),
+                "refresh_timetables": (
+                    partial(refresh_timetables, app.state.runtime),
+                    TIMETABLE_POLL_SECONDS,
+                ),
             }
         )
         ticker.start()
