@@ -24,5 +24,8 @@ class RedactFeedTokens(logging.Filter):
 
 
 def install() -> None:
+    """Idempotent: every app start calls it, and filters must not pile up on the loggers."""
     for name in ("uvicorn.access", "uvicorn.error", "httpx"):
-        logging.getLogger(name).addFilter(RedactFeedTokens())
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, RedactFeedTokens) for f in logger.filters):
+            logger.addFilter(RedactFeedTokens())
