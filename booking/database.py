@@ -9,6 +9,8 @@ of failing with "database is locked".
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -62,8 +64,8 @@ def _sqlite_engine(settings: DatabaseSettings, *, enforce_foreign_keys: bool) ->
         # Take transaction control away from the driver (SQLAlchemy's documented recipe).
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        _switch_to_wal(cursor)
         cursor.execute(f"PRAGMA foreign_keys={'ON' if enforce_foreign_keys else 'OFF'}")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
@@ -73,6 +75,29 @@ def _sqlite_engine(settings: DatabaseSettings, *, enforce_foreign_keys: bool) ->
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
+
+
+def _switch_to_wal(cursor: Any) -> None:  # noqa: ANN401 - the DB-API cursor is untyped
+    """Put the database file in WAL mode (it stays so; later connections only check).
+
+    Switching needs an exclusive lock, and SQLite answers "database is locked" at once, without
+    the busy handler, when several connections to a fresh file try it together (processes
+    starting side by side). That only happens on a brand-new file, so a short blocking retry
+    here is cheaper than making every connection slower.
+    """
+    cursor.execute("PRAGMA journal_mode")
+    if str(cursor.fetchone()[0]).lower() == "wal":
+        return
+    deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
+        else:
+            return
 
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
