@@ -10,13 +10,16 @@ from booking.models.enums import (
     AttendanceStatus,
     BookingStatus,
     CohortStatus,
+    DeliveryStatus,
     JobRole,
     NeedArea,
+    ReminderStatus,
     Role,
     SessionStatus,
     WaitlistMode,
 )
 from booking.models.hubs import Hub, Venue
+from booking.models.notifications import Delivery, Reminder
 from booking.models.outbox import DueWork, OutboxEvent
 from booking.models.trainers import AvailabilityException, TrainerAvailability
 from booking.models.users import ApiToken, EmailCode, User
@@ -34,6 +37,8 @@ __all__ = [
     "CohortStatus",
     "Course",
     "CourseNeedArea",
+    "Delivery",
+    "DeliveryStatus",
     "DueWork",
     "EmailCode",
     "FeedToken",
@@ -42,6 +47,8 @@ __all__ = [
     "JobRole",
     "NeedArea",
     "OutboxEvent",
+    "Reminder",
+    "ReminderStatus",
     "Role",
     "SessionStatus",
     "Timetable",

@@ -93,3 +93,17 @@ SEAT_HOLDING_STATUSES = (BookingStatus.CONFIRMED, BookingStatus.OFFERED)
 class AttendanceStatus(StrEnum):
     ATTENDED = "attended"
     ABSENT = "absent"
+
+
+class DeliveryStatus(StrEnum):
+    """A mail's state. A claimed pending row (being sent right now) carries claimed_until."""
+
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+class ReminderStatus(StrEnum):
+    PENDING = "pending"
+    QUEUED = "queued"  # its delivery row exists (the mail is sent or on its way)
+    SKIPPED = "skipped"  # came due only after the session had started (no process was up)
