@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.orm import Session
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from booking.settings import DatabaseSettings
@@ -100,9 +101,14 @@ def _switch_to_wal(cursor: Any) -> None:  # noqa: ANN401 - the DB-API cursor is 
             return
 
 
-def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+def create_sessionmaker(
+    engine: AsyncEngine, *, sync_session_class: type[Session] = Session
+) -> async_sessionmaker[AsyncSession]:
+    """sync_session_class lets the composition root attach session events (the outbox wake-up)."""
     # expire_on_commit=False: services return what they wrote after the commit without reloading.
-    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+    return async_sessionmaker(
+        engine, expire_on_commit=False, autoflush=False, sync_session_class=sync_session_class
+    )
 
 
 @asynccontextmanager

@@ -36,6 +36,13 @@ class MailSettings(msgspec.Struct, frozen=True, kw_only=True):
     smtp_security: SmtpSecurity = SmtpSecurity.NONE
     mail_dir: Path = Path("./var/mail")
     mail_from: str = "Book SEND training <bookings@localhost>"
+    # Retries: the n-th failure waits about retry_base * 2**(n-1) seconds (capped at an hour,
+    # with jitter); after max_attempts the delivery is failed and waits for an admin's retry.
+    max_attempts: Annotated[int, msgspec.Meta(ge=1, le=100)] = 10
+    retry_base_seconds: Annotated[float, msgspec.Meta(gt=0, le=3600)] = 30.0
+    # How long a sender may hold a claimed mail before another process may take it over; a
+    # process killed mid-send delays its claimed mails by at most this long.
+    claim_seconds: Annotated[float, msgspec.Meta(ge=1, le=3600)] = 120.0
 
 
 class ServerSettings(msgspec.Struct, frozen=True, kw_only=True):
@@ -79,6 +86,9 @@ _ENVIRONMENT: dict[str, tuple[str, str]] = {
     "BOOKING_SMTP_SECURITY": ("mail", "smtp_security"),
     "BOOKING_MAIL_DIR": ("mail", "mail_dir"),
     "BOOKING_MAIL_FROM": ("mail", "mail_from"),
+    "BOOKING_MAIL_MAX_ATTEMPTS": ("mail", "max_attempts"),
+    "BOOKING_MAIL_RETRY_BASE_SECONDS": ("mail", "retry_base_seconds"),
+    "BOOKING_MAIL_CLAIM_SECONDS": ("mail", "claim_seconds"),
     "BOOKING_TIMETABLE_ALLOW_PRIVATE_URLS": ("timetable", "allow_private_urls"),
 }
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
@@ -26,6 +27,8 @@ class Ticker:
 
     def __init__(self, jobs: dict[str, tuple[Job, float]]) -> None:
         self._running: set[asyncio.Task[object]] = set()
+        self._busy: set[str] = set()
+        self._again: set[str] = set()
         self._scheduler = AsyncIOScheduler(timezone="UTC")
         for name, (job, seconds) in jobs.items():
             self._scheduler.add_job(
@@ -47,11 +50,31 @@ class Ticker:
             # Cancelling mid-transaction would leave a connection half-closed; let them end.
             await asyncio.wait(set(self._running), timeout=STOP_GRACE_SECONDS)
 
+    def kick(self, name: str) -> None:
+        """Run `name` now; if it is running, once more when it ends (a wake is never lost)."""
+        if name in self._busy:
+            self._again.add(name)
+        else:
+            self.wake_at(name, datetime.now(UTC))
+
+    def wake_in(self, name: str, seconds: float) -> None:
+        """wake_at, for a delay measured on the caller's clock (which tests may freeze)."""
+        self.wake_at(name, datetime.now(UTC) + timedelta(seconds=max(seconds, 0.0)))
+
+    def wake_at(self, name: str, when: datetime) -> None:
+        """Bring the next run of `name` forward to `when` (never later than it already is)."""
+        job = self._scheduler.get_job(name)
+        if job is None or not self._scheduler.running:
+            return
+        if job.next_run_time is None or when < job.next_run_time:
+            job.modify(next_run_time=when)
+
     def _tracked(self, name: str, job: Job) -> Job:
         async def run() -> object:
             task = asyncio.current_task()
             if task is not None:
                 self._running.add(task)
+            self._busy.add(name)
             try:
                 return await job()
             except Exception:
@@ -59,7 +82,11 @@ class Ticker:
                 log.exception("scheduled job %s failed", name)
                 return None
             finally:
+                self._busy.discard(name)
                 if task is not None:
                     self._running.discard(task)
+                if name in self._again:
+                    self._again.discard(name)
+                    self.wake_at(name, datetime.now(UTC))
 
         return run

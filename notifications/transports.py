@@ -22,7 +22,8 @@ import aiosmtplib
 from booking.ports import MailUnavailableError
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Sequence
+    from collections.abc import AsyncIterator, Callable, Sequence
+    from contextlib import AbstractAsyncContextManager
     from email.message import EmailMessage
 
 Security = Literal["none", "starttls", "tls"]
@@ -46,9 +47,19 @@ class MailRejectedError(MailUnavailableError):
         self.code = code
 
 
+class MailSession(Protocol):
+    async def send(self, message: EmailMessage) -> None:
+        """Deliver one message or raise MailUnavailableError (MailRejectedError if final)."""
+        ...
+
+
 class MailTransport(Protocol):
     async def send(self, message: EmailMessage) -> None:
         """Deliver one message or raise MailUnavailableError (MailRejectedError if final)."""
+        ...
+
+    def session(self) -> AbstractAsyncContextManager[MailSession]:
+        """One connection for consecutive sends, so the caller can record each as it goes."""
         ...
 
     async def send_batch(self, messages: Sequence[EmailMessage]) -> list[Exception | None]:
@@ -103,6 +114,10 @@ class FileTransport:
 
     async def send_batch(self, messages: Sequence[EmailMessage]) -> list[Exception | None]:
         return await asyncio.to_thread(self._write_all, list(messages))
+
+    @contextlib.asynccontextmanager
+    async def session(self) -> AsyncIterator[MailSession]:
+        yield self
 
     def _write_all(self, messages: list[EmailMessage]) -> list[Exception | None]:
         results: list[Exception | None] = []
@@ -172,6 +187,14 @@ class SmtpTransport:
         connection = _Connection(self._new_client, opens=1)
         try:
             await connection.send(message)
+        finally:
+            await connection.close()
+
+    @contextlib.asynccontextmanager
+    async def session(self) -> AsyncIterator[MailSession]:
+        connection = _Connection(self._new_client, opens=2)
+        try:
+            yield connection
         finally:
             await connection.close()
 

@@ -17,6 +17,7 @@ from booking.models.enums import (
     Role,
     SessionStatus,
     WaitlistMode,
+    accessibility_words,
 )
 from booking.models.hubs import Hub, Venue
 from booking.models.notifications import Delivery, Reminder
@@ -57,4 +58,5 @@ __all__ = [
     "User",
     "Venue",
     "WaitlistMode",
+    "accessibility_words",
 ]

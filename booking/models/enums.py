@@ -37,6 +37,23 @@ class Accessibility(StrEnum):
     NEAR_PUBLIC_TRANSPORT = "near_public_transport"
 
 
+ACCESSIBILITY_WORDS = {
+    Accessibility.STEP_FREE_ACCESS: "step-free access",
+    Accessibility.LIFT: "lift",
+    Accessibility.ACCESSIBLE_TOILET: "accessible toilet",
+    Accessibility.HEARING_LOOP: "hearing loop",
+    Accessibility.ACCESSIBLE_PARKING: "accessible parking",
+    Accessibility.QUIET_ROOM: "quiet room",
+    Accessibility.ADJUSTABLE_LIGHTING: "adjustable lighting",
+    Accessibility.NEAR_PUBLIC_TRANSPORT: "near public transport",
+}
+
+
+def accessibility_words(values: list[str]) -> str:
+    """A venue's features in words, as calendars and mails show them."""
+    return ", ".join(ACCESSIBILITY_WORDS[Accessibility(v)] for v in values) or "none listed"
+
+
 class NeedArea(StrEnum):
     COMMUNICATION_AND_INTERACTION = "communication_and_interaction"
     SPEECH_LANGUAGE_COMMUNICATION = "speech_language_communication"

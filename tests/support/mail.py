@@ -32,8 +32,26 @@ def text_part(message: EmailMessage) -> str:
 
 def last_code(mail_dir: Path, to: str) -> str:
     """The sign-in code of the newest mail to `to`, read from its own line in the text part."""
-    sent = [m for m in messages(mail_dir) if m["To"] == to]
-    assert sent, f"no mail to {to}"
+    # Booking mails to the same address may sit beside it: only sign-in mails count.
+    sent = [
+        m for m in messages(mail_dir) if m["To"] == to and "sign-in code" in str(m["Subject"])
+    ]
+    assert sent, f"no sign-in mail to {to}"
     match = CODE_LINE.search(text_part(sent[-1]))
     assert match, "the code stands on a line of its own"
     return match.group(1)
+
+
+def to(mail_dir: Path, address: str) -> list[EmailMessage]:
+    """Every mail written for `address`, oldest first."""
+    return [m for m in messages(mail_dir) if address in str(m["To"])]
+
+
+def calendar_part(message: EmailMessage) -> bytes | None:
+    """The text/calendar alternative of an invite mail, decoded; None for a plain mail."""
+    for part in message.walk():
+        if part.get_content_type() == "text/calendar":
+            payload = part.get_payload(decode=True)
+            assert isinstance(payload, bytes)
+            return payload
+    return None

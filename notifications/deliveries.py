@@ -1,0 +1,213 @@
+"""Delivery rows: queued inside a handler's transaction, then sent and recorded one by one.
+
+Exactly once (API.md, Email): a row is queued under a unique key, claimed with a lease
+(`FOR UPDATE SKIP LOCKED` on PostgreSQL; SQLite's BEGIN IMMEDIATE serialises claims), and
+marked sent in its own commit right after the SMTP server accepted it. A process killed
+between those two steps leaves one row claimed; when the lease runs out another process sends
+that one mail again, with the same Message-ID. Nothing else can repeat.
+"""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import logging
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from booking.clock import Clock
+from booking.database import unit_of_work
+from booking.models import Delivery, DeliveryStatus
+from booking.ports import MailUnavailableError
+from booking.settings import MailSettings
+from calendars.ical import Person
+from notifications.transports import MailRejectedError, MailTransport
+
+log = logging.getLogger(__name__)
+
+MAX_BACKOFF = timedelta(hours=1)
+_ERROR_LENGTH = 2000
+
+
+@dataclass(frozen=True, slots=True)
+class Draft:
+    """A mail a handler wants sent; composed only if its key is new."""
+
+    key: str
+    kind: str
+    to: Person
+    compose: Callable[[], EmailMessage]
+    user_id: str | None = None
+    event_id: str | None = None
+    booking_id: str | None = None
+    session_id: str | None = None
+
+
+async def queue(db_session: AsyncSession, draft: Draft, now: datetime) -> bool:
+    """Add the delivery unless its key exists (a handler run twice queues nothing twice).
+
+    A mail that cannot be composed (say, a name an old row let in that a header must refuse)
+    is stored as failed with the reason, for an admin to see, instead of blocking the outbox.
+    """
+    if await db_session.scalar(select(Delivery.id).where(Delivery.key == draft.key)) is not None:
+        return False
+    status, data, subject, error = DeliveryStatus.PENDING, b"", "", None
+    try:
+        message = draft.compose()
+        data = message.as_bytes(policy=email.policy.SMTP)
+        subject = str(message["Subject"])
+    except ValueError as exc:
+        status, subject, error = DeliveryStatus.FAILED, f"({draft.kind})", f"cannot compose: {exc}"
+        log.warning("delivery %s could not be composed: %s", draft.key, exc)
+    db_session.add(
+        Delivery(
+            key=draft.key,
+            kind=draft.kind,
+            recipient=draft.to.email,
+            user_id=draft.user_id,
+            event_id=draft.event_id,
+            booking_id=draft.booking_id,
+            session_id=draft.session_id,
+            subject=subject[:400],
+            message=data,
+            status=status,
+            attempts=0,
+            next_attempt_at=now,
+            last_error=error,
+            created_at=now,
+            updated_at=now,
+        )
+    )
+    return True
+
+
+def backoff(attempts: int, base_seconds: float, rng: random.Random) -> timedelta:
+    """Exponential with "equal jitter": half the step fixed, half random, so processes retrying
+    the same outage spread out without ever retrying at once."""
+    step = min(MAX_BACKOFF.total_seconds(), base_seconds * 2 ** (attempts - 1))
+    return timedelta(seconds=step / 2 + rng.uniform(0, step / 2))
+
+
+class DeliverySender:
+    """Claims due deliveries, sends them over one transport session, records each at once."""
+
+    def __init__(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        transport: MailTransport,
+        clock: Clock,
+        settings: MailSettings,
+        *,
+        batch: int = 20,
+        rng: random.Random | None = None,
+    ) -> None:
+        self._sessionmaker = sessionmaker
+        self._transport = transport
+        self._clock = clock
+        self._settings = settings
+        self._batch = batch
+        self._lease = timedelta(seconds=settings.claim_seconds)
+        self._rng = rng or random.Random()  # noqa: S311 - jitter, not secrecy
+
+    async def send_due(self) -> int:
+        """One batch; returns how many rows it dealt with (sent, retried later or failed)."""
+        claimed, lease_ends = await self._claim()
+        if not claimed:
+            return 0
+        done = 0
+        async with self._transport.session() as connection:
+            for delivery_id, data in claimed:
+                # Start a send only in the first half of the lease: the other half is the room
+                # a slow server has before another process may take the row over.
+                if self._clock.now() >= lease_ends - self._lease / 2:
+                    break
+                try:
+                    await connection.send(_parse(data))
+                except MailRejectedError as exc:
+                    await self._record_failure(delivery_id, str(exc), final=True)
+                except MailUnavailableError as exc:
+                    await self._record_failure(delivery_id, str(exc), final=False)
+                except ValueError as exc:  # a stored message the transport cannot send
+                    await self._record_failure(delivery_id, f"cannot send: {exc}", final=True)
+                else:
+                    await self._record_sent(delivery_id)
+                done += 1
+        await self._release([d for d, _ in claimed[done:]])
+        return done
+
+    async def _claim(self) -> tuple[list[tuple[str, bytes]], datetime]:
+        async with self._sessionmaker() as db_session, unit_of_work(db_session):
+            now = self._clock.now()
+            rows = (
+                await db_session.scalars(
+                    select(Delivery)
+                    .where(
+                        Delivery.status == DeliveryStatus.PENDING,
+                        Delivery.next_attempt_at <= now,
+                        or_(Delivery.claimed_until.is_(None), Delivery.claimed_until <= now),
+                    )
+                    .order_by(Delivery.next_attempt_at, Delivery.id)
+                    .limit(self._batch)
+                    .with_for_update(skip_locked=True)
+                )
+            ).all()
+            for row in rows:
+                row.claimed_until = now + self._lease
+            return [(row.id, row.message) for row in rows], now + self._lease
+
+    async def _record_sent(self, delivery_id: str) -> None:
+        async with self._sessionmaker() as db_session, unit_of_work(db_session):
+            now = self._clock.now()
+            await db_session.execute(
+                update(Delivery)
+                .where(Delivery.id == delivery_id)
+                .values(
+                    status=DeliveryStatus.SENT,
+                    sent_at=now,
+                    attempts=Delivery.attempts + 1,
+                    claimed_until=None,
+                    last_error=None,
+                    updated_at=now,
+                )
+            )
+
+    async def _record_failure(self, delivery_id: str, error: str, *, final: bool) -> None:
+        async with self._sessionmaker() as db_session, unit_of_work(db_session):
+            row = await db_session.get(Delivery, delivery_id, with_for_update=True)
+            if row is None:
+                return
+            now = self._clock.now()
+            row.attempts += 1
+            row.last_error = error[:_ERROR_LENGTH]
+            row.claimed_until = None
+            row.updated_at = now
+            if final or row.attempts >= self._settings.max_attempts:
+                row.status = DeliveryStatus.FAILED
+                log.warning("delivery %s failed for good: %s", delivery_id, error)
+            else:
+                row.next_attempt_at = now + backoff(
+                    row.attempts, self._settings.retry_base_seconds, self._rng
+                )
+
+    async def _release(self, delivery_ids: list[str]) -> None:
+        if not delivery_ids:
+            return
+        async with self._sessionmaker() as db_session, unit_of_work(db_session):
+            await db_session.execute(
+                update(Delivery).where(Delivery.id.in_(delivery_ids)).values(claimed_until=None)
+            )
+
+
+def _parse(data: bytes) -> EmailMessage:
+    if not data:
+        raise ValueError("the message was never composed")
+    message = email.message_from_bytes(data, policy=email.policy.SMTP)
+    if not isinstance(message, EmailMessage):  # pragma: no cover - policy.SMTP always gives one
+        raise TypeError("expected an EmailMessage")
+    return message

@@ -1,0 +1,153 @@
+"""Reminder rows: one per (booking, session, offset), kept in step with the booking's state.
+
+`sync` derives the rows from what is true now (the booking confirmed or not, its sessions and
+the cohort's offsets), so running it twice, or for events handled out of order, gives the same
+rows. `queue_due` turns due rows into deliveries under row locks, once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from booking.durations import parse_duration
+from booking.models import (
+    Booking,
+    BookingStatus,
+    Cohort,
+    Reminder,
+    ReminderStatus,
+    SessionStatus,
+    TrainingSession,
+    User,
+)
+from calendars.ical import Person
+from notifications import compose, loading
+from notifications.content import MailContext
+from notifications.deliveries import Draft, queue
+
+
+async def sync(db_session: AsyncSession, booking: Booking, *, since: datetime) -> None:
+    """Make the booking's reminder rows match its state.
+
+    `since` is when the change happened (the event's time): a reminder already due then is not
+    created (API.md: "a reminder whose time has passed when the booking is confirmed is not
+    sent"), and a moved one that lands before it is skipped rather than sent late.
+    """
+    existing = {
+        (row.session_id, row.reminder_offset): row
+        for row in await db_session.scalars(
+            select(Reminder).where(Reminder.booking_id == booking.id)
+        )
+    }
+    wanted = await _wanted(db_session, booking)
+    for key, old in existing.items():
+        if key not in wanted and old.status is ReminderStatus.PENDING:
+            await db_session.delete(old)
+    for (session_id, offset), due_at in wanted.items():
+        row = existing.get((session_id, offset))
+        if row is None:
+            if due_at > since:
+                db_session.add(
+                    Reminder(
+                        booking_id=booking.id,
+                        session_id=session_id,
+                        reminder_offset=offset,
+                        due_at=due_at,
+                        status=ReminderStatus.PENDING,
+                        updated_at=since,
+                    )
+                )
+        elif row.due_at != due_at:
+            # The session moved: remind again for the new time if that is still ahead.
+            row.due_at = due_at
+            row.status = ReminderStatus.PENDING if due_at > since else ReminderStatus.SKIPPED
+            row.updated_at = since
+
+
+async def _wanted(db_session: AsyncSession, booking: Booking) -> dict[tuple[str, str], datetime]:
+    if booking.status is not BookingStatus.CONFIRMED:
+        return {}
+    cohort = await db_session.get(Cohort, booking.cohort_id)
+    if cohort is None:
+        return {}
+    sessions = await db_session.scalars(
+        select(TrainingSession).where(
+            TrainingSession.cohort_id == cohort.id,
+            TrainingSession.status == SessionStatus.SCHEDULED,
+        )
+    )
+    return {
+        (session.id, offset): session.starts_at - parse_duration(offset)
+        for session in sessions
+        for offset in cohort.reminder_offsets
+    }
+
+
+async def drop_for_session(db_session: AsyncSession, session_id: str) -> None:
+    await db_session.execute(
+        delete(Reminder).where(
+            Reminder.session_id == session_id, Reminder.status == ReminderStatus.PENDING
+        )
+    )
+
+
+async def queue_due(
+    db_session: AsyncSession, now: datetime, context: Callable[[], MailContext], *, batch: int = 100
+) -> int:
+    """Turn due reminders into deliveries (inside the caller's transaction); returns how many
+    rows it settled. A reminder whose session has already started is skipped: it came due
+    while no process was running and is of no use now."""
+    rows = (
+        await db_session.scalars(
+            select(Reminder)
+            .where(Reminder.status == ReminderStatus.PENDING, Reminder.due_at <= now)
+            .order_by(Reminder.due_at, Reminder.id)
+            .limit(batch)
+            .with_for_update(skip_locked=True)
+        )
+    ).all()
+    for row in rows:
+        await _settle(db_session, row, now, context)
+    return len(rows)
+
+
+async def _settle(
+    db_session: AsyncSession, row: Reminder, now: datetime, context: Callable[[], MailContext]
+) -> None:
+    booking = await db_session.get(Booking, row.booking_id)
+    session = await loading.session_info(db_session, row.session_id)
+    if booking is None or session is None:
+        return
+    if booking.status is not BookingStatus.CONFIRMED or session.cancelled:
+        await db_session.delete(row)
+        return
+    if now >= session.starts_at:
+        row.status, row.updated_at = ReminderStatus.SKIPPED, now
+        return
+    cohort = await loading.cohort_info(db_session, booking.cohort_id)
+    teacher = await db_session.get(User, booking.teacher_id)
+    if cohort is None or teacher is None:
+        return
+    to = Person(email=teacher.email, name=teacher.name)
+    ctx = context()
+    await queue(
+        db_session,
+        Draft(
+            key=f"reminder:{row.booking_id}:{row.session_id}:{row.reminder_offset}:"
+            f"{int(row.due_at.timestamp())}",
+            kind="reminder",
+            to=to,
+            compose=lambda: compose.reminder(
+                ctx=ctx, to=to, cohort=cohort, session=session, offset=row.reminder_offset
+            ),
+            user_id=teacher.id,
+            booking_id=booking.id,
+            session_id=session.id,
+        ),
+        now,
+    )
+    row.status, row.updated_at = ReminderStatus.QUEUED, now
