@@ -29,6 +29,7 @@ class Ticker:
         self._running: set[asyncio.Task[object]] = set()
         self._busy: set[str] = set()
         self._again: set[str] = set()
+        self._stopped = False
         self._scheduler = AsyncIOScheduler(timezone="UTC")
         for name, (job, seconds) in jobs.items():
             self._scheduler.add_job(
@@ -45,6 +46,9 @@ class Ticker:
         self._scheduler.start()
 
     async def stop(self) -> None:
+        # A run the executor had already created but not yet started must not begin once the
+        # caller goes on to close the database.
+        self._stopped = True
         self._scheduler.shutdown(wait=False)
         if self._running:
             # Cancelling mid-transaction would leave a connection half-closed; let them end.
@@ -52,6 +56,8 @@ class Ticker:
 
     def kick(self, name: str) -> None:
         """Run `name` now; if it is running, once more when it ends (a wake is never lost)."""
+        if self._stopped:
+            return
         if name in self._busy:
             self._again.add(name)
         else:
@@ -71,22 +77,32 @@ class Ticker:
 
     def _tracked(self, name: str, job: Job) -> Job:
         async def run() -> object:
+            if self._stopped:
+                return None
             task = asyncio.current_task()
             if task is not None:
                 self._running.add(task)
             self._busy.add(name)
             try:
-                return await job()
-            except Exception:
-                # A failed run is retried at the next tick; the work stays in its rows meanwhile.
-                log.exception("scheduled job %s failed", name)
-                return None
+                result = await self._guarded(name, job)
+                # A kick that came while running is served here: APScheduler would skip a run
+                # asked for while this instance still counts as running.
+                while name in self._again:
+                    self._again.discard(name)
+                    result = await self._guarded(name, job)
+                return result
             finally:
                 self._busy.discard(name)
                 if task is not None:
                     self._running.discard(task)
-                if name in self._again:
-                    self._again.discard(name)
-                    self.wake_at(name, datetime.now(UTC))
 
         return run
+
+    @staticmethod
+    async def _guarded(name: str, job: Job) -> object:
+        try:
+            return await job()
+        except Exception:
+            # A failed run is retried at the next tick; the work stays in its rows meanwhile.
+            log.exception("scheduled job %s failed", name)
+            return None

@@ -26,6 +26,7 @@ from booking.errors import (
     TimetableClashError,
     WaitlistFullError,
 )
+from booking.ids import new_id
 from booking.models import (
     Booking,
     BookingStatus,
@@ -152,7 +153,10 @@ class BookingService:
                 "a session clashes with your timetable; book with accept_clashes to go ahead",
                 extra={"clashes": [msgspec.to_builtins(c) for c in clashes]},
             )
-        booking = Booking(cohort_id=cohort.id, teacher_id=actor.id, created_at=now, updated_at=now)
+        # The id is set here, not at flush: the outbox event written next must carry it.
+        booking = Booking(
+            id=new_id(), cohort_id=cohort.id, teacher_id=actor.id, created_at=now, updated_at=now
+        )
         if seats.seats_left(cohort) > 0:
             seats.confirm(db_session, cohort, booking, now, promoted=False)
         else:

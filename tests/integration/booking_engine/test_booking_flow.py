@@ -339,12 +339,16 @@ async def test_every_change_appends_its_events_to_the_outbox(
     cohort = await published_cohort(client, world, start, capacity=1)
     a, b = [await teacher_token(client, mail_dir, f"t{i}@school.example") for i in range(2)]
     held = (await book(client, a, cohort["id"])).json()
-    await book(client, b, cohort["id"])
+    waiting = (await book(client, b, cohort["id"])).json()
     await client.delete(f"/api/v1/bookings/{held['id']}", headers=bearer(a))
     async with sessionmaker() as db_session:
-        kinds = [
-            e.kind for e in await db_session.scalars(select(OutboxEvent).order_by(OutboxEvent.id))
-        ]
+        events = (await db_session.scalars(select(OutboxEvent).order_by(OutboxEvent.id))).all()
+    kinds = [e.kind for e in events]
+    # A handler finds the booking from its event: a new booking's id is in its first event.
+    assert {e.payload["booking_id"] for e in events if e.kind.startswith("Booking")} == {
+        held["id"],
+        waiting["id"],
+    }
     assert kinds[-5:] == [
         "BookingConfirmed",
         "BookingWaitlisted",

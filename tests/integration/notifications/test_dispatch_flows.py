@@ -76,7 +76,7 @@ async def test_a_confirmed_booking_gets_one_request_invite_per_session(
     await settle(app)  # a second pass sends nothing again
 
     sent = invites(mail_dir, TEACHER, "REQUEST")
-    assert len(sent) == 2
+    assert len(sent) == 2, [(d.kind, d.status, d.last_error) for d in await deliveries(sessionmaker)]
     uids = sorted(str(event["UID"]) for _, event in sent)
     sessions = (await client.get(f"/api/v1/cohorts/{cohort['id']}")).json()["sessions"]
     assert len(set(uids)) == 2
