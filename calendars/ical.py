@@ -87,24 +87,27 @@ def invite(
     organizer: Person,
     attendee: Person,
     stamp: datetime,
+    uninvite: bool = False,
 ) -> bytes:
     """An iMIP object for one recipient: ``REQUEST`` to invite or reschedule, ``CANCEL`` to cancel.
 
     RFC 5546 section 3.2.2/3.2.5: ORGANIZER, the ATTENDEE, SEQUENCE, and STATUS CONFIRMED for a
     request or CANCELLED for a cancel. DTSTAMP is ``stamp``, the time this message was made. The
     caller bumps and persists SEQUENCE before a reschedule or a cancel.
+
+    ``uninvite`` is a CANCEL that removes only this attendee (their booking ended, the session
+    goes on): section 3.2.5 says STATUS MUST NOT be included then, since STATUS:CANCELLED
+    means the whole event is off.
     """
     if organizer.email.casefold() == attendee.email.casefold():
         # Outlook cannot find the meeting when the recipient is its own organizer.
         raise ValueError("the organizer must not be the attendee")
     if method == "REQUEST" and event.cancelled:
         raise ValueError("a cancelled session is sent with method CANCEL, not REQUEST")
-    vevent = _vevent(
-        event,
-        stamp=stamp,
-        status=STATUS.CONFIRMED if method == "REQUEST" else STATUS.CANCELLED,
-        summary=event.summary,
-    )
+    if uninvite and (method != "CANCEL" or event.cancelled):
+        raise ValueError("uninvite is a CANCEL for one attendee of a session that goes on")
+    status = STATUS.CONFIRMED if method == "REQUEST" else STATUS.CANCELLED
+    vevent = _vevent(event, stamp=stamp, status=None if uninvite else status, summary=event.summary)
     vevent.add("ORGANIZER", vCalAddress.new(organizer.email, cn=organizer.name or None))
     vevent.add(
         "ATTENDEE",
@@ -124,6 +127,45 @@ def invite(
     calendar.add("METHOD", method)
     calendar.add_component(vevent)
     return _bytes(calendar)
+
+
+def session_event(
+    *,
+    uid: str,
+    sequence: int,
+    starts_at: datetime,
+    ends_at: datetime,
+    course_title: str,
+    venue_name: str,
+    venue_address: str,
+    venue_postcode: str,
+    trainer_name: str,
+    accessibility: str,
+    base_url: str,
+    cohort_id: str,
+    last_modified: datetime,
+    cancelled: bool = False,
+) -> SessionEvent:
+    """How every calendar describes a session, so a feed and an invite never read differently.
+
+    LOCATION is the venue, its address lines and postcode; DESCRIPTION names the trainer, the
+    accessibility features in words and the booking page (API.md, Calendars).
+    """
+    booking_url = f"{base_url}/cohorts/{cohort_id}"
+    return SessionEvent(
+        uid=uid,
+        sequence=sequence,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        summary=course_title,
+        location=", ".join([venue_name, *venue_address.splitlines(), venue_postcode]),
+        description=(
+            f"Trainer: {trainer_name}\nAccessibility: {accessibility}\nBooking: {booking_url}"
+        ),
+        cancelled=cancelled,
+        last_modified=last_modified,
+        url=booking_url,
+    )
 
 
 def feed(events: Sequence[SessionEvent], *, calendar_id: str, name: str) -> bytes:
@@ -159,7 +201,7 @@ def feed(events: Sequence[SessionEvent], *, calendar_id: str, name: str) -> byte
     return _bytes(calendar)
 
 
-def _vevent(event: SessionEvent, *, stamp: datetime, status: STATUS, summary: str) -> Event:
+def _vevent(event: SessionEvent, *, stamp: datetime, status: STATUS | None, summary: str) -> Event:
     return Event.new(
         uid=event.uid,
         sequence=event.sequence,

@@ -21,7 +21,7 @@ from booking.repositories import feeds as feed_repo
 from booking.repositories import hubs as hub_repo
 from booking.schemas.common import Output
 from booking.services.actor import Actor
-from calendars.ical import SessionEvent, feed
+from calendars.ical import feed, session_event
 
 WINDOW_BEFORE = timedelta(days=30)
 WINDOW_AFTER = timedelta(days=366)
@@ -191,21 +191,20 @@ class FeedService:
             db_session, role=role, user_id=user_id, hub_id=hub_id, start=start, end=end
         )
         events = [
-            SessionEvent(
+            session_event(
                 uid=session.uid,
                 sequence=session.sequence,
                 starts_at=session.starts_at,
                 ends_at=session.ends_at,
-                summary=course.title,
-                location=", ".join([venue.name, *venue.address.splitlines(), venue.postcode]),
-                description=(
-                    f"Trainer: {trainer.name}\n"
-                    f"Accessibility: {accessibility_words(venue.accessibility)}\n"
-                    f"Booking: {self.base_url}/cohorts/{cohort.id}"
-                ),
-                cancelled=False,
+                course_title=course.title,
+                venue_name=venue.name,
+                venue_address=venue.address,
+                venue_postcode=venue.postcode,
+                trainer_name=trainer.name,
+                accessibility=accessibility_words(venue.accessibility),
+                base_url=self.base_url,
+                cohort_id=cohort.id,
                 last_modified=session.updated_at,
-                url=f"{self.base_url}/cohorts/{cohort.id}",
             )
             for session, cohort, course, venue, trainer in rows
         ]
