@@ -18,6 +18,7 @@ from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 
 from booking import log_redaction
+from booking.api.admin import AdminNotificationController
 from booking.api.bookings import BookingController
 from booking.api.cohorts import CohortController
 from booking.api.courses import CourseController
@@ -155,6 +156,7 @@ def create_app(
             MyFeedController,
             FeedController,
             TimetableController,
+            AdminNotificationController,
         ],
         dependencies=DEPENDENCIES,
         exception_handlers=EXCEPTION_HANDLERS,

@@ -183,6 +183,11 @@ class IdempotencyKeyReuseError(ConflictError):
     title = "The Idempotency-Key was used for another request"
 
 
+class AlreadySentError(ConflictError):
+    code = "already_sent"
+    title = "The mail was sent already"
+
+
 class InvalidCalendarError(DomainError):
     status = 400
     code = "invalid_calendar"
