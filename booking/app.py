@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from functools import partial
 from typing import Any
@@ -41,25 +41,52 @@ from booking.secret_key import load_secret_key
 from booking.services.bookings import BookingService
 from booking.services.timetables import TimetableService
 from booking.settings import Settings, load_settings
-from notifications.mailer import Mailer
+from notifications.addresses import parse_mailbox
+from notifications.content import MailContext
+from notifications.dispatcher import Dispatcher
+from notifications.mailer import Mailer, message_id_domain
+from notifications.messages import DEFAULT_SERVICE_NAME
 from notifications.scheduler import Ticker
-from notifications.transports import build_transport
+from notifications.transports import MailTransport, build_transport, parse_security
+from notifications.wakeup import waking_session_class
 
 JSON_MEDIA_TYPES = ("application/json",)
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 
 
-def build_mailer(settings: Settings) -> SignInMailer:
+def build_mail_transport(settings: Settings) -> MailTransport:
     mail = settings.mail
-    transport = build_transport(
+    return build_transport(
         smtp_host=mail.smtp_host,
         smtp_port=mail.smtp_port,
-        security=mail.smtp_security.value,
+        security=parse_security(mail.smtp_security.value),
         username=mail.smtp_username,
         password=mail.smtp_password,
         mail_dir=mail.mail_dir,
     )
-    return Mailer(transport, sender=mail.mail_from, base_url=settings.server.base_url)
+
+
+def build_mailer(settings: Settings, transport: MailTransport) -> SignInMailer:
+    return Mailer(transport, sender=settings.mail.mail_from, base_url=settings.server.base_url)
+
+
+def mail_context(settings: Settings, clock: Clock) -> Callable[[], MailContext]:
+    """What every notification mail of this process is sent with; `now` taken per pass."""
+    sender = parse_mailbox(settings.mail.mail_from, "BOOKING_MAIL_FROM")
+    base_url = settings.server.base_url.rstrip("/")
+    domain = message_id_domain(base_url)
+
+    def context() -> MailContext:
+        return MailContext(
+            sender_email=sender.addr_spec,
+            sender_name=sender.display_name or DEFAULT_SERVICE_NAME,
+            base_url=base_url,
+            message_id_domain=domain,
+            service_name=DEFAULT_SERVICE_NAME,
+            now=clock.now(),
+        )
+
+    return context
 
 
 def require_json_body(request: Request[Any, Any, Any]) -> None:
@@ -82,13 +109,24 @@ def require_json_body(request: Request[Any, Any, Any]) -> None:
         )
 
 
-# Offers must expire (and the next teacher be promoted) within 5 seconds of their time.
-OFFER_EXPIRY_POLL_SECONDS = 1.0
+# How often every process looks for work left by others (offers to expire, events, reminders,
+# retries); the timer also wakes it after each commit with events and at the next due time.
+DISPATCH_POLL_SECONDS = 2.0
 
 
 async def expire_offers(runtime: Runtime) -> int:
     async with runtime.sessionmaker() as db_session:
         return await BookingService(runtime.clock).expire_due_offers(db_session)
+
+
+async def dispatch(runtime: Runtime, dispatcher: Dispatcher, ticker: Ticker) -> int:
+    """One pass of time-based work, then the timer set for the next due moment."""
+    done = await expire_offers(runtime)
+    done += await dispatcher.run()
+    due = await dispatcher.next_due()
+    if due is not None:
+        ticker.wake_in("dispatch", (due - runtime.clock.now()).total_seconds())
+    return done
 
 
 # Linked timetables are refreshed every few hours; this is only how often we look for due ones.
@@ -103,36 +141,58 @@ async def refresh_timetables(runtime: Runtime) -> int:
 
 
 def create_app(
-    settings: Settings, *, clock: Clock | None = None, mailer: SignInMailer | None = None
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    mailer: SignInMailer | None = None,
+    transport: MailTransport | None = None,
 ) -> Litestar:
-    """Build the application. Tests pass their own clock and mailer; the CLI passes neither."""
+    """Build the application. Tests pass their own clock, mailer or transport; the CLI none."""
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         log_redaction.install()
+        the_clock = clock or SystemClock()
+        mail_transport = transport or build_mail_transport(settings)
         engine = create_engine(settings.database)
-        app.state.runtime = Runtime(
+
+        def wake() -> None:
+            ticker.kick("dispatch")
+
+        sessionmaker = create_sessionmaker(engine, sync_session_class=waking_session_class(wake))
+        runtime = Runtime(
             settings=settings,
             engine=engine,
-            sessionmaker=create_sessionmaker(engine),
-            clock=clock or SystemClock(),
-            mailer=mailer or build_mailer(settings),
+            sessionmaker=sessionmaker,
+            clock=the_clock,
+            mailer=mailer or build_mailer(settings, mail_transport),
             head_revision=head_revision(),
             secret_key=load_secret_key(settings.server),
         )
+        dispatcher = Dispatcher(
+            sessionmaker,
+            mail_transport,
+            the_clock,
+            settings.mail,
+            mail_context(settings, the_clock),
+        )
+        app.state.runtime, app.state.dispatcher = runtime, dispatcher
+
+        async def dispatch_job() -> int:
+            return await dispatch(runtime, dispatcher, ticker)
+
         ticker = Ticker(
             {
-                "expire_offers": (
-                    partial(expire_offers, app.state.runtime),
-                    OFFER_EXPIRY_POLL_SECONDS,
-                ),
+                "dispatch": (dispatch_job, DISPATCH_POLL_SECONDS),
                 "refresh_timetables": (
-                    partial(refresh_timetables, app.state.runtime),
+                    partial(refresh_timetables, runtime),
                     TIMETABLE_POLL_SECONDS,
                 ),
             }
         )
         ticker.start()
+        # Work that came due while no process was running (reminders, retries) goes out now.
+        ticker.kick("dispatch")
         try:
             yield
         finally:

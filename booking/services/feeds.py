@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from booking.clock import Clock
 from booking.database import unit_of_work
 from booking.errors import NotFoundError
-from booking.models import Accessibility, FeedToken
+from booking.models import FeedToken, accessibility_words
 from booking.repositories import feeds as feed_repo
 from booking.repositories import hubs as hub_repo
 from booking.schemas.common import Output
@@ -45,20 +45,6 @@ class FeedBody:
     body: bytes
     etag: str
     last_modified: datetime | None
-
-
-def accessibility_words(values: list[str]) -> str:
-    words = {
-        Accessibility.STEP_FREE_ACCESS: "step-free access",
-        Accessibility.LIFT: "lift",
-        Accessibility.ACCESSIBLE_TOILET: "accessible toilet",
-        Accessibility.HEARING_LOOP: "hearing loop",
-        Accessibility.ACCESSIBLE_PARKING: "accessible parking",
-        Accessibility.QUIET_ROOM: "quiet room",
-        Accessibility.ADJUSTABLE_LIGHTING: "adjustable lighting",
-        Accessibility.NEAR_PUBLIC_TRANSPORT: "near public transport",
-    }
-    return ", ".join(words[Accessibility(v)] for v in values) or "none listed"
 
 
 class RenderedFeeds:

@@ -5,18 +5,25 @@ from __future__ import annotations
 import asyncio
 
 from litestar import Litestar
+from litestar.testing import AsyncTestClient
 from sqlalchemy import func, select
 
 from booking.app import expire_offers
 from booking.models import Delivery, DeliveryStatus, OutboxEvent
 
 
-async def settle(app: Litestar, *, rounds: int = 200) -> None:
+async def settle(client: AsyncTestClient[Litestar]) -> None:
     """Run the app's time-based work until no event is waiting and no mail is due now.
 
-    The app's own timer may be running the same work in the background; both paths claim rows
-    under locks, so this only waits for whichever of them finishes a mail.
+    It runs on the client's portal, the event loop the app (its engine, its timer) lives in:
+    an engine's pool must not be shared between two loops. The app's own timer may be running
+    the same work meanwhile; both claim rows under locks, so this only waits for whichever of
+    them finishes a mail.
     """
+    await asyncio.to_thread(client.blocking_portal.call, _settle, client.app)
+
+
+async def _settle(app: Litestar, rounds: int = 200) -> None:
     runtime, dispatcher = app.state.runtime, app.state.dispatcher
     for _ in range(rounds):
         await expire_offers(runtime)

@@ -72,11 +72,11 @@ async def test_a_confirmed_booking_gets_one_request_invite_per_session(
     assert second.status_code == 201
     token = await teacher_token(client, mail_dir, TEACHER)
     await book(client, token, cohort["id"])
-    await settle(app)
-    await settle(app)  # a second pass sends nothing again
+    await settle(client)
+    await settle(client)  # a second pass sends nothing again
 
     sent = invites(mail_dir, TEACHER, "REQUEST")
-    assert len(sent) == 2, [(d.kind, d.status, d.last_error) for d in await deliveries(sessionmaker)]
+    assert len(sent) == 2
     uids = sorted(str(event["UID"]) for _, event in sent)
     sessions = (await client.get(f"/api/v1/cohorts/{cohort['id']}")).json()["sessions"]
     assert len(set(uids)) == 2
@@ -103,24 +103,23 @@ async def test_waitlisted_offered_expired_and_the_next_one_promoted(
     emails = [f"t{i}@school.example" for i in range(3)]
     tokens = [await teacher_token(client, mail_dir, e) for e in emails]
     bookings = [await book(client, t, cohort["id"]) for t in tokens]
-    await settle(app)
+    await settle(client)
     assert "2" in text_part(plain(mail_dir, emails[2])[-1])  # "number 2 on the waitlist"
 
     cancel = await client.delete(f"/api/v1/bookings/{bookings[0]['id']}", headers=bearer(tokens[0]))
     assert cancel.status_code == 200
-    await settle(app)
+    await settle(client)
     assert len(invites(mail_dir, emails[0], "CANCEL")) == 1
     offer = plain(mail_dir, emails[1])[-1]
     assert "http://127.0.0.1:8000/my/bookings" in text_part(offer)
 
     clock.advance(timedelta(hours=2, seconds=1))
-    await settle(app)
+    await settle(client)
     expired = plain(mail_dir, emails[1])[-1]
     assert expired["Subject"] != offer["Subject"]
     # The seat went on to the third teacher, as an offer.
-    assert (await client.get(f"/api/v1/bookings/{bookings[2]['id']}", headers=bearer(tokens[2]))).json()[
-        "status"
-    ] == "offered"
+    third = await client.get(f"/api/v1/bookings/{bookings[2]['id']}", headers=bearer(tokens[2]))
+    assert third.json()["status"] == "offered"
     assert "http://127.0.0.1:8000/my/bookings" in text_part(plain(mail_dir, emails[2])[-1])
 
 
@@ -130,7 +129,7 @@ async def test_reschedule_sends_request_with_same_uid_higher_sequence_and_moves_
     cohort = await published_cohort(client, world, start, capacity=2)
     token = await teacher_token(client, mail_dir, TEACHER)
     await book(client, token, cohort["id"])
-    await settle(app)
+    await settle(client)
     before = await reminders_of(sessionmaker)
     assert [(o, d) for o, d, _ in before] == [
         ("P7D", start - timedelta(days=7)),
@@ -144,14 +143,14 @@ async def test_reschedule_sends_request_with_same_uid_higher_sequence_and_moves_
         headers=bearer(world.hub_admin),
     )
     assert response.status_code == 200, response.text
-    await settle(app)
+    await settle(client)
 
     sent = invites(mail_dir, TEACHER, "REQUEST")
     assert len(sent) == 2
     (_, first), (_, update) = sent
     assert str(update["UID"]) == str(first["UID"])
     assert int(update["SEQUENCE"]) == 1
-    assert update.DTSTART == moved
+    assert moved == update.DTSTART
     after = await reminders_of(sessionmaker)
     assert [(o, d) for o, d, _ in after] == [
         ("P7D", moved - timedelta(days=7)),
@@ -165,13 +164,13 @@ async def test_cancelling_a_session_sends_cancel_and_drops_its_reminders(
     cohort = await published_cohort(client, world, start, capacity=2)
     token = await teacher_token(client, mail_dir, TEACHER)
     await book(client, token, cohort["id"])
-    await settle(app)
+    await settle(client)
     session_id = cohort["sessions"][0]["id"]
     response = await client.delete(
         f"/api/v1/sessions/{session_id}", headers=bearer(world.hub_admin)
     )
     assert response.status_code == 200
-    await settle(app)
+    await settle(client)
     cancels = invites(mail_dir, TEACHER, "CANCEL")
     assert len(cancels) == 1
     assert int(cancels[0][1]["SEQUENCE"]) == 1
@@ -186,15 +185,15 @@ async def test_cohort_cancellation_tells_everyone_with_the_reason(
     booked, waiting = "booked@school.example", "waiting@school.example"
     for email in (booked, waiting):
         await book(client, await teacher_token(client, mail_dir, email), cohort["id"])
-    await settle(app)
+    await settle(client)
     response = await client.post(
         f"/api/v1/cohorts/{cohort['id']}/cancel",
         json={"reason": "The trainer is ill"},
         headers=bearer(world.hub_admin),
     )
     assert response.status_code == 200
-    await settle(app)
-    (message, event), = invites(mail_dir, booked, "CANCEL")
+    await settle(client)
+    ((message, _event),) = invites(mail_dir, booked, "CANCEL")
     assert "The trainer is ill" in text_part(message)
     assert "The trainer is ill" in text_part(plain(mail_dir, waiting)[-1])
 
@@ -206,14 +205,14 @@ async def test_reminders_go_out_once_at_their_time_and_a_passed_one_is_never_mad
     cohort = await published_cohort(client, world, soon, capacity=2)
     token = await teacher_token(client, mail_dir, TEACHER)
     await book(client, token, cohort["id"])
-    await settle(app)
+    await settle(client)
     assert [o for o, _, _ in await reminders_of(sessionmaker)] == ["P1D"]
     clock.advance(timedelta(days=2) - timedelta(seconds=1))
-    await settle(app)
+    await settle(client)
     assert [d.kind for d in await deliveries(sessionmaker)].count("reminder") == 0
     clock.advance(timedelta(seconds=1))
-    await settle(app)
-    await settle(app)
+    await settle(client)
+    await settle(client)
     reminders = [d for d in await deliveries(sessionmaker) if d.kind == "reminder"]
     assert [d.status for d in reminders] == [DeliveryStatus.SENT]
     assert [s for _, _, s in await reminders_of(sessionmaker)] == [ReminderStatus.QUEUED]
