@@ -73,7 +73,11 @@ async def booking_confirmed(db_session: AsyncSession, event: OutboxEvent, ctx: M
     if found is None:
         return
     promoted = bool(event.payload.get("promoted", False))
-    for session in _upcoming(found.cohort.sessions, event.created_at):
+    # The sessions the seat covered when it was confirmed; one added since is announced by its
+    # own event (API.md: every session reaches every attendee once).
+    covered = _ids(event, "session_ids")
+    sessions = [s for s in found.cohort.sessions if covered is None or s.id in covered]
+    for session in _upcoming(sessions, event.created_at):
         mail = partial(
             compose.booking_confirmed,
             ctx=ctx,
@@ -200,7 +204,12 @@ async def _to_attendees(
         return
     # A session cancelled since a reschedule or an addition gets its CANCEL from that event.
     wants_live = kind != "session_cancelled"
+    # Who was confirmed when it happened: someone confirmed later gets the session's current
+    # state with their own confirmation instead.
+    named = _ids(event, "booking_ids")
     for booking, teacher in await loading.confirmed_attendees(db_session, cohort.id):
+        if named is not None and booking.id not in named:
+            continue
         if wants_live == (not session.cancelled):
             person = Person(email=teacher.email, name=teacher.name)
             mail = partial(compose_mail, ctx=ctx, to=person, cohort=cohort, session=session)
@@ -218,6 +227,12 @@ async def cohort_updated(db_session: AsyncSession, event: OutboxEvent, _ctx: Mai
         db_session, str(event.payload["cohort_id"])
     ):
         await reminders.sync(db_session, booking, since=event.created_at)
+
+
+def _ids(event: OutboxEvent, key: str) -> set[str] | None:
+    """A list of ids the event recorded, or None when it recorded none (then: everyone now)."""
+    value = event.payload.get(key)
+    return {str(v) for v in value} if isinstance(value, list) else None
 
 
 def _for_session(draft: Draft, session: SessionInfo) -> Draft:

@@ -11,6 +11,7 @@ from sqlalchemy.orm import aliased
 
 from booking.models import (
     Booking,
+    BookingStatus,
     Cohort,
     CohortStatus,
     CourseNeedArea,
@@ -54,6 +55,27 @@ async def sessions_of(
     for row in rows:
         found[row.cohort_id].append(row)
     return found
+
+
+async def scheduled_session_ids(db_session: AsyncSession, cohort_id: str) -> list[str]:
+    rows = await db_session.scalars(
+        select(TrainingSession.id)
+        .where(
+            TrainingSession.cohort_id == cohort_id,
+            TrainingSession.status == SessionStatus.SCHEDULED,
+        )
+        .order_by(TrainingSession.starts_at, TrainingSession.id)
+    )
+    return list(rows)
+
+
+async def confirmed_booking_ids(db_session: AsyncSession, cohort_id: str) -> list[str]:
+    rows = await db_session.scalars(
+        select(Booking.id)
+        .where(Booking.cohort_id == cohort_id, Booking.status == BookingStatus.CONFIRMED)
+        .order_by(Booking.id)
+    )
+    return list(rows)
 
 
 async def get_session(db_session: AsyncSession, session_id: str) -> TrainingSession | None:

@@ -143,7 +143,7 @@ class BookingService:
         existing = await booking_repo.active_booking(db_session, actor.id, cohort.id)
         if existing is not None:
             if existing.status is BookingStatus.WAITLISTED and seats.seats_left(cohort) > 0:
-                seats.confirm(db_session, cohort, existing, now, promoted=False)
+                await seats.confirm(db_session, cohort, existing, now, promoted=False)
                 return BookingResult(200, await self.read(db_session, existing))
             raise AlreadyBookedError("you already have an active booking for this cohort")
         await self._check_booking_clash(db_session, actor, cohort)
@@ -158,7 +158,7 @@ class BookingService:
             id=new_id(), cohort_id=cohort.id, teacher_id=actor.id, created_at=now, updated_at=now
         )
         if seats.seats_left(cohort) > 0:
-            seats.confirm(db_session, cohort, booking, now, promoted=False)
+            await seats.confirm(db_session, cohort, booking, now, promoted=False)
         else:
             length = len(await booking_repo.waitlist(db_session, cohort.id))
             if cohort.waitlist_capacity is not None and length >= cohort.waitlist_capacity:
@@ -295,7 +295,7 @@ class BookingService:
                 expired = True
             elif accept:
                 await finish_due(db_session, seats.OFFER_EXPIRY, booking.id, now)
-                seats.confirm(db_session, cohort, booking, now, promoted=True)
+                await seats.confirm(db_session, cohort, booking, now, promoted=True)
             else:
                 await seats.release(db_session, cohort, booking, now, BookingStatus.CANCELLED)
                 booking.cancelled_at = now

@@ -33,10 +33,15 @@ def event_payload(booking: Booking, **extra: object) -> dict[str, object]:
     }
 
 
-def confirm(
+async def confirm(
     db_session: AsyncSession, cohort: Cohort, booking: Booking, now: datetime, *, promoted: bool
 ) -> None:
-    """Give `booking` a seat (from waitlisted, offered or new)."""
+    """Give `booking` a seat (from waitlisted, offered or new).
+
+    The event names the sessions the seat covers now: their invites go with this confirmation,
+    and a session added later is announced by its own event (whose list names this booking),
+    so each session reaches each attendee once whichever event is handled first.
+    """
     if booking.status is BookingStatus.OFFERED:
         cohort.offered_count -= 1
     booking.status = BookingStatus.CONFIRMED
@@ -45,7 +50,13 @@ def confirm(
     booking.confirmed_at = now
     booking.updated_at = now
     cohort.confirmed_count += 1
-    add_event(db_session, "BookingConfirmed", event_payload(booking, promoted=promoted), now)
+    session_ids = await cohort_repo.scheduled_session_ids(db_session, cohort.id)
+    add_event(
+        db_session,
+        "BookingConfirmed",
+        event_payload(booking, promoted=promoted, session_ids=session_ids),
+        now,
+    )
 
 
 def waitlist(
@@ -90,7 +101,7 @@ async def promote(db_session: AsyncSession, cohort: Cohort, now: datetime) -> No
         if nxt is None:
             return
         if cohort.waitlist_mode is WaitlistMode.AUTO:
-            confirm(db_session, cohort, nxt, now, promoted=True)
+            await confirm(db_session, cohort, nxt, now, promoted=True)
         else:
             offer(db_session, cohort, nxt, now)
         await db_session.flush()

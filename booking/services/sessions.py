@@ -77,7 +77,14 @@ class SessionService:
             db_session.add(session)
             await db_session.flush()
             add_event(
-                db_session, "SessionAdded", {"session_id": session.id, "cohort_id": cohort.id}, now
+                db_session,
+                "SessionAdded",
+                {
+                    "session_id": session.id,
+                    "cohort_id": cohort.id,
+                    "booking_ids": await cohort_repo.confirmed_booking_ids(db_session, cohort.id),
+                },
+                now,
             )
             return session_read(session)
 
@@ -125,6 +132,9 @@ class SessionService:
                         "session_id": session.id,
                         "cohort_id": cohort.id,
                         "sequence": session.sequence,
+                        "booking_ids": await cohort_repo.confirmed_booking_ids(
+                            db_session, cohort.id
+                        ),
                         "before": before,
                         "starts_at": starts_at.isoformat(),
                         "ends_at": ends_at.isoformat(),
@@ -152,6 +162,9 @@ class SessionService:
                         "session_id": session.id,
                         "cohort_id": cohort.id,
                         "sequence": session.sequence,
+                        "booking_ids": await cohort_repo.confirmed_booking_ids(
+                            db_session, cohort.id
+                        ),
                     },
                     now,
                 )

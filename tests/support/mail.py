@@ -33,9 +33,7 @@ def text_part(message: EmailMessage) -> str:
 def last_code(mail_dir: Path, to: str) -> str:
     """The sign-in code of the newest mail to `to`, read from its own line in the text part."""
     # Booking mails to the same address may sit beside it: only sign-in mails count.
-    sent = [
-        m for m in messages(mail_dir) if m["To"] == to and "sign-in code" in str(m["Subject"])
-    ]
+    sent = [m for m in messages(mail_dir) if m["To"] == to and "sign-in code" in str(m["Subject"])]
     assert sent, f"no sign-in mail to {to}"
     match = CODE_LINE.search(text_part(sent[-1]))
     assert match, "the code stands on a line of its own"

@@ -218,3 +218,20 @@ async def test_reminders_go_out_once_at_their_time_and_a_passed_one_is_never_mad
     assert [s for _, _, s in await reminders_of(sessionmaker)] == [ReminderStatus.QUEUED]
     mail = plain(mail_dir, TEACHER)[-1]
     assert "step-free access" in text_part(mail)
+
+
+async def test_a_session_added_after_booking_reaches_the_attendee_once(
+    client, world, start, mail_dir
+):
+    """Whichever of the two events is handled first, each session is announced once: the
+    confirmation names the sessions it covered, the addition names who was booked."""
+    cohort = await published_cohort(client, world, start, capacity=2)
+    token = await teacher_token(client, mail_dir, TEACHER)
+    await book(client, token, cohort["id"])
+    added = await add_session(client, world, cohort["id"], start + timedelta(days=7))
+    assert added.status_code == 201
+    await settle(client)
+    await settle(client)
+    uids = [str(event["UID"]) for _, event in invites(mail_dir, TEACHER, "REQUEST")]
+    assert len(uids) == 2
+    assert len(set(uids)) == 2
