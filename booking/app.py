@@ -34,6 +34,7 @@ from booking.api.trainers import TrainerController
 from booking.auth import BearerTokenMiddleware
 from booking.clock import Clock, SystemClock
 from booking.database import create_engine, create_sessionmaker
+from booking.errors import ValidationError
 from booking.migrate import head_revision
 from booking.ports import SignInMailer
 from booking.runtime import Runtime
@@ -87,6 +88,19 @@ def mail_context(settings: Settings, clock: Clock) -> Callable[[], MailContext]:
         )
 
     return context
+
+
+def check_request(request: Request[Any, Any, Any]) -> None:
+    refuse_nul_characters(request)
+    require_json_body(request)
+
+
+def refuse_nul_characters(request: Request[Any, Any, Any]) -> None:
+    """400 for a NUL in the path or the query: no id or filter has one, and PostgreSQL cannot
+    even compare a text value holding it (the lookup would fail as a 500)."""
+    query = request.scope.get("query_string", b"")
+    if "\x00" in request.scope["path"] or b"%00" in query or b"\x00" in query:
+        raise ValidationError("the address contains a NUL character")
 
 
 def require_json_body(request: Request[Any, Any, Any]) -> None:
@@ -221,7 +235,7 @@ def create_app(
         dependencies=DEPENDENCIES,
         exception_handlers=EXCEPTION_HANDLERS,
         middleware=[DefineMiddleware(BearerTokenMiddleware, exclude=["^/schema"])],
-        before_request=require_json_body,
+        before_request=check_request,
         lifespan=[lifespan],
         request_max_body_size=settings.server.max_json_body,
         cors_config=CORSConfig(allow_origins=[_origin(settings.server.base_url)]),

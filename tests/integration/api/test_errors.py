@@ -103,3 +103,19 @@ async def test_errors_do_not_leak_internals(client, app, admin):
         response = await client.post("/api/v1/hubs", json=HUB, headers=bearer(admin))
     assert "secret-internal-detail" not in response.text
     assert response.json()["code"] == "internal_error"
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/hubs/%00",
+        "/api/v1/cohorts/a%00b",
+        "/api/v1/bookings/%00",
+        "/api/v1/sessions/%00/attendance",
+        "/feeds/hubs/%00.ics",
+        "/api/v1/cohorts?course_id=%00",
+    ],
+)
+async def test_a_nul_character_in_the_address_is_a_400_not_a_500(client, admin, path):
+    """PostgreSQL cannot compare a text value holding NUL: the lookup used to fail as a 500."""
+    assert_problem(await client.get(path, headers=bearer(admin)), 400, "validation_error")
