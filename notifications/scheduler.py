@@ -49,10 +49,15 @@ class Ticker:
         # A run the executor had already created but not yet started must not begin once the
         # caller goes on to close the database.
         self._stopped = True
-        self._scheduler.shutdown(wait=False)
+        self._scheduler.pause()
         if self._running:
-            # Cancelling mid-transaction would leave a connection half-closed; let them end.
+            # Let running jobs end first: APScheduler's shutdown cancels the tasks it started,
+            # and a job cancelled mid-transaction leaves its connection half-closed.
             await asyncio.wait(set(self._running), timeout=STOP_GRACE_SECONDS)
+        self._scheduler.shutdown(wait=False)
+
+    def job_names(self) -> list[str]:
+        return sorted(job.id for job in self._scheduler.get_jobs())
 
     def kick(self, name: str) -> None:
         """Run `name` now; if it is running, once more when it ends (a wake is never lost)."""
