@@ -120,13 +120,12 @@ class DeliverySender:
         claimed, lease_ends = await self._claim()
         if not claimed:
             return 0
-        done = 0
         async with self._transport.session() as connection:
-            for delivery_id, data in claimed:
-                # Start a send only in the first half of the lease: the other half is the room
-                # a slow server has before another process may take the row over.
+            for index, (delivery_id, data) in enumerate(claimed):
                 if self._clock.now() >= lease_ends - self._lease / 2:
-                    break
+                    # A slow server: extend the claim on what is left, long before another
+                    # process could take it over while this one is still sending.
+                    lease_ends = await self._renew([d for d, _ in claimed[index:]])
                 try:
                     await connection.send(_parse(data))
                 except MailRejectedError as exc:
@@ -137,9 +136,7 @@ class DeliverySender:
                     await self._record_failure(delivery_id, f"cannot send: {exc}", final=True)
                 else:
                     await self._record_sent(delivery_id)
-                done += 1
-        await self._release([d for d, _ in claimed[done:]])
-        return done
+        return len(claimed)
 
     async def _claim(self) -> tuple[list[tuple[str, bytes]], datetime]:
         async with self._sessionmaker() as db_session, unit_of_work(db_session):
@@ -195,13 +192,15 @@ class DeliverySender:
                     row.attempts, self._settings.retry_base_seconds, self._rng
                 )
 
-    async def _release(self, delivery_ids: list[str]) -> None:
-        if not delivery_ids:
-            return
+    async def _renew(self, delivery_ids: list[str]) -> datetime:
         async with self._sessionmaker() as db_session, unit_of_work(db_session):
+            lease_ends = self._clock.now() + self._lease
             await db_session.execute(
-                update(Delivery).where(Delivery.id.in_(delivery_ids)).values(claimed_until=None)
+                update(Delivery)
+                .where(Delivery.id.in_(delivery_ids), Delivery.status == DeliveryStatus.PENDING)
+                .values(claimed_until=lease_ends)
             )
+            return lease_ends
 
 
 def _parse(data: bytes) -> EmailMessage:
