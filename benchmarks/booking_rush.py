@@ -1,7 +1,7 @@
 """Booking rush over real HTTP: N teachers book M cohorts of S seats at once.
 
     uv run python benchmarks/booking_rush.py [--database-url URL] [--workers 1] [--teachers 2000]
-        [--cohorts 40] [--seats 25] [--concurrency 64] [--health-seconds 5]
+        [--cohorts 40] [--seats 25] [--concurrency 64] [--health-seconds 5] [--py-spy FILE]
 
 Seeds a fresh database (SQLite in a temp dir, or: drops and recreates the PostgreSQL database
 named in --database-url), starts `booking serve --workers W`, and sends the bookings from a
@@ -16,10 +16,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
-import platform
 import secrets
-import socket
 import statistics
 import subprocess
 import sys
@@ -35,8 +32,20 @@ from typing import Any
 
 import asyncpg
 import httpx
+from bench_common import (
+    RESULTS,
+    ROOT,
+    machine,
+    percentile,
+    pg_dsn,
+    postgres_version,
+    py_spy,
+    recreate_postgres,
+    stamped,
+    start_server,
+    stop_server,
+)
 from sqlalchemy import text
-from sqlalchemy.engine import make_url
 
 from booking.database import create_engine, create_sessionmaker
 from booking.ids import new_id
@@ -59,34 +68,7 @@ from booking.models import (
 from booking.security import hash_token
 from booking.settings import DatabaseSettings
 
-ROOT = Path(__file__).resolve().parent.parent
-RESULTS = ROOT / "benchmarks" / "results"
-
-
 # --- seeding ---------------------------------------------------------------------------------
-
-
-def pg_dsn(url: str, database: str | None = None) -> str:
-    parsed = make_url(url).set(drivername="postgresql")
-    if database is not None:
-        parsed = parsed.set(database=database)
-    return parsed.render_as_string(hide_password=False)
-
-
-async def recreate_postgres(url: str) -> None:
-    name = make_url(url).database
-    if not name or not name.replace("_", "").isalnum():
-        raise SystemExit(f"refusing to recreate database {name!r}")
-    conn = await asyncpg.connect(pg_dsn(url, "postgres"))
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
-
-
-def stamped(now: datetime) -> dict[str, datetime]:
-    return {"created_at": now, "updated_at": now}
 
 
 def venue_and_trainer(hub: Hub, index: int, seats: int, now: datetime) -> tuple[Venue, User]:
@@ -204,60 +186,7 @@ async def seed(url: str, args: argparse.Namespace) -> dict[str, Any]:
 # --- the server ------------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def start_server(url: str, workdir: Path, workers: int) -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("BOOKING_")} | {
-        "BOOKING_DATABASE_URL": url,
-        "BOOKING_MAIL_DIR": str(workdir / "mail"),
-        "BOOKING_SECRET_KEY": "bench-" + "k" * 40,
-    }
-    command = [sys.executable, "-m", "booking.cli", "serve", "--port", str(port)]
-    with (workdir / "serve.log").open("wb") as log:
-        server = subprocess.Popen(
-            [*command, "--workers", str(workers)],
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            cwd=workdir,
-        )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise SystemExit(f"booking serve exited:\n{(workdir / 'serve.log').read_text()}")
-        try:
-            if httpx.get(f"{base}/ready", timeout=5).status_code == 200:
-                return server, base
-        except httpx.TransportError:
-            pass
-        time.sleep(0.2)
-    server.terminate()
-    raise SystemExit("booking serve did not become ready in 60 s")
-
-
-def stop_server(server: subprocess.Popen[bytes]) -> None:
-    server.terminate()
-    try:
-        server.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        server.kill()
-        server.wait()
-
-
 # --- the load process ------------------------------------------------------------------------
-
-
-def percentile(values: list[float], q: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 @asynccontextmanager
@@ -509,16 +438,6 @@ def told_positions(load_result: dict[str, Any]) -> dict[str, int | None]:
     }
 
 
-async def postgres_version(url: str) -> str | None:
-    if not url.startswith("postgresql"):
-        return None
-    conn = await asyncpg.connect(pg_dsn(url))
-    try:
-        return str(await conn.fetchval("SHOW server_version"))
-    finally:
-        await conn.close()
-
-
 def http_phase(
     url: str, workdir: Path, args: argparse.Namespace, world: dict[str, Any]
 ) -> dict[str, Any]:
@@ -530,7 +449,8 @@ def http_phase(
             "concurrency": args.concurrency,
             "health_seconds": args.health_seconds,
         }
-        return run_load_process(plan, workdir)
+        with py_spy(server.pid, args.py_spy):
+            return run_load_process(plan, workdir)
     finally:
         stop_server(server)
 
@@ -584,6 +504,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--seats", type=int, default=25)
     parser.add_argument("--concurrency", type=int, default=64)
     parser.add_argument("--health-seconds", type=float, default=5.0)
+    parser.add_argument(
+        "--py-spy", type=Path, default=None, help="sample the server with py-spy into this file"
+    )
     parser.add_argument("--load", nargs=2, metavar=("PLAN", "RESULT"), help=argparse.SUPPRESS)
     return parser.parse_args()
 
@@ -604,7 +527,7 @@ def main() -> None:
         "seats": args.seats,
         "workers": args.workers,
         "concurrency": args.concurrency,
-        "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+        "machine": machine(),
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
     }
     RESULTS.mkdir(parents=True, exist_ok=True)

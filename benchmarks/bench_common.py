@@ -1,0 +1,173 @@
+"""What the benchmark scripts share: a fresh database, `booking serve` on a free port, py-spy,
+percentiles and the machine's description. Imported by the scripts beside it (a script's own
+directory is on sys.path), not part of the service.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+
+import asyncpg
+import httpx
+from sqlalchemy.engine import make_url
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "benchmarks" / "results"
+
+
+def sqlite_url(workdir: Path) -> str:
+    return f"sqlite+aiosqlite:///{workdir / 'bench.db'}"
+
+
+def database_name(url: str) -> str:
+    """The kind of database (sqlite, postgresql), for result names and summary lines."""
+    return url.split(":", 1)[0].split("+", 1)[0]
+
+
+def pg_dsn(url: str, database: str | None = None) -> str:
+    parsed = make_url(url).set(drivername="postgresql")
+    if database is not None:
+        parsed = parsed.set(database=database)
+    return parsed.render_as_string(hide_password=False)
+
+
+async def recreate_postgres(url: str) -> None:
+    """Drop and recreate the database the URL names (through the `postgres` database)."""
+    name = make_url(url).database
+    if not name or not name.replace("_", "").isalnum():
+        raise SystemExit(f"refusing to recreate database {name!r}")
+    conn = await asyncpg.connect(pg_dsn(url, "postgres"))
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+
+
+async def postgres_version(url: str) -> str | None:
+    if not url.startswith("postgresql"):
+        return None
+    conn = await asyncpg.connect(pg_dsn(url))
+    try:
+        return str(await conn.fetchval("SHOW server_version"))
+    finally:
+        await conn.close()
+
+
+def stamped(now: datetime) -> dict[str, datetime]:
+    return {"created_at": now, "updated_at": now}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def start_server(
+    url: str, workdir: Path, workers: int = 1, env: Mapping[str, str] | None = None
+) -> tuple[subprocess.Popen[bytes], str]:
+    """`booking serve` with the production settings, its log in workdir/serve.log; `env` adds
+    BOOKING_* variables (SMTP, say) to the ones every benchmark sets."""
+    port = free_port()
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("BOOKING_")} | {
+        "BOOKING_DATABASE_URL": url,
+        "BOOKING_MAIL_DIR": str(workdir / "mail"),
+        "BOOKING_SECRET_KEY": "bench-" + "k" * 40,
+        **(env or {}),
+    }
+    command = [sys.executable, "-m", "booking.cli", "serve", "--port", str(port)]
+    with (workdir / "serve.log").open("wb") as log:
+        server = subprocess.Popen(
+            [*command, "--workers", str(workers)],
+            env=environ,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            cwd=workdir,
+        )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise SystemExit(f"booking serve exited:\n{(workdir / 'serve.log').read_text()}")
+        try:
+            if httpx.get(f"{base}/ready", timeout=5).status_code == 200:
+                return server, base
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    server.terminate()
+    raise SystemExit("booking serve did not become ready in 60 s")
+
+
+def stop_server(server: subprocess.Popen[bytes]) -> None:
+    server.terminate()
+    try:
+        server.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
+
+
+@contextmanager
+def py_spy(pid: int, output: Path | None) -> Iterator[None]:
+    """Sample `pid` (and its children) with py-spy while the block runs; a speedscope file.
+
+    py-spy attaches from outside (ptrace), so the server runs exactly as in production.
+    """
+    if output is None:
+        yield
+        return
+    exe = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
+    command = [exe, "record", "--pid", str(pid), "--subprocesses", "--rate", "200"]
+    recorder = subprocess.Popen(
+        [*command, "--format", "speedscope", "--output", str(output), "--nonblocking"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    time.sleep(1.0)  # py-spy needs a moment to attach
+    try:
+        yield
+    finally:
+        recorder.send_signal(signal.SIGINT)  # py-spy writes its file on Ctrl-C
+        _, errors = recorder.communicate(timeout=60)
+        if recorder.returncode not in {0, -signal.SIGINT}:
+            print(f"py-spy failed: {errors.decode(errors='replace')[-500:]}", file=sys.stderr)
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def percentile(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def machine() -> str:
+    model = "unknown CPU"
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        for line in cpuinfo.read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    return (
+        f"{platform.machine()}, {os.cpu_count()} cores ({model}), "
+        f"Python {platform.python_version()}"
+    )
