@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -24,40 +24,63 @@ from notifications.content import CohortInfo, SessionInfo, VenueInfo
 
 async def cohort_info(db_session: AsyncSession, cohort_id: str) -> CohortInfo | None:
     """The cohort with its scheduled sessions in start order (cancelled ones are left out)."""
-    row = (
+    return (await cohorts_info(db_session, [cohort_id])).get(cohort_id)
+
+
+async def cohorts_info(
+    db_session: AsyncSession, cohort_ids: Collection[str]
+) -> dict[str, CohortInfo]:
+    """cohort_info for many cohorts in two queries, by id; a cohort not found is left out."""
+    if not cohort_ids:
+        return {}
+    rows = (
         await db_session.execute(
             select(Cohort, Course.title, User.name)
             .join(Course, Course.id == Cohort.course_id)
             .join(User, User.id == Cohort.trainer_id)
-            .where(Cohort.id == cohort_id)
+            .where(Cohort.id.in_(cohort_ids))
         )
-    ).one_or_none()
-    if row is None:
-        return None
-    cohort, title, trainer_name = row
-    sessions = await _sessions(
-        db_session,
-        _session_rows().where(
-            TrainingSession.cohort_id == cohort_id,
+    ).all()
+    if not rows:
+        return {}
+    sessions: dict[str, list[SessionInfo]] = {cohort.id: [] for cohort, _, _ in rows}
+    for session, venue in await db_session.execute(
+        _session_rows()
+        .where(
+            TrainingSession.cohort_id.in_(sessions),
             TrainingSession.status == SessionStatus.SCHEDULED,
-        ),
-    )
-    return CohortInfo(
-        id=cohort.id,
-        course_title=title,
-        trainer_name=trainer_name or "to be confirmed",
-        sessions=tuple(sessions),
-        cancel_reason=cohort.cancel_reason,
-    )
+        )
+        .order_by(TrainingSession.starts_at, TrainingSession.id)
+    ):
+        sessions[session.cohort_id].append(_session(session, venue))
+    return {
+        cohort.id: CohortInfo(
+            id=cohort.id,
+            course_title=title,
+            trainer_name=trainer_name or "to be confirmed",
+            sessions=tuple(sessions[cohort.id]),
+            cancel_reason=cohort.cancel_reason,
+        )
+        for cohort, title, trainer_name in rows
+    }
 
 
 async def session_info(db_session: AsyncSession, session_id: str) -> SessionInfo | None:
     """One session whatever its status (a cancellation needs the cancelled session)."""
+    return (await sessions_info(db_session, [session_id])).get(session_id)
+
+
+async def sessions_info(
+    db_session: AsyncSession, session_ids: Collection[str]
+) -> dict[str, SessionInfo]:
+    """session_info for many sessions in one query, by id; a session not found is left out."""
+    if not session_ids:
+        return {}
     found = await _sessions(
         db_session,
-        _session_rows().where(TrainingSession.id == session_id),
+        _session_rows().where(TrainingSession.id.in_(session_ids)),
     )
-    return found[0] if found else None
+    return {session.id: session for session in found}
 
 
 async def cohort_sessions_any_status(db_session: AsyncSession, cohort_id: str) -> list[SessionInfo]:
@@ -114,3 +137,17 @@ async def confirmed_attendees(
         .order_by(Booking.id)
     )
     return [(booking, user) for booking, user in rows]
+
+
+async def bookings_with_teachers(
+    db_session: AsyncSession, booking_ids: Collection[str]
+) -> dict[str, tuple[Booking, User | None]]:
+    """Bookings by id, each with its teacher (None if that row is gone), in one query."""
+    if not booking_ids:
+        return {}
+    rows = await db_session.execute(
+        select(Booking, User)
+        .outerjoin(User, User.id == Booking.teacher_id)
+        .where(Booking.id.in_(booking_ids))
+    )
+    return {booking.id: (booking, teacher) for booking, teacher in rows}

@@ -26,7 +26,7 @@ from booking.models import (
 )
 from calendars.ical import Person
 from notifications import compose, loading
-from notifications.content import MailContext
+from notifications.content import CohortInfo, MailContext, SessionInfo
 from notifications.deliveries import Draft, queue
 
 
@@ -110,16 +110,39 @@ async def queue_due(
             .with_for_update(skip_locked=True)
         )
     ).all()
+    if not rows:
+        return 0
+    # What the batch needs is read in a few queries, not five per row: a burst of reminders
+    # (one session, all its attendees) shares its sessions and cohorts.
+    bookings = await loading.bookings_with_teachers(db_session, {row.booking_id for row in rows})
+    sessions = await loading.sessions_info(db_session, {row.session_id for row in rows})
+    cohorts = await loading.cohorts_info(db_session, {b.cohort_id for b, _ in bookings.values()})
     for row in rows:
-        await _settle(db_session, row, now, context)
+        booking, teacher = bookings.get(row.booking_id, (None, None))
+        await _settle(
+            db_session,
+            row,
+            now,
+            context,
+            booking=booking,
+            teacher=teacher,
+            session=sessions.get(row.session_id),
+            cohort=None if booking is None else cohorts.get(booking.cohort_id),
+        )
     return len(rows)
 
 
 async def _settle(
-    db_session: AsyncSession, row: Reminder, now: datetime, context: Callable[[], MailContext]
+    db_session: AsyncSession,
+    row: Reminder,
+    now: datetime,
+    context: Callable[[], MailContext],
+    *,
+    booking: Booking | None,
+    teacher: User | None,
+    session: SessionInfo | None,
+    cohort: CohortInfo | None,
 ) -> None:
-    booking = await db_session.get(Booking, row.booking_id)
-    session = await loading.session_info(db_session, row.session_id)
     if booking is None or session is None:
         return
     if booking.status is not BookingStatus.CONFIRMED or session.cancelled:
@@ -128,8 +151,6 @@ async def _settle(
     if now >= session.starts_at:
         row.status, row.updated_at = ReminderStatus.SKIPPED, now
         return
-    cohort = await loading.cohort_info(db_session, booking.cohort_id)
-    teacher = await db_session.get(User, booking.teacher_id)
     if cohort is None or teacher is None:
         return
     to = Person(email=teacher.email, name=teacher.name)
