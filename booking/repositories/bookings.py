@@ -47,14 +47,9 @@ async def next_waitlisted(db_session: AsyncSession, cohort_id: str) -> Booking |
     )
 
 
-async def waitlist(db_session: AsyncSession, cohort_id: str) -> Sequence[Booking]:
-    return (
-        await db_session.scalars(
-            select(Booking)
-            .where(Booking.cohort_id == cohort_id, Booking.status == BookingStatus.WAITLISTED)
-            .order_by(Booking.waitlist_seq)
-        )
-    ).all()
+async def waitlist_length(db_session: AsyncSession, cohort_id: str) -> int:
+    """How many teachers wait for the cohort (counted, not loaded)."""
+    return (await waitlist_lengths(db_session, [cohort_id]))[cohort_id]
 
 
 async def waitlist_position(db_session: AsyncSession, booking: Booking) -> int | None:

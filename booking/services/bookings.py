@@ -6,6 +6,7 @@ Every command locks the cohort row first, then checks and writes; see services.s
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -35,6 +36,7 @@ from booking.models import (
     IdempotencyRecord,
     Role,
     SessionStatus,
+    TrainingSession,
 )
 from booking.repositories import bookings as booking_repo
 from booking.repositories import cohorts as cohort_repo
@@ -90,8 +92,13 @@ class BookingService:
             # booked at once cannot both pass the booking_clash check (cohort locks differ).
             await lock_key(db_session, "teacher_bookings", actor.id)
             cohort = await load_cohort(db_session, cohort_id, for_update=True)
-            await self._check_open(db_session, cohort, now)
-            result = await self._take_place(db_session, actor, cohort, now, data.accept_clashes)
+            # Read once under the cohort lock (session changes take it too): the opening
+            # check and both clash checks use the same rows.
+            sessions = (await cohort_repo.sessions_of(db_session, [cohort.id]))[cohort.id]
+            self._check_open(cohort, sessions, now)
+            result = await self._take_place(
+                db_session, actor, cohort, sessions, now=now, accept_clashes=data.accept_clashes
+            )
             if idempotency_key is not None:
                 db_session.add(
                     IdempotencyRecord(
@@ -125,10 +132,13 @@ class BookingService:
         return BookingResult(record.status_code, msgspec.convert(record.body, BookingRead))
 
     @staticmethod
-    async def _check_open(db_session: AsyncSession, cohort: Cohort, now: datetime) -> None:
+    def _check_open(cohort: Cohort, sessions: Sequence[TrainingSession], now: datetime) -> None:
         if cohort.status is not CohortStatus.PUBLISHED:
             raise BookingClosedError("the cohort is not open for booking")
-        first = await cohort_repo.first_start(db_session, cohort.id)
+        # The first live session's start, as cohort_repo.first_start gives it.
+        first = min(
+            (s.starts_at for s in sessions if s.status is SessionStatus.SCHEDULED), default=None
+        )
         if first is None or now >= first:
             raise BookingClosedError("the cohort has started")
 
@@ -137,6 +147,8 @@ class BookingService:
         db_session: AsyncSession,
         actor: Actor,
         cohort: Cohort,
+        sessions: Sequence[TrainingSession],
+        *,
         now: datetime,
         accept_clashes: bool,
     ) -> BookingResult:
@@ -146,8 +158,8 @@ class BookingService:
                 await seats.confirm(db_session, cohort, existing, now, promoted=False)
                 return BookingResult(200, await self.read(db_session, existing))
             raise AlreadyBookedError("you already have an active booking for this cohort")
-        await self._check_booking_clash(db_session, actor, cohort)
-        clashes = await self._timetable_clashes(db_session, actor, cohort)
+        await self._check_booking_clash(db_session, actor, cohort, sessions)
+        clashes = await self._timetable_clashes(db_session, actor, sessions)
         if clashes and not accept_clashes:
             raise TimetableClashError(
                 "a session clashes with your timetable; book with accept_clashes to go ahead",
@@ -157,25 +169,28 @@ class BookingService:
         booking = Booking(
             id=new_id(), cohort_id=cohort.id, teacher_id=actor.id, created_at=now, updated_at=now
         )
+        position = None
         if seats.seats_left(cohort) > 0:
             await seats.confirm(db_session, cohort, booking, now, promoted=False)
         else:
-            length = len(await booking_repo.waitlist(db_session, cohort.id))
+            length = await booking_repo.waitlist_length(db_session, cohort.id)
             if cohort.waitlist_capacity is not None and length >= cohort.waitlist_capacity:
                 raise WaitlistFullError("the cohort and its waitlist are full")
-            seats.waitlist(db_session, cohort, booking, now, position=length + 1)
+            # Under the cohort lock everyone waiting joined before this booking: it is last.
+            position = length + 1
+            seats.waitlist(db_session, cohort, booking, now, position=position)
         db_session.add(booking)
         await db_session.flush()
-        body = await self.read(db_session, booking)
+        body = self._read(booking, position)
         return BookingResult(201, msgspec.structs.replace(body, clashes=clashes))
 
     async def _timetable_clashes(
-        self, db_session: AsyncSession, actor: Actor, cohort: Cohort
+        self, db_session: AsyncSession, actor: Actor, cohort_sessions: Sequence[TrainingSession]
     ) -> list[Clash]:
         """The teacher's timetable entries that overlap the cohort's live sessions."""
         sessions = [
             (s.id, Interval(s.starts_at, s.ends_at))
-            for s in (await cohort_repo.sessions_of(db_session, [cohort.id]))[cohort.id]
+            for s in cohort_sessions
             if s.status is SessionStatus.SCHEDULED
         ]
         if not sessions:
@@ -188,12 +203,16 @@ class BookingService:
         ]
 
     @staticmethod
-    async def _check_booking_clash(db_session: AsyncSession, actor: Actor, cohort: Cohort) -> None:
+    async def _check_booking_clash(
+        db_session: AsyncSession,
+        actor: Actor,
+        cohort: Cohort,
+        sessions: Sequence[TrainingSession],
+    ) -> None:
         """Not overridable: a teacher cannot be in two sessions at once."""
         mine = await booking_repo.teacher_booked_sessions(
             db_session, actor.id, exclude_cohort=cohort.id
         )
-        sessions = (await cohort_repo.sessions_of(db_session, [cohort.id]))[cohort.id]
         clashes = [
             Clash(
                 summary="Another booked session",
@@ -213,12 +232,16 @@ class BookingService:
             )
 
     async def read(self, db_session: AsyncSession, booking: Booking) -> BookingRead:
+        return self._read(booking, await booking_repo.waitlist_position(db_session, booking))
+
+    @staticmethod
+    def _read(booking: Booking, waitlist_position: int | None) -> BookingRead:
         return BookingRead(
             id=booking.id,
             cohort_id=booking.cohort_id,
             teacher_id=booking.teacher_id,
             status=booking.status,
-            waitlist_position=await booking_repo.waitlist_position(db_session, booking),
+            waitlist_position=waitlist_position,
             offer_expires_at=booking.offer_expires_at,
             late=booking.late,
             clashes=[],
