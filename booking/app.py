@@ -36,6 +36,8 @@ from booking.clock import Clock, SystemClock
 from booking.database import create_engine, create_sessionmaker
 from booking.errors import ValidationError
 from booking.migrate import head_revision
+from booking.pages.rendering import template_config
+from booking.pages.router import pages_router, static_router
 from booking.ports import SignInMailer
 from booking.runtime import Runtime
 from booking.secret_key import load_secret_key
@@ -231,7 +233,10 @@ def create_app(
             FeedController,
             TimetableController,
             AdminNotificationController,
+            pages_router(),
+            static_router(),
         ],
+        template_config=template_config(),
         dependencies=DEPENDENCIES,
         exception_handlers=EXCEPTION_HANDLERS,
         middleware=[DefineMiddleware(BearerTokenMiddleware, exclude=["^/schema"])],

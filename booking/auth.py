@@ -33,14 +33,19 @@ class BearerTokenMiddleware(AbstractAuthenticationMiddleware):
         token = token.strip()
         if scheme.lower() != "bearer" or not token or len(token) > 256:  # noqa: PLR2004 - no token is that long
             raise UnauthorizedError("use 'Authorization: Bearer <api_token>'")
-        runtime: Runtime = connection.app.state.runtime
-        async with runtime.sessionmaker() as db_session:
-            user = await get_user_by_token_hash(db_session, hash_token(token))
-        if user is None:
+        actor = await actor_for_token(connection.app.state.runtime, token)
+        if actor is None:
             raise UnauthorizedError("the API token is not valid")
-        return AuthenticationResult(
-            user=Actor(id=user.id, email=user.email, role=user.role, hub_id=user.hub_id), auth=token
-        )
+        return AuthenticationResult(user=actor, auth=token)
+
+
+async def actor_for_token(runtime: Runtime, token: str) -> Actor | None:
+    """Who holds this API token: the one lookup behind the Bearer header and the pages' cookie."""
+    async with runtime.sessionmaker() as db_session:
+        user = await get_user_by_token_hash(db_session, hash_token(token))
+    if user is None:
+        return None
+    return Actor(id=user.id, email=user.email, role=user.role, hub_id=user.hub_id)
 
 
 def current_actor(connection: ASGIConnection[Any, Any, Any, Any]) -> Actor | None:

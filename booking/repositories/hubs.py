@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -35,3 +35,10 @@ async def list_venues(
 
 async def hub_exists(db_session: AsyncSession, hub_id: str) -> bool:
     return bool(await db_session.scalar(select(exists().where(Hub.id == hub_id))))
+
+
+async def venues_by_ids(db_session: AsyncSession, venue_ids: Collection[str]) -> Sequence[Venue]:
+    """Deleted venues too: past sessions keep the venue they were held at."""
+    if not venue_ids:
+        return []
+    return (await db_session.scalars(select(Venue).where(Venue.id.in_(venue_ids)))).all()

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from booking.models import ApiToken, EmailCode, User
@@ -22,6 +22,10 @@ async def get_user_by_token_hash(db_session: AsyncSession, token_hash: str) -> U
         .join(ApiToken, ApiToken.user_id == User.id)
         .where(ApiToken.token_hash == token_hash)
     )
+
+
+async def delete_token(db_session: AsyncSession, token_hash: str) -> None:
+    await db_session.execute(delete(ApiToken).where(ApiToken.token_hash == token_hash))
 
 
 async def codes_sent_since(db_session: AsyncSession, email: str, since: datetime) -> list[datetime]:

@@ -16,7 +16,7 @@ from booking.models import EmailCode, Role, User
 from booking.repositories import users as user_repo
 from booking.repositories.locks import lock_key
 from booking.schemas.users import TokenRead
-from booking.security import hash_sign_in_code, new_sign_in_code, same_digest
+from booking.security import hash_sign_in_code, hash_token, new_sign_in_code, same_digest
 from booking.services.users import UserService, user_read
 from booking.services.validation import normalise_email
 
@@ -100,6 +100,11 @@ class AuthService:
         if result is None:
             raise InvalidCodeError("the code is wrong, used, expired or replaced by a newer one")
         return result
+
+    async def sign_out(self, db_session: AsyncSession, token: str) -> None:
+        """The token stops working at once; an unknown token changes nothing."""
+        async with unit_of_work(db_session):
+            await user_repo.delete_token(db_session, hash_token(token))
 
     async def _sign_in(self, db_session: AsyncSession, email: str) -> TokenRead:
         user = await user_repo.get_user_by_email(db_session, email)

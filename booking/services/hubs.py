@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 import msgspec
@@ -133,6 +134,13 @@ class VenueService:
 
     async def get_venue(self, db_session: AsyncSession, venue_id: str) -> VenueRead:
         return venue_read(await self._venue(db_session, venue_id))
+
+    async def venues_by_id(
+        self, db_session: AsyncSession, venue_ids: Collection[str]
+    ) -> dict[str, VenueRead]:
+        """The venues sessions are held at, by id, in one query (deleted ones included)."""
+        venues = await hub_repo.venues_by_ids(db_session, sorted(set(venue_ids)))
+        return {v.id: venue_read(v) for v in venues}
 
     async def update_venue(
         self, db_session: AsyncSession, actor: Actor, venue_id: str, data: VenueUpdate

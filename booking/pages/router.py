@@ -1,0 +1,61 @@
+"""The pages as one Router, and the static files they need."""
+
+from __future__ import annotations
+
+from litestar import Router
+from litestar.datastructures import CacheControlHeader, ResponseHeader
+from litestar.di import Provide
+from litestar.middleware.base import DefineMiddleware
+from litestar.static_files import create_static_files_router
+
+from booking.pages.catalogue import provide_catalogue
+from booking.pages.csrf import CsrfMiddleware
+from booking.pages.errors import EXCEPTION_HANDLERS
+from booking.pages.rendering import STATIC
+from booking.pages.session import EXCLUDE_KEY, SessionCookieMiddleware
+from booking.pages.sign_in import SignInPages
+from booking.pages.training import TrainingPages
+
+FORM_MEDIA_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+# No inline script or style anywhere, so the policy can be strict; no framing (clickjacking).
+SECURITY_HEADERS = [
+    ResponseHeader(
+        name="Content-Security-Policy",
+        value="default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; "
+        "form-action 'self'; frame-ancestors 'none'",
+    ),
+    ResponseHeader(name="X-Content-Type-Options", value="nosniff"),
+    ResponseHeader(name="Referrer-Policy", value="same-origin"),
+    # Pages carry personal details and form tokens: never kept by a shared cache.
+    ResponseHeader(name="Cache-Control", value="no-store"),
+]
+
+
+def pages_router() -> Router:
+    return Router(
+        path="/",
+        route_handlers=[SignInPages, TrainingPages],
+        dependencies={"catalogue": Provide(provide_catalogue, sync_to_thread=False)},
+        middleware=[
+            DefineMiddleware(SessionCookieMiddleware, exclude_from_auth_key=EXCLUDE_KEY),
+            CsrfMiddleware,
+        ],
+        exception_handlers=EXCEPTION_HANDLERS,
+        response_headers=SECURITY_HEADERS,
+        include_in_schema=False,
+        # exclude_from_auth: the API's Bearer middleware leaves the pages to the cookie.
+        # media_types: booking.app's body check lets form posts through to these handlers.
+        opt={"exclude_from_auth": True, "media_types": FORM_MEDIA_TYPES},
+    )
+
+
+def static_router() -> Router:
+    """GOV.UK Frontend's built CSS and JS (vendored: see static/govuk/README.md)."""
+    return create_static_files_router(
+        path="/static",
+        directories=[STATIC],
+        cache_control=CacheControlHeader(max_age=86400, public=True),
+        include_in_schema=False,
+        opt={"exclude_from_auth": True},
+    )

@@ -1,0 +1,37 @@
+"""The pages over real HTTP: a browser-like client that keeps cookies and sends form tokens."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.support.engine import build_world
+from tests.support.html import Page
+from tests.support.mail import last_code
+
+
+async def open_page(client, path: str, status: int = 200) -> Page:
+    response = await client.get(path)
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("text/html")
+    return Page(response.text)
+
+
+async def submit(client, page: Page, button: str, **fields: str) -> Any:
+    """Press `button` on `page`: its form's hidden fields (the CSRF token among them) and ours."""
+    action, hidden = page.form_with_button(button)
+    return await client.post(action, data=hidden | fields, follow_redirects=False)
+
+
+async def sign_in(client, mail_dir, email: str) -> Any:
+    page = await open_page(client, "/sign-in")
+    response = await submit(client, page, "Continue", email=email)
+    assert response.status_code == 200, response.text
+    code_page = Page(response.text)
+    return await submit(client, code_page, "Sign in", code=last_code(mail_dir, email))
+
+
+@pytest.fixture
+async def world(client, sessionmaker, clock):
+    return await build_world(client, sessionmaker, clock)
