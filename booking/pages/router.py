@@ -14,6 +14,7 @@ from booking.pages.errors import EXCEPTION_HANDLERS
 from booking.pages.rendering import STATIC
 from booking.pages.session import EXCLUDE_KEY, SessionCookieMiddleware
 from booking.pages.sign_in import SignInPages
+from booking.pages.trainer import TrainerPages
 from booking.pages.training import TrainingPages
 
 FORM_MEDIA_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
@@ -35,7 +36,7 @@ SECURITY_HEADERS = [
 def pages_router() -> Router:
     return Router(
         path="/",
-        route_handlers=[SignInPages, TrainingPages],
+        route_handlers=[SignInPages, TrainingPages, TrainerPages],
         dependencies={"catalogue": Provide(provide_catalogue, sync_to_thread=False)},
         middleware=[
             DefineMiddleware(SessionCookieMiddleware, exclude_from_auth_key=EXCLUDE_KEY),

@@ -1,0 +1,200 @@
+"""/trainer: availability, the roster and its CSV, attendance, through the pages."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import timedelta
+
+from tests.conftest import START
+from tests.pages.conftest import open_page, sign_in, submit
+from tests.pages.test_page_structure import check_structure
+from tests.support.engine import published_cohort, teacher_token
+from tests.support.factories import bearer
+from tests.support.html import Page
+
+SESSION_START = START + timedelta(days=14)
+
+
+async def booked_cohort(client, world, mail_dir) -> dict:
+    cohort = await published_cohort(client, world, SESSION_START, capacity=1)
+    for email in ("ada@example.org", "bea@example.org"):
+        token = await teacher_token(client, mail_dir, email)
+        response = await client.post(
+            f"/api/v1/cohorts/{cohort['id']}/bookings", json={}, headers=bearer(token)
+        )
+        assert response.status_code == 201, response.text
+    return cohort
+
+
+async def test_the_trainer_pages_have_one_h1_a_title_and_labelled_fields(client, world, mail_dir):
+    cohort = await booked_cohort(client, world, mail_dir)
+    await sign_in(client, mail_dir, "trainer@example.org")
+    home = await open_page(client, "/trainer")
+    roster = await open_page(client, f"/trainer/cohorts/{cohort['id']}")
+    session_id = cohort["sessions"][0]["id"]
+    attendance = await open_page(client, f"/trainer/cohorts/{cohort['id']}/sessions/{session_id}")
+
+    for path, page in (("home", home), ("roster", roster), ("attendance", attendance)):
+        check_structure(page, path)
+    assert home.h1 == "Your training"
+    assert "Autism in the classroom" in home.text
+    assert "Monday 25 January 2027, 9am to 11am" in home.text
+
+
+async def test_a_teacher_is_not_shown_the_trainer_page(client, world, mail_dir):
+    await sign_in(client, mail_dir, "ada@example.org")
+
+    await open_page(client, "/trainer", status=404)
+
+
+async def test_signed_out_the_trainer_page_asks_to_sign_in(client, world):
+    response = await client.get("/trainer", follow_redirects=False)
+
+    assert response.status_code == 303
+    assert response.headers["location"] == "/sign-in?next=%2Ftrainer"
+
+
+async def test_a_trainer_edits_weekly_availability_through_the_page(client, world, mail_dir):
+    await sign_in(client, mail_dir, "trainer@example.org")
+    page = await open_page(client, "/trainer")
+    days = {
+        f"{d}-{p}": ""
+        for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+        for p in ("start", "end")
+    }
+
+    response = await submit(
+        client,
+        page,
+        "Save availability",
+        timezone="Europe/Paris",
+        **days
+        | {"mon-start": "9:00", "mon-end": "17:30", "wed-start": "10:00", "wed-end": "12:00"},
+    )
+
+    assert response.status_code == 303
+    stored = await client.get(
+        f"/api/v1/trainers/{world.trainer['user']['id']}/availability",
+        headers=bearer(world.hub_admin),
+    )
+    assert stored.json()["timezone"] == "Europe/Paris"
+    assert stored.json()["weekly"] == [
+        {"day": "mon", "start": "09:00", "end": "17:30"},
+        {"day": "wed", "start": "10:00", "end": "12:00"},
+    ]
+    again = await open_page(client, response.headers["location"])
+    assert "Your availability has been saved" in again.text
+
+
+async def test_an_end_before_the_start_is_explained_next_to_the_day(client, world, mail_dir):
+    await sign_in(client, mail_dir, "trainer@example.org")
+    page = await open_page(client, "/trainer")
+
+    response = await submit(
+        client,
+        page,
+        "Save availability",
+        timezone="Europe/London",
+        **{"tue-start": "14:00", "tue-end": "9:00"},
+    )
+
+    assert response.status_code == 400
+    errors = Page(response.text)
+    assert errors.error_summary() == [("#tue-end", "Tuesday end time must be after the start time")]
+    assert errors.title.startswith("Error: ")
+
+
+async def test_a_trainer_adds_and_removes_a_day_off(client, world, mail_dir):
+    await sign_in(client, mail_dir, "trainer@example.org")
+    page = await open_page(client, "/trainer")
+
+    response = await submit(
+        client,
+        page,
+        "Add a day you are not available",
+        **{"off-day": "3", "off-month": "2", "off-year": "2027", "reason": "Inset day"},
+    )
+
+    assert response.status_code == 303
+    url = f"/api/v1/trainers/{world.trainer['user']['id']}/availability"
+    stored = (await client.get(url, headers=bearer(world.hub_admin))).json()
+    assert stored["exceptions"] == [
+        {
+            "starts_at": "2027-02-03T00:00:00Z",
+            "ends_at": "2027-02-04T00:00:00Z",
+            "reason": "Inset day",
+        }
+    ]
+    assert len(stored["weekly"]) == 7  # the weekly rules are kept
+    page = await open_page(client, "/trainer")
+    assert "Inset day" in page.text
+    (remove,) = [b for b in page.buttons() if b.startswith("Remove")]
+
+    response = await submit(client, page, remove)
+
+    assert response.status_code == 303
+    stored = (await client.get(url, headers=bearer(world.hub_admin))).json()
+    assert stored["exceptions"] == []
+
+
+async def test_the_roster_lists_confirmed_and_waitlist_and_downloads_as_csv(
+    client, world, mail_dir
+):
+    cohort = await booked_cohort(client, world, mail_dir)
+    await sign_in(client, mail_dir, "trainer@example.org")
+    home = await open_page(client, "/trainer")
+    assert f"/trainer/cohorts/{cohort['id']}" in [a.attrs.get("href") for a in home.find_all("a")]
+
+    roster = await open_page(client, f"/trainer/cohorts/{cohort['id']}")
+
+    assert roster.h1 == "Autism in the classroom"
+    tables = roster.find_all("table")
+    assert "ada@example.org" in tables[0].text
+    assert "bea@example.org" in tables[1].text
+    (link,) = [a for a in roster.find_all("a") if a.text == "Download roster (CSV)"]
+    response = await client.get(link.attrs["href"])
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(response.text)))
+    assert [(r["status"], r["email"]) for r in rows] == [
+        ("confirmed", "ada@example.org"),
+        ("waitlisted", "bea@example.org"),
+    ]
+
+
+async def test_attendance_before_it_opens_is_explained(client, world, mail_dir, clock):
+    cohort = await booked_cohort(client, world, mail_dir)
+    await sign_in(client, mail_dir, "trainer@example.org")
+    path = f"/trainer/cohorts/{cohort['id']}/sessions/{cohort['sessions'][0]['id']}"
+    page = await open_page(client, path)
+    (radio,) = page.find_all("input", type="radio", value="attended")
+
+    response = await submit(client, page, "Save attendance", **{radio.attrs["name"]: "attended"})
+
+    assert response.status_code == 409
+    assert Page(response.text).error_summary() == [
+        ("#attendance", "Attendance opens 30 minutes before the session starts")
+    ]
+
+
+async def test_a_trainer_records_attendance_twenty_minutes_before(client, world, mail_dir, clock):
+    cohort = await booked_cohort(client, world, mail_dir)
+    await sign_in(client, mail_dir, "trainer@example.org")
+    roster = await open_page(client, f"/trainer/cohorts/{cohort['id']}")
+    (link,) = [a for a in roster.find_all("a") if a.text.startswith("Record attendance")]
+    clock.set(SESSION_START - timedelta(minutes=20))
+    page = await open_page(client, link.attrs["href"])
+    (radio,) = page.find_all("input", type="radio", value="attended")
+
+    response = await submit(client, page, "Save attendance", **{radio.attrs["name"]: "attended"})
+
+    assert response.status_code == 303
+    saved = await open_page(client, response.headers["location"])
+    assert "Attendance saved" in saved.text
+    assert saved.find_all("input", type="radio", value="attended")[0].attrs.get("checked") == ""
+    session_id = cohort["sessions"][0]["id"]
+    stored = await client.get(
+        f"/api/v1/sessions/{session_id}/attendance", headers=bearer(world.hub_admin)
+    )
+    assert [r["status"] for r in stored.json()["records"]] == ["attended"]
