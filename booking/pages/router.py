@@ -11,6 +11,8 @@ from litestar.static_files import create_static_files_router
 from booking.pages.catalogue import provide_catalogue
 from booking.pages.csrf import CsrfMiddleware
 from booking.pages.errors import EXCEPTION_HANDLERS
+from booking.pages.hub import HubPages
+from booking.pages.my_bookings import MyBookingsPages
 from booking.pages.rendering import STATIC
 from booking.pages.session import EXCLUDE_KEY, SessionCookieMiddleware
 from booking.pages.sign_in import SignInPages
@@ -36,7 +38,7 @@ SECURITY_HEADERS = [
 def pages_router() -> Router:
     return Router(
         path="/",
-        route_handlers=[SignInPages, TrainingPages, TrainerPages],
+        route_handlers=[SignInPages, TrainingPages, TrainerPages, HubPages, MyBookingsPages],
         dependencies={"catalogue": Provide(provide_catalogue, sync_to_thread=False)},
         middleware=[
             DefineMiddleware(SessionCookieMiddleware, exclude_from_auth_key=EXCLUDE_KEY),

@@ -25,12 +25,14 @@ from booking.errors import (
 from booking.models import BookingStatus, Role
 from booking.pages.catalogue import Catalogue, clash_lines
 from booking.pages.errors import SignInRequired
+from booking.pages.feed_links import subscribe_links
 from booking.pages.filters import read_filters
 from booking.pages.formatting import NEED_AREA_LABELS
 from booking.pages.rendering import FormErrors, page
 from booking.schemas.bookings import BookingCreate
 from booking.services.actor import Actor
 from booking.services.bookings import BookingService
+from booking.services.feeds import FeedService
 
 PAGE_SIZE = 50
 MAX_KEY_LENGTH = 64
@@ -153,10 +155,12 @@ class TrainingPages(Controller):
     async def booking(
         self,
         request: Request[Any, Any, Any],
+        *,
         booking_id: FromPath[str],
         db_session: Db,
         catalogue: NamedDependency[Catalogue],
         booking_service: NamedDependency[BookingService],
+        feed_service: NamedDependency[FeedService],
     ) -> Template:
         """The booking just made (or any of the caller's): confirmed, waitlisted or offered."""
         actor = signed_in(request)
@@ -167,6 +171,8 @@ class TrainingPages(Controller):
             "booking.html",
             title=BOOKING_TITLES.get(booking.status, "Your booking"),
             booking=booking,
+            own=(own := booking.teacher_id == actor.id),
+            feed=subscribe_links(await feed_service.urls(db_session, actor)) if own else None,
             **context,
         )
 

@@ -69,6 +69,15 @@ async def feed_rows(
     return [(row[0], row[1], row[2], row[3], row[4]) for row in result]
 
 
+async def cohort_rows(db_session: AsyncSession, cohort_id: str) -> Sequence[FeedRow]:
+    """Every scheduled session of one cohort (a booking's calendar file), whatever its window."""
+    stmt = _rows().where(
+        TrainingSession.cohort_id == cohort_id, TrainingSession.status == SessionStatus.SCHEDULED
+    )
+    result = await db_session.execute(stmt.order_by(TrainingSession.starts_at, TrainingSession.uid))
+    return [(row[0], row[1], row[2], row[3], row[4]) for row in result]
+
+
 async def last_change(
     db_session: AsyncSession, *, role: str, user_id: str | None, hub_id: str | None
 ) -> datetime | None:

@@ -21,7 +21,7 @@ from booking.repositories import feeds as feed_repo
 from booking.repositories import hubs as hub_repo
 from booking.schemas.common import Output
 from booking.services.actor import Actor
-from calendars.ical import feed, session_event
+from calendars.ical import SessionEvent, feed, session_event
 
 WINDOW_BEFORE = timedelta(days=30)
 WINDOW_AFTER = timedelta(days=366)
@@ -152,6 +152,32 @@ class FeedService:
             name=f"SEND training: {hub.name}",
         )
 
+    async def cohort_calendar(self, db_session: AsyncSession, cohort_id: str) -> bytes:
+        """A cohort's live sessions as a file to import: the feed's calendar and events (same
+        UIDs as the invites and the feed, so importing it next to them adds no duplicates)."""
+        rows = await feed_repo.cohort_rows(db_session, cohort_id)
+        name = rows[0][2].title if rows else "SEND training"
+        events = [self._event(row) for row in rows]
+        return feed(events, calendar_id=f"cohort-{cohort_id}", name=name)
+
+    def _event(self, row: feed_repo.FeedRow) -> SessionEvent:
+        session, cohort, course, venue, trainer = row
+        return session_event(
+            uid=session.uid,
+            sequence=session.sequence,
+            starts_at=session.starts_at,
+            ends_at=session.ends_at,
+            course_title=course.title,
+            venue_name=venue.name,
+            venue_address=venue.address,
+            venue_postcode=venue.postcode,
+            trainer_name=trainer.name,
+            accessibility=accessibility_words(venue.accessibility),
+            base_url=self.base_url,
+            cohort_id=cohort.id,
+            last_modified=session.updated_at,
+        )
+
     async def _render(
         self,
         db_session: AsyncSession,
@@ -176,24 +202,7 @@ class FeedService:
         rows = await feed_repo.feed_rows(
             db_session, role=role, user_id=user_id, hub_id=hub_id, start=start, end=end
         )
-        events = [
-            session_event(
-                uid=session.uid,
-                sequence=session.sequence,
-                starts_at=session.starts_at,
-                ends_at=session.ends_at,
-                course_title=course.title,
-                venue_name=venue.name,
-                venue_address=venue.address,
-                venue_postcode=venue.postcode,
-                trainer_name=trainer.name,
-                accessibility=accessibility_words(venue.accessibility),
-                base_url=self.base_url,
-                cohort_id=cohort.id,
-                last_modified=session.updated_at,
-            )
-            for session, cohort, course, venue, trainer in rows
-        ]
+        events = [self._event(row) for row in rows]
         body = feed(events, calendar_id=calendar_id, name=name)
         etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
         rendered = FeedBody(body=body, etag=etag, last_modified=changed)
