@@ -12,7 +12,6 @@ from booking.pages.catalogue import provide_catalogue
 from booking.pages.csrf import CsrfMiddleware
 from booking.pages.errors import EXCEPTION_HANDLERS
 from booking.pages.hub import HubPages
-from booking.pages.hub import HubPages
 from booking.pages.my_bookings import MyBookingsPages
 from booking.pages.rendering import STATIC
 from booking.pages.session import EXCLUDE_KEY, SessionCookieMiddleware
