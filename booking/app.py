@@ -9,9 +9,9 @@ from functools import partial
 from typing import Any
 from urllib.parse import urlsplit
 
-from litestar import Litestar, Request
+from litestar import Litestar, Request, Response
 from litestar.config.cors import CORSConfig
-from litestar.exceptions import HTTPException
+from litestar.exceptions import HTTPException, NotFoundException
 from litestar.middleware.base import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
@@ -27,7 +27,7 @@ from booking.api.feeds import FeedController, MyFeedController
 from booking.api.health import health, ready
 from booking.api.hubs import HubController, VenueController
 from booking.api.identity import AuthController, MeController, UsersController
-from booking.api.problems import EXCEPTION_HANDLERS
+from booking.api.problems import EXCEPTION_HANDLERS, http_error_handler
 from booking.api.sessions import SessionController
 from booking.api.timetables import TimetableController
 from booking.api.trainers import TrainerController
@@ -36,6 +36,7 @@ from booking.clock import Clock, SystemClock
 from booking.database import create_engine, create_sessionmaker
 from booking.errors import ValidationError
 from booking.migrate import head_revision
+from booking.pages.errors import http_error as page_http_error
 from booking.pages.rendering import template_config
 from booking.pages.router import pages_router, static_router
 from booking.ports import SignInMailer
@@ -54,6 +55,8 @@ from notifications.transports import MailTransport, build_transport, parse_secur
 from notifications.wakeup import waking_session_class
 
 JSON_MEDIA_TYPES = ("application/json",)
+# Addresses that answer machines: an unknown one there is problem+json, elsewhere a page.
+MACHINE_PREFIXES = ("/api/", "/feeds/", "/schema/", "/health/", "/ready/", "/static/")
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 
 
@@ -90,6 +93,13 @@ def mail_context(settings: Settings, clock: Clock) -> Callable[[], MailContext]:
         )
 
     return context
+
+
+def not_found(request: Request[Any, Any, Any], exc: NotFoundException) -> Response[Any]:
+    """An address no handler serves: the pages' HTML 404 unless a machine asked for it."""
+    if f"{request.url.path}/".startswith(MACHINE_PREFIXES):
+        return http_error_handler(request, exc)
+    return page_http_error(request, exc)
 
 
 def check_request(request: Request[Any, Any, Any]) -> None:
@@ -238,7 +248,7 @@ def create_app(
         ],
         template_config=template_config(),
         dependencies=DEPENDENCIES,
-        exception_handlers=EXCEPTION_HANDLERS,
+        exception_handlers={**EXCEPTION_HANDLERS, NotFoundException: not_found},
         middleware=[DefineMiddleware(BearerTokenMiddleware, exclude=["^/schema"])],
         before_request=check_request,
         lifespan=[lifespan],
