@@ -13,6 +13,7 @@ from booking.pages.csrf import CsrfMiddleware
 from booking.pages.errors import EXCEPTION_HANDLERS
 from booking.pages.hub import HubPages
 from booking.pages.my_bookings import MyBookingsPages
+from booking.pages.my_timetable import MyTimetablePages
 from booking.pages.rendering import STATIC
 from booking.pages.session import EXCLUDE_KEY, SessionCookieMiddleware
 from booking.pages.sign_in import SignInPages
@@ -38,7 +39,14 @@ SECURITY_HEADERS = [
 def pages_router() -> Router:
     return Router(
         path="/",
-        route_handlers=[SignInPages, TrainingPages, TrainerPages, HubPages, MyBookingsPages],
+        route_handlers=[
+            SignInPages,
+            TrainingPages,
+            TrainerPages,
+            HubPages,
+            MyBookingsPages,
+            MyTimetablePages,
+        ],
         dependencies={"catalogue": Provide(provide_catalogue, sync_to_thread=False)},
         middleware=[
             DefineMiddleware(SessionCookieMiddleware, exclude_from_auth_key=EXCLUDE_KEY),
