@@ -47,6 +47,10 @@ STOPS = [
     Stop("sign-in-error", "/sign-in", send_empty="Continue", error=True),
     Stop("sign-out", "/sign-out", who="teacher"),
     Stop("not-found", "/no-such-page"),
+    Stop("my-bookings", "/my/bookings", who="teacher"),
+    Stop("my-timetable", "/my/timetable", who="teacher"),
+    Stop("trainer", "/trainer", who="trainer"),
+    Stop("hub", "/hub", who="hub_admin"),
 ]
 
 
