@@ -23,6 +23,7 @@ HEADINGS = {
     403: "You cannot see this page",
     404: "Page not found",
     405: "Page not found",
+    413: "The file you sent is too big",
     429: "Sorry, there have been too many attempts",
     503: "Sorry, the service is unavailable",
 }
@@ -32,6 +33,7 @@ ADVICE = {
     404: "If you typed the web address, check it is correct. "
     "If you pasted the web address, check you copied the entire address.",
     405: "If you typed the web address, check it is correct.",
+    413: "Go back and choose a smaller file. A calendar file must be smaller than 1 MB.",
     429: "Wait a few minutes, then try again.",
     503: "Try again in a few minutes.",
 }

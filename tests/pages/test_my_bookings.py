@@ -242,3 +242,19 @@ async def test_the_feed_links_subscribe_and_rotate(client, world, mail_dir):
     assert rotated.find_all("input", id="feed-url")[0].attrs["value"] != https
     assert "Your calendar link has changed" in rotated.text
     assert (await client.get(urlsplit(https).path)).status_code == 404
+
+
+async def test_a_signed_in_teacher_reaches_the_page_from_the_navigation(client, world, mail_dir):
+    await sign_in(client, mail_dir, ADA)
+
+    page = await open_page(client, "/my/bookings")
+
+    nav = {
+        a.text: a.attrs for a in page.find_all("a") if a.has_class("govuk-service-navigation__link")
+    }
+    assert nav["Your bookings"] == {
+        "class": "govuk-service-navigation__link",
+        "href": "/my/bookings",
+        "aria-current": "page",
+    }
+    assert nav["Your timetable"]["href"] == "/my/timetable"

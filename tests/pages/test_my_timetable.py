@@ -167,3 +167,13 @@ async def test_removing_the_timetable_clears_the_busy_times(client, world, mail_
     assert "Your timetable is removed" in removed.text
     assert "No busy times in the next 2 weeks." in removed.text
     assert "Remove timetable" not in removed.buttons()
+
+
+async def test_a_body_far_over_the_limit_is_a_413_page(client, world, mail_dir):
+    await sign_in(client, mail_dir, ADA)
+    page = await open_page(client, "/my/timetable")
+
+    response = await upload(client, page, ICS + b" " * (3 * 1024 * 1024))
+
+    assert response.status_code == 413
+    assert Page(response.text).h1 == "The file you sent is too big"
