@@ -22,9 +22,18 @@ from booking.schemas.courses import CourseCreate
 from booking.schemas.hubs import VenueCreate
 from booking.schemas.users import UserCreate
 from booking.services.actor import Actor
+from booking.services.hub_directory import HubDirectory
 from booking.services.users import UserService
 
 Db = NamedDependency[AsyncSession]
+DIRECTORY = HubDirectory()
+COHORT_DEFAULTS = {
+    "cohort_capacity": "20",
+    "waitlist_mode": "auto",
+    "offer_ttl": "PT48H",
+    "promotion_cutoff": "PT24H",
+    "reminder_offsets": "P7D, P1D",
+}
 MAX_ROWS = 200
 JOB_ROLE_LABELS = {
     JobRole.TEACHER: "Teachers",
@@ -176,6 +185,9 @@ async def hub_page(
         db_session, need_area=None, limit=MAX_ROWS, cursor=None
     )
     typed = typed or {}
+    actor = signed_in(request)
+    trainers = await DIRECTORY.trainers(db_session, actor, hub_id)
+    cohorts = await DIRECTORY.cohorts(db_session, actor, hub_id)
     return page(
         request,
         "hub.html",
@@ -192,6 +204,15 @@ async def hub_page(
         venue=_typed(typed.get("venue")),
         course=_typed(typed.get("course")),
         trainer=_typed(typed.get("trainer")),
+        trainers=trainers,
+        cohorts=cohorts,
+        cohort_form=_typed(typed.get("cohort")) or COHORT_DEFAULTS,
+        course_options=[("", "Select a course"), *((c.id, c.title) for c in courses.items)],
+        trainer_options=[("", "Select a trainer"), *((t.id, t.name) for t in trainers)],
+        venue_options=[
+            ("", "Select a venue"),
+            *((v.id, f"{v.name} (holds {v.capacity})") for v in venues.items),
+        ],
         added=request.query_params.get("added", ""),
     )
 

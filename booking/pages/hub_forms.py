@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 
 import msgspec
 
+from booking.errors import ValidationError
 from booking.pages.rendering import FormErrors
 
 T = TypeVar("T")
@@ -45,3 +46,8 @@ def checked(
         field_id = match[1] if match else next(iter(messages))
         errors.add(field_id, messages.get(field_id, "Check this answer"))
         return None
+
+
+def error_field(exc: ValidationError, default: str) -> str:
+    """The API field a service's ValidationError names (ValidationError.field), else `default`."""
+    return next((e["field"] for e in exc.errors if "field" in e), default)

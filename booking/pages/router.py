@@ -12,6 +12,7 @@ from booking.pages.catalogue import provide_catalogue
 from booking.pages.csrf import CsrfMiddleware
 from booking.pages.errors import EXCEPTION_HANDLERS
 from booking.pages.hub import HubPages
+from booking.pages.hub_cohorts import HubCohortPages
 from booking.pages.my_bookings import MyBookingsPages
 from booking.pages.my_timetable import MyTimetablePages
 from booking.pages.rendering import STATIC
@@ -44,6 +45,7 @@ def pages_router() -> Router:
             TrainingPages,
             TrainerPages,
             HubPages,
+            HubCohortPages,
             MyBookingsPages,
             MyTimetablePages,
         ],

@@ -138,3 +138,166 @@ async def test_a_second_trainer_with_the_same_email_is_explained(client, world, 
     ]
     hubs = await client.get(f"/api/v1/hubs/{world.hub['id']}", headers=bearer(world.hub_admin))
     assert hubs.status_code == 200
+
+
+async def create_cohort_through_the_page(client, world, mail_dir, capacity: str = "12") -> str:
+    page = await hub_page(client, mail_dir)
+    response = await submit(
+        client,
+        page,
+        "Create cohort",
+        course_id=world.course["id"],
+        trainer_id=world.trainer["user"]["id"],
+        venue_id=world.venue["id"],
+        cohort_capacity=capacity,
+        waitlist_mode="auto",
+        offer_ttl="PT48H",
+        promotion_cutoff="PT24H",
+        reminder_offsets="P7D, P1D",
+    )
+    assert response.status_code == 303, response.text
+    return str(response.headers["location"])
+
+
+async def add_session(client, path: str, **fields: str):
+    page = await open_page(client, path)
+    typed = {"date-day": "25", "date-month": "1", "date-year": "2027", "start": "09:30"}
+    return await submit(client, page, "Add session", **typed | {"end": "12:00"} | fields)
+
+
+async def test_the_create_cohort_form_offers_the_hubs_trainers_with_defaults(
+    client, world, mail_dir
+):
+    page = await hub_page(client, mail_dir)
+
+    trainer_select = page.find_all("select", id="trainer_id")[0]
+    assert "trainer" in [o.text for o in trainer_select.find_all("option")]
+    assert page.find_all("input", id="offer_ttl")[0].attrs["value"] == "PT48H"
+    assert page.find_all("input", id="reminder_offsets")[0].attrs["value"] == "P7D, P1D"
+
+
+async def test_a_hub_admin_creates_a_cohort_adds_a_session_publishes_and_cancels(
+    client, world, mail_dir
+):
+    path = await create_cohort_through_the_page(client, world, mail_dir)
+    manage = await open_page(client, path)
+    check_structure(manage, path)
+    assert manage.h1 == "Autism in the classroom"
+
+    response = await add_session(client, path)
+
+    assert response.status_code == 303
+    manage = await open_page(client, response.headers["location"])
+    assert "Session added" in manage.text
+    # 9:30 in London in January is 09:30 UTC.
+    cohort_id = path.rsplit("/", 1)[1]
+    sessions = (
+        await client.get(f"/api/v1/cohorts/{cohort_id}", headers=bearer(world.hub_admin))
+    ).json()["sessions"]
+    assert [(s["starts_at"], s["ends_at"]) for s in sessions] == [
+        ("2027-01-25T09:30:00Z", "2027-01-25T12:00:00Z")
+    ]
+
+    response = await submit(client, manage, "Publish cohort")
+    assert response.status_code == 303
+    published = await open_page(client, response.headers["location"])
+    assert "Cohort published" in published.text
+    assert f"/cohorts/{cohort_id}" in [
+        a.attrs.get("href") for a in (await open_page(client, "/")).find_all("a")
+    ]
+
+    (link,) = [a for a in published.find_all("a") if a.text == "Cancel cohort"]
+    confirm = await open_page(client, link.attrs["href"])
+    check_structure(confirm, "cancel")
+    assert confirm.h1 == "Are you sure you want to cancel this cohort?"
+    refused = await submit(client, confirm, "Yes, cancel cohort", reason="")
+    assert Page(refused.text).error_summary() == [
+        ("#reason", "Enter the reason, so the people booked know why")
+    ]
+    response = await submit(client, confirm, "Yes, cancel cohort", reason="The trainer is ill.")
+
+    assert response.status_code == 303
+    cancelled = await open_page(client, response.headers["location"])
+    assert "Cohort cancelled" in cancelled.text
+    status = (await client.get(f"/api/v1/cohorts/{cohort_id}")).json()["status"]
+    assert status == "cancelled"
+
+
+async def test_a_clashing_session_is_explained_next_to_the_start_time(client, world, mail_dir):
+    path = await create_cohort_through_the_page(client, world, mail_dir)
+    assert (await add_session(client, path)).status_code == 303
+
+    response = await add_session(client, path, start="11:00", end="13:00")
+
+    assert response.status_code == 409
+    page = Page(response.text)
+    message = "The trainer is running another session then"
+    assert page.error_summary() == [("#start", message)]
+    assert page.find_all("p", id="start-error")[0].text == f"Error: {message}"
+    assert page.title.startswith("Error: ")
+    # What was typed is kept.
+    assert page.find_all("input", id="start")[0].attrs["value"] == "11:00"
+
+
+async def test_a_session_outside_the_trainers_availability_is_explained(client, world, mail_dir):
+    path = await create_cohort_through_the_page(client, world, mail_dir)
+    await client.put(
+        f"/api/v1/trainers/{world.trainer['user']['id']}/availability",
+        json={
+            "timezone": "Europe/London",
+            "weekly": [{"day": "tue", "start": "09:00", "end": "17:00"}],
+        },
+        headers=bearer(world.hub_admin),
+    )
+
+    response = await add_session(client, path)  # a Monday
+
+    assert response.status_code == 409
+    ((target, message),) = Page(response.text).error_summary()
+    assert target == "#start"
+    assert message.startswith("The trainer is not available then")
+
+
+async def test_a_session_in_the_past_and_a_missing_time_are_explained(client, world, mail_dir):
+    path = await create_cohort_through_the_page(client, world, mail_dir)
+
+    past = await add_session(client, path, **{"date-year": "2026"})
+    missing = await add_session(client, path, end="")
+
+    assert Page(past.text).error_summary() == [("#date", "The session must start in the future")]
+    assert Page(missing.text).error_summary() == [("#end", "Enter the end time")]
+
+
+async def test_a_cohort_larger_than_its_venue_is_explained_next_to_places(client, world, mail_dir):
+    page = await hub_page(client, mail_dir)
+
+    response = await submit(
+        client,
+        page,
+        "Create cohort",
+        course_id=world.course["id"],
+        trainer_id=world.trainer["user"]["id"],
+        venue_id=world.venue["id"],
+        cohort_capacity="500",
+        waitlist_mode="auto",
+        offer_ttl="PT48H",
+        promotion_cutoff="PT24H",
+        reminder_offsets="P7D, P1D",
+    )
+
+    assert response.status_code == 400
+    assert Page(response.text).error_summary() == [
+        ("#cohort_capacity", "There are more places than the venue holds")
+    ]
+
+
+async def test_publishing_without_a_session_is_explained(client, world, mail_dir):
+    path = await create_cohort_through_the_page(client, world, mail_dir)
+    manage = await open_page(client, path)
+
+    response = await submit(client, manage, "Publish cohort")
+
+    assert response.status_code == 409
+    assert Page(response.text).error_summary() == [
+        ("#publish", "Add a session in the future before publishing")
+    ]
