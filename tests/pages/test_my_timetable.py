@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import msgspec
+import pytest
+from litestar.testing import AsyncTestClient
+
+from booking.app import create_app
+from booking.settings import TimetableSettings
 from tests.pages.conftest import open_page, sign_in, submit
 from tests.pages.test_page_structure import check_structure
 from tests.support.html import Page
+from tests.support.http_server import Routes, serve
 
 ADA = "ada@example.org"
 # The tests' clock starts on Monday 11 January 2027 at 9am UTC (9am in London).
@@ -177,3 +184,29 @@ async def test_a_body_far_over_the_limit_is_a_413_page(client, world, mail_dir):
 
     assert response.status_code == 413
     assert Page(response.text).h1 == "The file you sent is too big"
+
+
+@pytest.fixture
+async def permissive(settings, clock, engine):
+    """The app with BOOKING_TIMETABLE_ALLOW_PRIVATE_URLS on, so a local server can be linked."""
+    allowed = msgspec.structs.replace(
+        settings, timetable=TimetableSettings(allow_private_urls=True)
+    )
+    async with AsyncTestClient(
+        app=create_app(allowed, clock=clock), base_url="http://127.0.0.1:8000"
+    ) as client:
+        yield client
+
+
+async def test_a_linked_calendar_is_fetched_and_shows_its_busy_times(permissive, mail_dir):
+    await sign_in(permissive, mail_dir, ADA)
+    page = await open_page(permissive, "/my/timetable")
+    routes = Routes({"/cal.ics": (200, {"Content-Type": "text/calendar"}, ICS)})
+
+    with serve(routes) as base:
+        response = await submit(permissive, page, "Link calendar", calendar_url=f"{base}/cal.ics")
+
+    assert response.status_code == 303, response.text
+    saved = await open_page(permissive, response.headers["location"])
+    assert f"A linked calendar: {base}/cal.ics" in saved.text
+    assert "Tuesday 12 January 2027, 10am to 11am: Year 9 science" in saved.text
