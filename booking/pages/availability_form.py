@@ -53,6 +53,18 @@ def weekly_rows(current: AvailabilityRead) -> dict[str, dict[str, str]]:
     return rows
 
 
+def later_blocks(current: AvailabilityRead) -> list[dict[str, str]]:
+    """Blocks after a day's first (the API allows several a day; the editor shows one): kept
+    as they are when the rows are saved, and listed under the form."""
+    seen: set[str] = set()
+    later = []
+    for block in current.weekly:
+        if block.day.value in seen:
+            later.append({"day": block.day.value, "start": block.start, "end": block.end})
+        seen.add(block.day.value)
+    return later
+
+
 def exception_lines(current: AvailabilityRead) -> list[dict[str, Any]]:
     return [
         {"starts_at": e.starts_at.isoformat(), "ends_at": e.ends_at.isoformat(), "reason": e.reason}
@@ -69,9 +81,10 @@ def read_weekly(form: Any, errors: FormErrors) -> tuple[str, list[dict[str, str]
         start = read_time(text(form, f"{day}-start"), f"{name} start", f"{day}-start", errors)
         end = read_time(text(form, f"{day}-end"), f"{name} end", f"{day}-end", errors)
         if (start is None) != (end is None) and f"{day}-start" not in errors.messages:
-            missing = "end" if end is None else "start"
+            missing, article = ("end", "an") if end is None else ("start", "a")
             errors.add(
-                f"{day}-{missing}", f"Enter a {missing} time for {name}, or leave both empty"
+                f"{day}-{missing}",
+                f"Enter {article} {missing} time for {name}, or leave both empty",
             )
         elif start and end:
             if end <= start:

@@ -23,6 +23,7 @@ from booking.schemas.trainers import AvailabilityRead
 from booking.services.actor import Actor
 from booking.services.availability import AvailabilityService
 from booking.services.roster import RosterService
+from calendars.weekly import Weekday
 
 Db = NamedDependency[AsyncSession]
 MAX_COHORT_PAGES = 10
@@ -96,6 +97,7 @@ class TrainerPages(Controller):
         current = await availability_service.get(db_session, actor, actor.id)
         zone, weekly = form_.read_weekly(form, errors)
         if not errors:
+            weekly += form_.later_blocks(current)
             write = form_.availability_write(zone, weekly, form_.exception_lines(current))
             try:
                 await availability_service.put(db_session, actor, actor.id, write)
@@ -294,6 +296,10 @@ def availability_page(
         cohorts=cohorts,
         weekly=weekly,
         days=[(d.value, name) for d, name in form_.DAY_NAMES.items()],
+        later=[
+            f"{form_.DAY_NAMES[Weekday(b['day'])]}, {b['start']} to {b['end']}"
+            for b in form_.later_blocks(current)
+        ],
         zone=zone or current.timezone,
         zones=[(z, z.replace("_", " ")) for z in form_.ZONES],
         exceptions=[

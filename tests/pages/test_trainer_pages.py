@@ -198,3 +198,35 @@ async def test_a_trainer_records_attendance_twenty_minutes_before(client, world,
         f"/api/v1/sessions/{session_id}/attendance", headers=bearer(world.hub_admin)
     )
     assert [r["status"] for r in stored.json()["records"]] == ["attended"]
+
+
+async def test_saving_the_rows_keeps_a_second_block_on_the_same_day(client, world, mail_dir):
+    url = f"/api/v1/trainers/{world.trainer['user']['id']}/availability"
+    split_day = [
+        {"day": "mon", "start": "09:00", "end": "12:00"},
+        {"day": "mon", "start": "13:00", "end": "17:00"},
+    ]
+    await client.put(
+        url,
+        json={"timezone": "Europe/London", "weekly": split_day},
+        headers=bearer(world.hub_admin),
+    )
+    await sign_in(client, mail_dir, "trainer@example.org")
+    page = await open_page(client, "/trainer")
+    assert "Monday, 13:00 to 17:00" in page.text
+
+    response = await submit(
+        client,
+        page,
+        "Save availability",
+        timezone="Europe/London",
+        **{"mon-start": "08:30", "mon-end": "12:00", "fri-start": "09:00", "fri-end": "15:00"},
+    )
+
+    assert response.status_code == 303
+    stored = (await client.get(url, headers=bearer(world.hub_admin))).json()
+    assert stored["weekly"] == [
+        {"day": "mon", "start": "08:30", "end": "12:00"},
+        {"day": "fri", "start": "09:00", "end": "15:00"},
+        {"day": "mon", "start": "13:00", "end": "17:00"},
+    ]
