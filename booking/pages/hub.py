@@ -63,12 +63,31 @@ TRAINER_MESSAGES = {
 }
 
 
-def hub_manager(request: Request[Any, Any, Any]) -> tuple[Actor, str]:
-    """A hub admin and their hub; an admin without a hub sees nothing here (404)."""
+def hub_staff(request: Request[Any, Any, Any]) -> Actor:
+    """Hub admins and admins; the services check which hub each may manage."""
     actor = signed_in(request)
-    if actor.role not in {Role.HUB_ADMIN, Role.ADMIN} or actor.hub_id is None:
+    if actor.role not in {Role.HUB_ADMIN, Role.ADMIN}:
         raise NotFoundError("the hub pages are for hub admins")
-    return actor, actor.hub_id
+    return actor
+
+
+def hub_manager(request: Request[Any, Any, Any]) -> tuple[Actor, str | None]:
+    """The actor and the hub the page is about: a hub admin's own (`?hub=` is ignored), or
+    the one an admin chose with `?hub=` (None until they choose)."""
+    actor = hub_staff(request)
+    if actor.role is Role.HUB_ADMIN:
+        if actor.hub_id is None:
+            raise NotFoundError("a hub admin without a hub")
+        return actor, actor.hub_id
+    chosen = request.query_params.get("hub")
+    return actor, chosen if isinstance(chosen, str) and chosen.isalnum() else None
+
+
+def chosen_hub(request: Request[Any, Any, Any]) -> tuple[Actor, str]:
+    actor, hub_id = hub_manager(request)
+    if hub_id is None:
+        raise NotFoundError("choose a hub first")
+    return actor, hub_id
 
 
 class HubPages(Controller):
@@ -79,6 +98,9 @@ class HubPages(Controller):
         self, request: Request[Any, Any, Any], db_session: Db, catalogue: NamedDependency[Catalogue]
     ) -> Template:
         _, hub_id = hub_manager(request)
+        if hub_id is None:  # an admin: which hub?
+            hubs = sorted((await catalogue.hub_names(db_session)).items(), key=lambda h: h[1])
+            return page(request, "hub_choose.html", title="Choose a hub", hubs=hubs)
         return await hub_page(request, db_session, catalogue, hub_id)
 
     @post("/venues")
@@ -86,7 +108,7 @@ class HubPages(Controller):
         self, request: Request[Any, Any, Any], db_session: Db, catalogue: NamedDependency[Catalogue]
     ) -> Response[Any]:
         """A venue through VenueService.create_venue (the same checks as the API)."""
-        actor, hub_id = hub_manager(request)
+        actor, hub_id = chosen_hub(request)
         form, errors = await request.form(), FormErrors()
         capacity = number(text(form, "capacity"), "capacity", "capacity", errors)
         values = {
@@ -108,14 +130,14 @@ class HubPages(Controller):
             return await hub_page(
                 request, db_session, catalogue, hub_id, errors=errors, typed={"venue": form}
             )
-        return Redirect("/hub?added=venue#venues", status_code=303)
+        return Redirect(f"/hub?hub={hub_id}&added=venue#venues", status_code=303)
 
     @post("/courses")
     async def add_course(
         self, request: Request[Any, Any, Any], db_session: Db, catalogue: NamedDependency[Catalogue]
     ) -> Response[Any]:
         """A course through CourseService.create_course."""
-        actor, hub_id = hub_manager(request)
+        actor, hub_id = chosen_hub(request)
         form, errors = await request.form(), FormErrors()
         values = {
             "title": text(form, "title", 200),
@@ -126,7 +148,7 @@ class HubPages(Controller):
         data = checked(values, CourseCreate, errors, COURSE_MESSAGES)
         if data is not None:
             await catalogue.courses.create_course(db_session, actor, data)
-            return Redirect("/hub?added=course#courses", status_code=303)
+            return Redirect(f"/hub?hub={hub_id}&added=course#courses", status_code=303)
         return await hub_page(
             request, db_session, catalogue, hub_id, errors=errors, typed={"course": form}
         )
@@ -140,7 +162,7 @@ class HubPages(Controller):
         user_service: NamedDependency[UserService],
     ) -> Response[Any]:
         """A trainer of this hub through UserService.create; they sign in with an email code."""
-        actor, hub_id = hub_manager(request)
+        actor, hub_id = chosen_hub(request)
         form, errors = await request.form(), FormErrors()
         values = {
             "email": text(form, "email", 320),

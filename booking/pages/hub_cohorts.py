@@ -27,7 +27,7 @@ from booking.models import CohortStatus
 from booking.pages.availability_form import read_time
 from booking.pages.catalogue import Catalogue
 from booking.pages.filters import read_date
-from booking.pages.hub import hub_manager, hub_page
+from booking.pages.hub import chosen_hub, hub_page, hub_staff
 from booking.pages.hub_forms import checked, error_field, number, text
 from booking.pages.rendering import FormErrors, page
 from booking.schemas.cohorts import CohortCancel, CohortCreate, CohortRead, SessionCreate
@@ -73,7 +73,7 @@ class HubCohortPages(Controller):
         catalogue: NamedDependency[Catalogue],
     ) -> Response[Any]:
         """A draft cohort through CohortService.create."""
-        actor, hub_id = hub_manager(request)
+        actor, hub_id = chosen_hub(request)
         form, errors = await request.form(), FormErrors()
         capacity = number(
             text(form, "cohort_capacity"), "cohort_capacity", "number of places", errors
@@ -116,7 +116,7 @@ class HubCohortPages(Controller):
         db_session: Db,
         catalogue: NamedDependency[Catalogue],
     ) -> Template:
-        actor, _ = hub_manager(request)
+        actor = hub_staff(request)
         return await cohort_page(request, db_session, catalogue, actor, cohort_id)
 
     @post("/{cohort_id:str}/sessions")
@@ -129,7 +129,7 @@ class HubCohortPages(Controller):
         session_service: NamedDependency[SessionService],
     ) -> Response[Any]:
         """A session through SessionService.add: the date and times are the venue's wall clock."""
-        actor, _ = hub_manager(request)
+        actor = hub_staff(request)
         form, errors, status = await request.form(), FormErrors(), 400
         cohort = await catalogue.cohorts.get(db_session, actor, cohort_id)
         venue_id = text(form, "venue", 64) or None
@@ -189,7 +189,7 @@ class HubCohortPages(Controller):
         db_session: Db,
         catalogue: NamedDependency[Catalogue],
     ) -> Response[Any]:
-        actor, _ = hub_manager(request)
+        actor = hub_staff(request)
         try:
             await catalogue.cohorts.publish(db_session, actor, cohort_id)
         except (CohortHasNoSessionsError, CohortCancelledError) as exc:
@@ -212,7 +212,7 @@ class HubCohortPages(Controller):
         db_session: Db,
         catalogue: NamedDependency[Catalogue],
     ) -> Template:
-        actor, _ = hub_manager(request)
+        actor = hub_staff(request)
         cohort = await catalogue.cohorts.get(db_session, actor, cohort_id)
         return cancel_page(request, cohort)
 
@@ -225,7 +225,7 @@ class HubCohortPages(Controller):
         catalogue: NamedDependency[Catalogue],
     ) -> Response[Any]:
         """CohortService.cancel: every booking cancelled, everyone told."""
-        actor, _ = hub_manager(request)
+        actor = hub_staff(request)
         cohort = await catalogue.cohorts.get(db_session, actor, cohort_id)
         reason = text(await request.form(), "reason")
         if not reason:

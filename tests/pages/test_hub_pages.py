@@ -301,3 +301,18 @@ async def test_publishing_without_a_session_is_explained(client, world, mail_dir
     assert Page(response.text).error_summary() == [
         ("#publish", "Add a session in the future before publishing")
     ]
+
+
+async def test_an_admin_chooses_a_hub_then_manages_it(client, world, mail_dir):
+    await sign_in(client, mail_dir, "admin@example.org")
+    choose = await open_page(client, "/hub")
+    check_structure(choose, "choose")
+    (link,) = [a for a in choose.find_all("a") if a.text == "North West Hub"]
+
+    page = await open_page(client, link.attrs["href"])
+    response = await submit(client, page, "Add venue", **VENUE)
+
+    assert page.h1 == "North West Hub"
+    assert response.status_code == 303
+    venues = await client.get(f"/api/v1/venues?hub_id={world.hub['id']}")
+    assert "Quarry Bank Centre" in [v["name"] for v in venues.json()["items"]]
