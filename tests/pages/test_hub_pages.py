@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from tests.pages.conftest import open_page, sign_in, submit
 from tests.pages.test_page_structure import check_structure
+from tests.support.engine import add_session as api_session
+from tests.support.engine import add_trainer, create_cohort
 from tests.support.factories import bearer
 from tests.support.html import Page
 
@@ -316,3 +320,16 @@ async def test_an_admin_chooses_a_hub_then_manages_it(client, world, mail_dir):
     assert response.status_code == 303
     venues = await client.get(f"/api/v1/venues?hub_id={world.hub['id']}")
     assert "Quarry Bank Centre" in [v["name"] for v in venues.json()["items"]]
+
+
+async def test_a_venue_already_in_use_is_explained_next_to_the_venue(client, world, mail_dir):
+    other = await add_trainer(client, world, "second@example.org")
+    busy = await create_cohort(client, world, trainer_id=other["user"]["id"])
+    start = datetime(2027, 1, 25, 9, 0, tzinfo=UTC)
+    assert (await api_session(client, world, busy["id"], start)).status_code == 201
+    path = await create_cohort_through_the_page(client, world, mail_dir)
+
+    response = await add_session(client, path)
+
+    assert response.status_code == 409
+    assert Page(response.text).error_summary() == [("#venue", "The venue has another session then")]
