@@ -159,6 +159,7 @@ class HubCohortPages(Controller):
                     {
                         "ends_at": "The end time must be after the start time",
                         "starts_at": "The session must start in the future",
+                        "venue_id": "Select a venue of this hub",
                     }.get(field, "Check the date and times"),
                 )
             except ConflictError as exc:
