@@ -118,12 +118,13 @@ async def test_axe_sees_a_violation_when_there_is_one(browser, served):
 
 
 @pytest.mark.parametrize("stop", STOPS, ids=ids)
-async def test_at_400_percent_zoom_nothing_scrolls_sideways(browser, served, demo, stop):
+async def test_at_400_percent_zoom_nothing_scrolls_sideways(browser, served, demo, stop, artifacts):
     context = await new_context(browser, served, who=stop.who, viewport=ZOOMED)
     try:
         page = await context.new_page()
         await open_stop(page, stop, demo)
         width = await page.evaluate("document.documentElement.scrollWidth")
+        await page.screenshot(path=artifacts / f"{stop.name}-320px.png", full_page=True)
         assert width <= ZOOMED["width"], f"{stop.name} is {width} CSS px wide at 320"
     finally:
         await context.close()
