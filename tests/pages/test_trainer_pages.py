@@ -230,3 +230,17 @@ async def test_saving_the_rows_keeps_a_second_block_on_the_same_day(client, worl
         {"day": "fri", "start": "09:00", "end": "15:00"},
         {"day": "mon", "start": "13:00", "end": "17:00"},
     ]
+
+
+async def test_the_navigation_leads_a_trainer_to_their_training_and_a_hub_admin_to_the_hub(
+    client, world, mail_dir
+):
+    await sign_in(client, mail_dir, "trainer@example.org")
+    links = {a.attrs.get("href"): a.text for a in (await open_page(client, "/")).find_all("a")}
+    assert links.get("/trainer") == "Your training"
+    assert "/hub" not in links
+    client.cookies.clear()  # another browser
+    await sign_in(client, mail_dir, "hubadmin@example.org")
+    links = {a.attrs.get("href"): a.text for a in (await open_page(client, "/")).find_all("a")}
+    assert links.get("/hub") == "Your hub"
+    assert "/trainer" not in links
