@@ -55,11 +55,13 @@ def published_cohort(
     capacity: int,
     mode: str = "auto",
     starts_at: datetime | None = None,
-    trainer: str = "trainer.ada@demo.example",
+    trainer_id: str | None = None,
 ) -> dict[str, Any]:
-    """A published cohort of the demo's first course, one hour-long session, the given trainer."""
-    with api(served, trainer) as as_trainer:
-        trainer_id = ok(as_trainer.get("/me"))["id"]
+    """A published cohort of the demo's first course, one hour-long session, by the given trainer
+    (the demo's Ada Okafor when none is given)."""
+    if trainer_id is None:
+        with api(served, "trainer.ada@demo.example") as ada:
+            trainer_id = ok(ada.get("/me"))["id"]
     with api(served, "hubadmin@demo.example") as hub:
         hub_id = ok(hub.get("/me"))["hub_id"]
         course = ok(hub.get("/courses"))["items"][0]
@@ -89,3 +91,26 @@ def published_cohort(
         )
         ok(hub.post(f"/cohorts/{cohort['id']}/publish"))
     return {**cohort, "course": course, "session": session}
+
+
+def trainer_free_all_week(served: Served, email: str, name: str) -> str:
+    """A new trainer of the demo hub, available every day from 00:00 to 23:59; returns the id."""
+    with api(served, "hubadmin@demo.example") as hub:
+        hub_id = ok(hub.get("/me"))["hub_id"]
+        user = ok(
+            hub.post(
+                "/users", json={"email": email, "name": name, "role": "trainer", "hub_id": hub_id}
+            )
+        )["user"]
+        days = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+        ok(
+            hub.put(
+                f"/trainers/{user['id']}/availability",
+                json={
+                    "timezone": "Europe/London",
+                    "weekly": [{"day": d, "start": "00:00", "end": "23:59"} for d in days],
+                    "exceptions": [],
+                },
+            )
+        )
+    return str(user["id"])
