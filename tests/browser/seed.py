@@ -16,6 +16,7 @@ from tests.browser.conftest import Served
 LONDON = ZoneInfo("Europe/London")
 # Far beyond the demo's cohorts (three weeks out): each call gets its own weekday morning.
 _SLOTS = itertools.count()
+_COURSES = itertools.count(1)
 
 
 def token(served: Served, email: str) -> str:
@@ -57,14 +58,25 @@ def published_cohort(
     starts_at: datetime | None = None,
     trainer_id: str | None = None,
 ) -> dict[str, Any]:
-    """A published cohort of the demo's first course, one hour-long session, by the given trainer
-    (the demo's Ada Okafor when none is given)."""
+    """A published cohort of a new course of its own (so the demo's courses keep one cohort each
+    for the other tests), one hour-long session, by the given trainer (the demo's Ada Okafor when
+    none is given)."""
     if trainer_id is None:
         with api(served, "trainer.ada@demo.example") as ada:
             trainer_id = ok(ada.get("/me"))["id"]
     with api(served, "hubadmin@demo.example") as hub:
         hub_id = ok(hub.get("/me"))["hub_id"]
-        course = ok(hub.get("/courses"))["items"][0]
+        course = ok(
+            hub.post(
+                "/courses",
+                json={
+                    "title": f"Seeded course {next(_COURSES)}",
+                    "summary": "Made by the browser tests.",
+                    "need_areas": ["cognition_and_learning"],
+                    "audience": ["teacher"],
+                },
+            )
+        )
         venue = ok(hub.get("/venues", params={"hub_id": hub_id}))["items"][1]
         cohort = ok(
             hub.post(
