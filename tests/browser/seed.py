@@ -57,10 +57,11 @@ def published_cohort(
     mode: str = "auto",
     starts_at: datetime | None = None,
     trainer_id: str | None = None,
+    minutes: int = 60,
 ) -> dict[str, Any]:
     """A published cohort of a new course of its own (so the demo's courses keep one cohort each
-    for the other tests), one hour-long session, by the given trainer (the demo's Ada Okafor when
-    none is given)."""
+    for the other tests), one session (an hour unless told), by the given trainer (the demo's
+    Ada Okafor when none is given)."""
     if trainer_id is None:
         with api(served, "trainer.ada@demo.example") as ada:
             trainer_id = ok(ada.get("/me"))["id"]
@@ -97,7 +98,7 @@ def published_cohort(
                 f"/cohorts/{cohort['id']}/sessions",
                 json={
                     "starts_at": start.isoformat(),
-                    "ends_at": (start + timedelta(hours=1)).isoformat(),
+                    "ends_at": (start + timedelta(minutes=minutes)).isoformat(),
                 },
             )
         )
