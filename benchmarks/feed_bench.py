@@ -1,6 +1,8 @@
-"""Hub feed with 5,000 sessions over real HTTP: cold render, warm 200, and 304.
+"""Feeds over real HTTP: a hub feed of 5,000 sessions (cold render, warm 200, 304) and teachers'
+personal feeds under concurrent load.
 
     uv run python benchmarks/feed_bench.py [--sessions 5000] [--repeat 50] [--database-url URL]
+        [--teachers 200] [--bookings-per-teacher 5] [--concurrency 32] [--teacher-requests 2000]
 
 Seeds a fresh database (SQLite in a temp dir unless --database-url names an empty PostgreSQL
 database), starts `booking serve` on a free port, and times requests from this process.
@@ -14,6 +16,8 @@ import asyncio
 import json
 import os
 import platform
+import secrets
+import socket
 import statistics
 import subprocess
 import sys
@@ -24,10 +28,15 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from booking.database import create_engine, create_sessionmaker
 from booking.migrate import upgrade
 from booking.models import (
+    ApiToken,
+    Booking,
+    BookingStatus,
     Cohort,
     CohortStatus,
     Course,
@@ -41,13 +50,14 @@ from booking.models import (
     Venue,
     WaitlistMode,
 )
+from booking.security import hash_token
 from booking.settings import DatabaseSettings
 
 ROOT = Path(__file__).resolve().parent.parent
 SESSIONS_PER_COHORT = 10
 
 
-async def seed(url: str, sessions: int) -> str:
+async def seed(url: str, sessions: int, teachers: int, per_teacher: int) -> tuple[str, list[str]]:
     engine = create_engine(DatabaseSettings(url=url), enforce_foreign_keys=False)
     await upgrade(engine)
     now = datetime.now(UTC).replace(microsecond=0)
@@ -125,8 +135,91 @@ async def seed(url: str, sessions: int) -> str:
                     )
                 )
         hub_id = hub.id
+        tokens = await seed_teachers(db, now, teachers, per_teacher)
     await engine.dispose()
-    return hub_id
+    return hub_id, tokens
+
+
+async def seed_teachers(
+    db: AsyncSession, now: datetime, teachers: int, per_teacher: int
+) -> list[str]:
+    """Teachers with API tokens and confirmed seats on `per_teacher` cohorts each (10 sessions
+    a cohort, so each personal feed holds 10 x per_teacher events)."""
+    cohort_ids = list(await db.scalars(select(Cohort.id).order_by(Cohort.id)))
+    tokens = []
+    for t in range(teachers):
+        teacher = User(
+            email=f"teacher{t}@bench.example",
+            name=f"Teacher {t}",
+            role=Role.TEACHER,
+            created_at=now,
+            updated_at=now,
+        )
+        db.add(teacher)
+        await db.flush()
+        token = secrets.token_urlsafe(32)
+        tokens.append(token)
+        db.add(ApiToken(user_id=teacher.id, token_hash=hash_token(token), created_at=now))
+        for k in range(per_teacher):
+            db.add(
+                Booking(
+                    cohort_id=cohort_ids[(t * per_teacher + k) % len(cohort_ids)],
+                    teacher_id=teacher.id,
+                    status=BookingStatus.CONFIRMED,
+                    confirmed_at=now,
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+    return tokens
+
+
+async def teacher_feeds_under_load(
+    base: str, tokens: list[str], concurrency: int, requests: int
+) -> dict[str, float]:
+    """Every teacher's feed URL (from the API), then `requests` GETs spread over them from
+    `concurrency` clients at once; each teacher's first fetch renders, later ones are warm."""
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(base_url=base, timeout=60, limits=limits) as client:
+        urls = []
+        for token in tokens:
+            response = await client.get(
+                "/api/v1/me/feed", headers={"Authorization": f"Bearer {token}"}
+            )
+            urls.append(str(response.json()["https_url"]))
+        queue: asyncio.Queue[str] = asyncio.Queue()
+        for i in range(requests):
+            queue.put_nowait(urls[i % len(urls)])
+        times: list[float] = []
+        errors = 0
+
+        async def worker() -> None:
+            nonlocal errors
+            while not queue.empty():
+                url = queue.get_nowait()
+                started = time.perf_counter()
+                response = await client.get(url)
+                times.append((time.perf_counter() - started) * 1000)
+                errors += response.status_code != 200
+
+        started = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        elapsed = time.perf_counter() - started
+    times.sort()
+    return {
+        "teacher_feed_requests": requests,
+        "teacher_feed_concurrency": concurrency,
+        "teacher_feed_p50_ms": round(statistics.median(times), 2),
+        "teacher_feed_p99_ms": round(times[int(len(times) * 0.99) - 1], 2),
+        "teacher_feed_per_second": round(requests / elapsed, 1),
+        "teacher_feed_errors": errors,
+    }
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 def timed(
@@ -142,22 +235,28 @@ def main() -> None:
     parser.add_argument("--sessions", type=int, default=5000)
     parser.add_argument("--repeat", type=int, default=50)
     parser.add_argument("--database-url", default=None)
+    parser.add_argument("--teachers", type=int, default=200)
+    parser.add_argument("--bookings-per-teacher", type=int, default=5)
+    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--teacher-requests", type=int, default=2000)
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="feed-bench-"))
     url = args.database_url or f"sqlite+aiosqlite:///{workdir / 'bench.db'}"
-    hub_id = asyncio.run(seed(url, args.sessions))
-    port = 8765
+    hub_id, tokens = asyncio.run(seed(url, args.sessions, args.teachers, args.bookings_per_teacher))
+    port = free_port()
     env = {
         **os.environ,
         "BOOKING_DATABASE_URL": url,
         "BOOKING_MAIL_DIR": str(workdir / "mail"),
         "BOOKING_SECRET_KEY": "bench-" + "k" * 40,
+        # Feed URLs are made under the base URL: it must be this server's.
+        "BOOKING_BASE_URL": f"http://127.0.0.1:{port}",
     }
     server = subprocess.Popen(
         [sys.executable, "-m", "booking.cli", "serve", "--port", str(port)],
         env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=(workdir / "serve.log").open("wb"),
+        stderr=subprocess.STDOUT,
         cwd=workdir,
     )
     try:
@@ -177,6 +276,9 @@ def main() -> None:
             etag = {"If-None-Match": first.headers["etag"]}
             not_modified = [timed(client, feed, etag) for _ in range(args.repeat)]
             assert all(r.status_code == 304 for _, r in not_modified)
+        teacher = asyncio.run(
+            teacher_feeds_under_load(base, tokens, args.concurrency, args.teacher_requests)
+        )
     finally:
         server.terminate()
         server.wait(timeout=15)
@@ -186,6 +288,7 @@ def main() -> None:
         "cold_ms": round(cold_ms, 1),
         "warm_200_p50_ms": round(statistics.median(warm), 2),
         "not_modified_304_p50_ms": round(statistics.median(ms for ms, _ in not_modified), 2),
+        **teacher,
         "database": url.split(":", 1)[0],
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -195,8 +298,10 @@ def main() -> None:
     (out / "feed_bench.json").write_text(json.dumps(result, indent=2) + "\n")
     print(
         f"hub feed, {events} sessions, {result['body_bytes']} bytes: cold {result['cold_ms']} ms, "
-        f"warm 200 p50 {result['warm_200_p50_ms']} ms, 304 p50 {result['not_modified_304_p50_ms']} ms "
-        f"({result['database']})"
+        f"warm 200 p50 {result['warm_200_p50_ms']} ms, 304 p50 {result['not_modified_304_p50_ms']} ms; "
+        f"teacher feeds, {args.concurrency} at once: p50 {result['teacher_feed_p50_ms']} ms, "
+        f"p99 {result['teacher_feed_p99_ms']} ms, {result['teacher_feed_per_second']}/s, "
+        f"{result['teacher_feed_errors']} errors ({result['database']})"
     )
 
 
