@@ -28,6 +28,7 @@ from booking.api.health import health, ready
 from booking.api.hubs import HubController, VenueController
 from booking.api.identity import AuthController, MeController, UsersController
 from booking.api.problems import EXCEPTION_HANDLERS, http_error_handler
+from booking.api.query_params import applies_to, rejects_unknown_query
 from booking.api.sessions import SessionController
 from booking.api.timetables import TimetableController
 from booking.api.trainers import TrainerController
@@ -103,7 +104,10 @@ def not_found(request: Request[Any, Any, Any], exc: NotFoundException) -> Respon
 
 
 def check_request(request: Request[Any, Any, Any]) -> None:
+    """Runs after the guards of every layer (401/403 come first), before the arguments are read."""
     refuse_nul_characters(request)
+    if applies_to(request.scope["path"]):
+        rejects_unknown_query(request, request.route_handler)
     require_json_body(request)
 
 
@@ -141,8 +145,11 @@ DISPATCH_POLL_SECONDS = 2.0
 
 
 async def expire_offers(runtime: Runtime) -> int:
+    """Offers past their time, then promotions left for a teacher who was busy."""
+    service = BookingService(runtime.clock)
     async with runtime.sessionmaker() as db_session:
-        return await BookingService(runtime.clock).expire_due_offers(db_session)
+        done = await service.expire_due_offers(db_session)
+        return done + await service.retry_deferred_promotions(db_session)
 
 
 async def dispatch(runtime: Runtime, dispatcher: Dispatcher, ticker: Ticker) -> int:

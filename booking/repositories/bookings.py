@@ -37,14 +37,19 @@ async def active_booking(
     )
 
 
-async def next_waitlisted(db_session: AsyncSession, cohort_id: str) -> Booking | None:
-    """The longest-waiting teacher: FIFO by join number."""
-    return await db_session.scalar(
+async def waitlisted_after(
+    db_session: AsyncSession, cohort_id: str, after_seq: int | None, limit: int
+) -> Sequence[Booking]:
+    """The next teachers waiting, in join order, after join number `after_seq` (FIFO)."""
+    stmt = (
         select(Booking)
         .where(Booking.cohort_id == cohort_id, Booking.status == BookingStatus.WAITLISTED)
         .order_by(Booking.waitlist_seq)
-        .limit(1)
+        .limit(limit)
     )
+    if after_seq is not None:
+        stmt = stmt.where(Booking.waitlist_seq > after_seq)
+    return (await db_session.scalars(stmt)).all()
 
 
 async def waitlist_length(db_session: AsyncSession, cohort_id: str) -> int:

@@ -12,8 +12,20 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from booking.database import is_postgres
 
 
+def _key(namespace: str, key: str) -> object:
+    return func.hashtextextended(f"{namespace}:{key}", 0)
+
+
 async def lock_key(db_session: AsyncSession, namespace: str, key: str) -> None:
     if is_postgres(db_session):
-        await db_session.execute(
-            select(func.pg_advisory_xact_lock(func.hashtextextended(f"{namespace}:{key}", 0)))
-        )
+        await db_session.execute(select(func.pg_advisory_xact_lock(_key(namespace, key))))
+
+
+async def try_lock_key(db_session: AsyncSession, namespace: str, key: str) -> bool:
+    """Take the lock if nobody holds it; False (without waiting) when another transaction does.
+    For a writer that already holds other locks and must not wait into a deadlock."""
+    if not is_postgres(db_session):
+        return True
+    return bool(
+        await db_session.scalar(select(func.pg_try_advisory_xact_lock(_key(namespace, key))))
+    )

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from booking.models import DueWork, OutboxEvent
@@ -26,3 +27,25 @@ async def finish_due(db_session: AsyncSession, kind: str, booking_id: str, now: 
         .where(DueWork.kind == kind, DueWork.booking_id == booking_id, DueWork.done_at.is_(None))
         .values(done_at=now)
     )
+
+
+async def has_pending_due(db_session: AsyncSession, kind: str, booking_id: str) -> bool:
+    found = await db_session.scalar(
+        select(DueWork.id)
+        .where(DueWork.kind == kind, DueWork.booking_id == booking_id, DueWork.done_at.is_(None))
+        .limit(1)
+    )
+    return found is not None
+
+
+async def due_booking_ids(
+    db_session: AsyncSession, kind: str, now: datetime, limit: int
+) -> Sequence[str]:
+    """Bookings with pending work of `kind` due by `now`, earliest first."""
+    rows = await db_session.scalars(
+        select(DueWork.booking_id)
+        .where(DueWork.kind == kind, DueWork.done_at.is_(None), DueWork.due_at <= now)
+        .order_by(DueWork.due_at)
+        .limit(limit)
+    )
+    return rows.all()

@@ -41,10 +41,11 @@ from booking.models import (
 from booking.repositories import bookings as booking_repo
 from booking.repositories import cohorts as cohort_repo
 from booking.repositories import idempotency as idempotency_repo
+from booking.repositories import outbox as outbox_repo
 from booking.repositories.locks import lock_key
 from booking.repositories.outbox import add_event, finish_due
 from booking.schemas.bookings import BookingCreate, BookingPage, BookingRead, Clash
-from booking.services import seats
+from booking.services import promotion, seats
 from booking.services.actor import Actor
 from booking.services.cohorts import load_cohort
 from booking.services.timetables import TimetableService
@@ -88,10 +89,11 @@ class BookingService:
                 )
                 if replay is not None:
                     return replay
+            cohort = await load_cohort(db_session, cohort_id, for_update=True)
             # One teacher's bookings in different cohorts queue here, so two overlapping cohorts
             # booked at once cannot both pass the booking_clash check (cohort locks differ).
-            await lock_key(db_session, "teacher_bookings", actor.id)
-            cohort = await load_cohort(db_session, cohort_id, for_update=True)
+            # Taken after the cohort lock and last: see services.promotion for the lock order.
+            await lock_key(db_session, promotion.TEACHER_LOCK, actor.id)
             # Read once under the cohort lock (session changes take it too): the opening
             # check and both clash checks use the same rows.
             sessions = (await cohort_repo.sessions_of(db_session, [cohort.id]))[cohort.id]
@@ -152,10 +154,14 @@ class BookingService:
         now: datetime,
         accept_clashes: bool,
     ) -> BookingResult:
+        live_ids = [s.id for s in sessions if s.status is SessionStatus.SCHEDULED]
         existing = await booking_repo.active_booking(db_session, actor.id, cohort.id)
         if existing is not None:
             if existing.status is BookingStatus.WAITLISTED and seats.seats_left(cohort) > 0:
-                await seats.confirm(db_session, cohort, existing, now, promoted=False)
+                await self._check_booking_clash(db_session, actor, cohort, sessions)
+                await seats.confirm(
+                    db_session, cohort, existing, now, promoted=False, session_ids=live_ids
+                )
                 return BookingResult(200, await self.read(db_session, existing))
             raise AlreadyBookedError("you already have an active booking for this cohort")
         await self._check_booking_clash(db_session, actor, cohort, sessions)
@@ -171,7 +177,9 @@ class BookingService:
         )
         position = None
         if seats.seats_left(cohort) > 0:
-            await seats.confirm(db_session, cohort, booking, now, promoted=False)
+            await seats.confirm(
+                db_session, cohort, booking, now, promoted=False, session_ids=live_ids
+            )
         else:
             length = await booking_repo.waitlist_length(db_session, cohort.id)
             if cohort.waitlist_capacity is not None and length >= cohort.waitlist_capacity:
@@ -288,7 +296,7 @@ class BookingService:
                 now,
             )
             if freed:
-                await seats.promote(db_session, cohort, now)
+                await promotion.promote(db_session, cohort, now)
             await db_session.flush()
             return await self.read(db_session, booking)
 
@@ -323,7 +331,7 @@ class BookingService:
                 await seats.release(db_session, cohort, booking, now, BookingStatus.CANCELLED)
                 booking.cancelled_at = now
                 add_event(db_session, "OfferDeclined", seats.event_payload(booking), now)
-                await seats.promote(db_session, cohort, now)
+                await promotion.promote(db_session, cohort, now)
             await db_session.flush()
             result = await self.read(db_session, booking)
         if expired:
@@ -335,7 +343,7 @@ class BookingService:
     ) -> None:
         await seats.release(db_session, cohort, booking, now, BookingStatus.EXPIRED)
         add_event(db_session, "OfferExpired", seats.event_payload(booking), now)
-        await seats.promote(db_session, cohort, now)
+        await promotion.promote(db_session, cohort, now)
 
     async def expire_due_offers(self, db_session: AsyncSession, *, batch: int = 100) -> int:
         """Expire offers past their time, one cohort lock at a time; safe in every process."""
@@ -359,6 +367,25 @@ class BookingService:
                     await self._expire(db_session, cohort, booking, now)
                     done += 1
         return done
+
+    async def retry_deferred_promotions(self, db_session: AsyncSession, *, batch: int = 100) -> int:
+        """Finish promotions that stopped at a teacher busy with another booking
+        (services.promotion); safe in every process."""
+        due = await outbox_repo.due_booking_ids(
+            db_session, promotion.PROMOTION_RETRY, self.clock.now(), batch
+        )
+        await db_session.rollback()
+        for booking_id in due:
+            async with unit_of_work(db_session):
+                booking = await booking_repo.get_booking(db_session, booking_id)
+                if booking is None:
+                    continue
+                cohort = await load_cohort(db_session, booking.cohort_id, for_update=True)
+                now = self.clock.now()
+                await finish_due(db_session, promotion.PROMOTION_RETRY, booking_id, now)
+                if cohort.status is CohortStatus.PUBLISHED:
+                    await promotion.promote(db_session, cohort, now)
+        return len(due)
 
     async def _visible(
         self, db_session: AsyncSession, actor: Actor, booking_id: str, *, lock: bool

@@ -28,7 +28,7 @@ from booking.repositories import hubs as hub_repo
 from booking.repositories import users as user_repo
 from booking.repositories.outbox import add_event
 from booking.schemas.cohorts import CohortCancel, CohortCreate, CohortPage, CohortRead, CohortUpdate
-from booking.services import seats
+from booking.services import promotion, seats
 from booking.services.actor import Actor
 from booking.services.cohort_views import cohort_read, cohort_reads
 from booking.services.timetables import TimetableService
@@ -203,7 +203,7 @@ class CohortService:
                 db_session, "CohortUpdated", {"cohort_id": cohort.id, "fields": sorted(values)}, now
             )
             if cohort.status is CohortStatus.PUBLISHED:
-                await seats.promote(db_session, cohort, now)
+                await promotion.promote(db_session, cohort, now)
             await db_session.flush()
             return await cohort_read(db_session, cohort)
 

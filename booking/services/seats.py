@@ -2,17 +2,18 @@
 
 Every function here runs inside a unit of work that holds the cohort lock
 (repositories.cohorts.get_cohort(for_update=True)), so counts and rows change together.
+Freed seats are handed on by services.promotion.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from booking.durations import parse_duration
-from booking.models import Booking, BookingStatus, Cohort, WaitlistMode
-from booking.repositories import bookings as booking_repo
+from booking.models import Booking, BookingStatus, Cohort
 from booking.repositories import cohorts as cohort_repo
 from booking.repositories.outbox import add_due, add_event, finish_due
 
@@ -34,13 +35,20 @@ def event_payload(booking: Booking, **extra: object) -> dict[str, object]:
 
 
 async def confirm(
-    db_session: AsyncSession, cohort: Cohort, booking: Booking, now: datetime, *, promoted: bool
+    db_session: AsyncSession,
+    cohort: Cohort,
+    booking: Booking,
+    now: datetime,
+    *,
+    promoted: bool,
+    session_ids: Sequence[str] | None = None,
 ) -> None:
     """Give `booking` a seat (from waitlisted, offered or new).
 
     The event names the sessions the seat covers now: their invites go with this confirmation,
     and a session added later is announced by its own event (whose list names this booking),
     so each session reaches each attendee once whichever event is handled first.
+    `session_ids`: the cohort's scheduled sessions when the caller has read them under the lock.
     """
     if booking.status is BookingStatus.OFFERED:
         cohort.offered_count -= 1
@@ -50,11 +58,12 @@ async def confirm(
     booking.confirmed_at = now
     booking.updated_at = now
     cohort.confirmed_count += 1
-    session_ids = await cohort_repo.scheduled_session_ids(db_session, cohort.id)
+    if session_ids is None:
+        session_ids = await cohort_repo.scheduled_session_ids(db_session, cohort.id)
     add_event(
         db_session,
         "BookingConfirmed",
-        event_payload(booking, promoted=promoted, session_ids=session_ids),
+        event_payload(booking, promoted=promoted, session_ids=list(session_ids)),
         now,
     )
 
@@ -87,24 +96,6 @@ async def release(
     if held:
         add_event(db_session, "SeatFreed", {"cohort_id": cohort.id, "booking_id": booking.id}, now)
     return held
-
-
-async def promote(db_session: AsyncSession, cohort: Cohort, now: datetime) -> None:
-    """Hand free seats to the waitlist in join order: confirmed at once in `auto` mode, offered
-    (expiring after offer_ttl) in `offer` mode. Nothing moves inside promotion_cutoff of the
-    first session: the seat is simply bookable again."""
-    first = await cohort_repo.first_start(db_session, cohort.id)
-    if first is None or now >= first - parse_duration(cohort.promotion_cutoff):
-        return
-    while seats_left(cohort) > 0:
-        nxt = await booking_repo.next_waitlisted(db_session, cohort.id)
-        if nxt is None:
-            return
-        if cohort.waitlist_mode is WaitlistMode.AUTO:
-            await confirm(db_session, cohort, nxt, now, promoted=True)
-        else:
-            offer(db_session, cohort, nxt, now)
-        await db_session.flush()
 
 
 def offer(db_session: AsyncSession, cohort: Cohort, booking: Booking, now: datetime) -> None:

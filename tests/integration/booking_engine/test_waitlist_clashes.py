@@ -1,0 +1,192 @@
+"""A waiting teacher who took a seat in an overlapping session elsewhere is not promoted into a
+double booking (booking_clash is not overridable, API.md), keeps their place, and is promoted
+once the clash is gone. Promotions that meet a teacher busy with another booking finish a
+second later (services.promotion)."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select, text
+
+from booking.models import DueWork
+from booking.services import promotion
+from tests.support.engine import add_trainer, build_world, published_cohort, teacher_token
+from tests.support.factories import bearer, create_venue
+
+
+@pytest.fixture
+async def world(client, sessionmaker, clock):
+    return await build_world(client, sessionmaker, clock)
+
+
+@pytest.fixture
+def start(clock):
+    return clock.now() + timedelta(days=10)
+
+
+async def book(client, token, cohort_id):
+    return await client.post(
+        f"/api/v1/cohorts/{cohort_id}/bookings", json={}, headers=bearer(token)
+    )
+
+
+async def status_of(client, token, booking):
+    read = await client.get(f"/api/v1/bookings/{booking['id']}", headers=bearer(token))
+    assert read.status_code == 200, read.text
+    return read.json()["status"], read.json()["waitlist_position"]
+
+
+async def overlapping_cohort(client, world, start):
+    """Another trainer in another room, starting an hour into the first cohort's session."""
+    trainer = await add_trainer(client, world, "tom@example.org")
+    room = await create_venue(client, world.hub_admin, world.hub["id"], name="Room 2")
+    return await published_cohort(
+        client,
+        world,
+        start + timedelta(hours=1),
+        trainer_id=trainer["user"]["id"],
+        venue_id=room["id"],
+    )
+
+
+@pytest.mark.parametrize(("mode", "handed"), [("auto", "confirmed"), ("offer", "offered")])
+async def test_a_teacher_seated_in_an_overlapping_session_is_passed_over(
+    client, world, start, mail_dir, mode, handed
+):
+    full = await published_cohort(client, world, start, capacity=1, waitlist_mode=mode)
+    other = await overlapping_cohort(client, world, start)
+    holder, busy, next_one = [
+        await teacher_token(client, mail_dir, f"t{i}@school.example") for i in range(3)
+    ]
+    held = (await book(client, holder, full["id"])).json()
+    waiting = (await book(client, busy, full["id"])).json()
+    behind = (await book(client, next_one, full["id"])).json()
+    # Waiting does not hold a seat, so the overlapping booking goes through.
+    elsewhere = await book(client, busy, other["id"])
+    assert elsewhere.json()["status"] == "confirmed", elsewhere.text
+
+    await client.delete(f"/api/v1/bookings/{held['id']}", headers=bearer(holder))
+
+    assert await status_of(client, busy, waiting) == ("waitlisted", 1)
+    assert await status_of(client, next_one, behind) == (handed, None)
+
+    # Once the clash is gone the passed-over teacher is first in line again.
+    await client.delete(f"/api/v1/bookings/{elsewhere.json()['id']}", headers=bearer(busy))
+    await client.delete(f"/api/v1/bookings/{behind['id']}", headers=bearer(next_one))
+    assert await status_of(client, busy, waiting) == (handed, None)
+
+
+async def test_the_only_waiting_teacher_passed_over_leaves_the_seat_bookable(
+    client, world, start, mail_dir
+):
+    full = await published_cohort(client, world, start, capacity=1)
+    other = await overlapping_cohort(client, world, start)
+    holder, busy, newcomer = [
+        await teacher_token(client, mail_dir, f"t{i}@school.example") for i in range(3)
+    ]
+    held = (await book(client, holder, full["id"])).json()
+    waiting = (await book(client, busy, full["id"])).json()
+    assert (await book(client, busy, other["id"])).json()["status"] == "confirmed"
+
+    await client.delete(f"/api/v1/bookings/{held['id']}", headers=bearer(holder))
+
+    read = (await client.get(f"/api/v1/cohorts/{full['id']}")).json()
+    assert (read["seats_left"], read["waitlist_length"]) == (1, 1)
+    assert (await book(client, newcomer, full["id"])).json()["status"] == "confirmed"
+    assert await status_of(client, busy, waiting) == ("waitlisted", 1)
+
+
+async def test_booking_again_from_the_waitlist_is_refused_when_it_would_double_book(
+    client, world, start, mail_dir, clock
+):
+    """Inside the promotion cutoff a freed seat is bookable; a waiting teacher who books again
+    takes it (API.md), unless they now hold a seat in an overlapping session."""
+    full = await published_cohort(client, world, start, capacity=1)
+    other = await overlapping_cohort(client, world, start)
+    holder, busy = [await teacher_token(client, mail_dir, f"t{i}@school.example") for i in range(2)]
+    held = (await book(client, holder, full["id"])).json()
+    waiting = (await book(client, busy, full["id"])).json()
+    assert (await book(client, busy, other["id"])).json()["status"] == "confirmed"
+    clock.set(start - timedelta(hours=23))
+    await client.delete(f"/api/v1/bookings/{held['id']}", headers=bearer(holder))
+
+    again = await book(client, busy, full["id"])
+
+    assert again.status_code == 409, again.text
+    assert again.json()["code"] == "booking_clash"
+    assert await status_of(client, busy, waiting) == ("waitlisted", 1)
+
+
+async def test_a_promotion_meeting_a_busy_teacher_finishes_a_second_later(
+    client, world, start, mail_dir, clock, monkeypatch
+):
+    """A capacity rise hands three seats on; the second waiting teacher's lock is taken (they are
+    booking something else), so the walk stops there, keeping join order, and the app's timer
+    finishes it once the retry is due."""
+    cohort = await published_cohort(client, world, start, capacity=1)
+    tokens = [await teacher_token(client, mail_dir, f"t{i}@school.example") for i in range(4)]
+    assert (await book(client, tokens[0], cohort["id"])).json()["status"] == "confirmed"
+    first, second, third = [(await book(client, t, cohort["id"])).json() for t in tokens[1:]]
+    busy_teacher = second["teacher_id"]
+    real_try_lock = promotion.try_lock_key
+
+    async def busy(db_session, namespace, key):
+        if key == busy_teacher:
+            return False
+        return await real_try_lock(db_session, namespace, key)
+
+    monkeypatch.setattr(promotion, "try_lock_key", busy)
+    raised = await client.patch(
+        f"/api/v1/cohorts/{cohort['id']}", json={"capacity": 4}, headers=bearer(world.hub_admin)
+    )
+    assert raised.status_code == 200, raised.text
+    assert await status_of(client, tokens[1], first) == ("confirmed", None)
+    # Join order: nobody behind the busy teacher gets a seat before them.
+    assert await status_of(client, tokens[2], second) == ("waitlisted", 1)
+    assert await status_of(client, tokens[3], third) == ("waitlisted", 2)
+
+    monkeypatch.setattr(promotion, "try_lock_key", real_try_lock)
+    clock.advance(promotion.RETRY_AFTER)
+    deadline = asyncio.get_running_loop().time() + 5
+    while asyncio.get_running_loop().time() < deadline:
+        if (await status_of(client, tokens[2], second))[0] == "confirmed":
+            break
+        await asyncio.sleep(0.2)
+    assert await status_of(client, tokens[2], second) == ("confirmed", None)
+    assert await status_of(client, tokens[3], third) == ("confirmed", None)
+
+
+async def test_the_teacher_lock_is_really_tried_on_postgresql(
+    client, world, start, mail_dir, engine, is_postgres
+):
+    """The same stop, with the lock held by another connection rather than a stand-in."""
+    if not is_postgres:
+        pytest.skip("SQLite serialises every writer; there is no lock to find taken")
+    cohort = await published_cohort(client, world, start, capacity=1)
+    tokens = [await teacher_token(client, mail_dir, f"t{i}@school.example") for i in range(3)]
+    await book(client, tokens[0], cohort["id"])
+    first, second = [(await book(client, t, cohort["id"])).json() for t in tokens[1:]]
+    key = f"{promotion.TEACHER_LOCK}:{second['teacher_id']}"
+    async with engine.connect() as other:
+        await other.execute(
+            text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"), {"key": key}
+        )
+        raised = await client.patch(
+            f"/api/v1/cohorts/{cohort['id']}",
+            json={"capacity": 3},
+            headers=bearer(world.hub_admin),
+        )
+        assert raised.status_code == 200, raised.text
+        assert await status_of(client, tokens[1], first) == ("confirmed", None)
+        assert await status_of(client, tokens[2], second) == ("waitlisted", 1)
+        await other.rollback()
+    async with engine.connect() as conn:
+        pending = await conn.scalar(
+            select(func.count())
+            .select_from(DueWork)
+            .where(DueWork.kind == promotion.PROMOTION_RETRY, DueWork.done_at.is_(None))
+        )
+    assert pending == 1
