@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from icalendar import Calendar, Event
 
-from calendars.ical import PRODID, Person, SessionEvent, feed, invite
+from calendars.ical import PRODID, Person, SessionEvent, invite
 from tests.support.ics_lint import checked, lint_ics, sample_event
 
 LONDON = ZoneInfo("Europe/London")
@@ -282,32 +282,6 @@ def test_a_person_name_with_a_line_break_or_control_character_is_refused(name):
 def test_a_person_address_must_be_a_plain_addr_spec(address):
     with pytest.raises(ValueError, match="plain email address"):
         Person(address, "Ann")
-
-
-def libical():
-    gi = pytest.importorskip("gi", reason="python3-gi (PyGObject) is not importable here")
-    for version in ("3.0", "4.0"):
-        try:
-            gi.require_version("ICalGLib", version)
-        except ValueError:
-            continue
-        from gi.repository import ICalGLib  # noqa: PLC0415 - only when libical is there
-
-        return ICalGLib
-    return pytest.skip("libical's GObject bindings (gir1.2-ical-3.0) are not installed")
-
-
-def test_libical_accepts_the_invites_and_the_feed_under_rfc_5546_restrictions():
-    ical_glib = libical()
-    calendars = {
-        "request": request(),
-        "cancel": request(sample_event(sequence=1, cancelled=True), method="CANCEL"),
-        "feed": feed([sample_event()], calendar_id="feed-1", name="My training"),
-    }
-    for kind, data in calendars.items():
-        component = ical_glib.Component.new_from_string(data.decode())
-        assert component.check_restrictions() == 1, (kind, component.as_ical_string())
-        assert component.count_errors() == 0, (kind, component.as_ical_string())
 
 
 def test_the_parsed_invite_is_a_calendar_with_one_event():
