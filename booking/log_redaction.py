@@ -5,11 +5,20 @@ from __future__ import annotations
 import logging
 import re
 
-_FEED_TOKEN = re.compile(r"(/feeds/)(?!hubs/)[^/?\s]+(\.ics)")
+# Any segment after /feeds/ is a (possibly mistyped) personal token, whatever its suffix, case
+# or query string; only the public hub feeds (/feeds/hubs/...) are left as they are. A `.ics`
+# suffix is kept so the log still says what kind of request it was.
+_FEED_SEGMENT = re.compile(r"(/feeds/)(?!hubs/)([^/?#\s\"']+)", re.IGNORECASE)
+_ICS_SUFFIX = re.compile(r"\.ics$", re.IGNORECASE)
+
+
+def _replace(match: re.Match[str]) -> str:
+    suffix = _ICS_SUFFIX.search(match[2])
+    return f"{match[1]}[redacted]{suffix[0] if suffix else ''}"
 
 
 def redact(text: str) -> str:
-    return _FEED_TOKEN.sub(r"\1[redacted]\2", text)
+    return _FEED_SEGMENT.sub(_replace, text)
 
 
 class RedactFeedTokens(logging.Filter):

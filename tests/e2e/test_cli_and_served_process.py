@@ -83,3 +83,31 @@ def test_bad_settings_exit_with_a_clear_message(env):
     result = run_booking("db", "upgrade", env=env | {"BOOKING_SMTP_PORT": "twenty-five"})
     assert result.returncode == 2
     assert "BOOKING_SMTP_PORT" in result.stderr
+
+
+def test_a_served_teacher_feed_fetch_leaves_no_token_in_the_logs(env, tmp_path):
+    port = free_port()
+    log = tmp_path / "serve.log"
+    process = start_booking("serve", "--port", str(port), env=env, log=log)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        wait_ready(base, process, log)
+        email = "teacher@school.example"
+        httpx.post(f"{base}/api/v1/auth/email-code", json={"email": email})
+        code = last_code(tmp_path / "mail", email)
+        token = httpx.post(f"{base}/api/v1/auth/token", json={"email": email, "code": code}).json()[
+            "api_token"
+        ]
+        url = httpx.get(f"{base}/api/v1/me/feed", headers={"Authorization": f"Bearer {token}"})
+        feed_token = url.json()["https_url"].rsplit("/", 1)[1].removesuffix(".ics")
+        statuses = [
+            httpx.get(f"{base}/feeds/{feed_token}{suffix}").status_code
+            for suffix in (".ics", "", ".ICS", ".ics?utm_source=x", "?x=1")
+        ]
+        assert statuses[0] == 200
+        assert all(s in {200, 404} for s in statuses)
+    finally:
+        stop(process)
+    text = log.read_text()
+    assert "/feeds/[redacted].ics" in text  # the access log is on, and redacted
+    assert feed_token not in text
