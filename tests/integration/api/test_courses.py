@@ -51,6 +51,11 @@ async def test_unknown_need_area_filter_is_400(client):
         {"title": "Line one\nline two"},
         {"title": "Bell\x07"},
         {"summary": "nul\x00"},
+        {"title": "Next\x85line"},  # C1 control: NEL
+        {"title": "Start\x80"},
+        {"title": "Line\u2028separator"},
+        {"title": "Paragraph\u2029separator"},
+        {"summary": "C1 \x9f in a summary"},
         {"level": 2},
     ],
 )

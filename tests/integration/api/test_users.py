@@ -139,6 +139,10 @@ async def test_patch_me_leaves_unsent_fields_alone(client, admin):
     [
         {"job_role": "headteacher"},
         {"name": "Sam\nJones"},
+        {"name": "Sam\x85Jones"},
+        {"name": "Sam\u2028Jones"},
+        {"name": "Sam\u2029Jones"},
+        {"name": "Sam\x9b"},
         {"name": "   "},
         {"role": "admin"},
         {"name": "x" * 201},
