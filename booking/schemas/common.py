@@ -11,12 +11,15 @@ from typing import Annotated
 
 import msgspec
 
+# Python's `$` also matches just before a final "\n" (msgspec checks patterns with re.search), so
+# every pattern that must end at the end of the string says `$(?!\n)`; ECMA-262, which reads the
+# same patterns in the OpenAPI document, gives it the same meaning.
 # Names and titles: one line, no control characters (C0, DEL and C1, which holds NEL U+0085), no
 # line or paragraph separators (U+2028, U+2029), not blank (API.md, Conventions).
 SingleLine = Annotated[
     str,
     msgspec.Meta(
-        min_length=1, max_length=200, pattern=r"^(?=.*\S)[^\x00-\x1f\x7f-\x9f\u2028\u2029]+$"
+        min_length=1, max_length=200, pattern=r"^(?=.*\S)[^\x00-\x1f\x7f-\x9f\u2028\u2029]+$(?!\n)"
     ),
 ]
 # Summaries, notes and addresses may span lines (tab, LF, CR); other control characters, C1
@@ -32,7 +35,7 @@ Email = Annotated[
     str,
     msgspec.Meta(
         max_length=254,
-        pattern=rf"^(?=[^@]{{1,64}}@){_ATOM}(?:\.{_ATOM})*@{_LABEL}(?:\.{_LABEL})+$",
+        pattern=rf"^(?=[^@]{{1,64}}@){_ATOM}(?:\.{_ATOM})*@{_LABEL}(?:\.{_LABEL})+$(?!\n)",
         description="An email address",
         examples=["sam.teacher@example.org"],
     ),
@@ -43,7 +46,9 @@ AwareDatetime = Annotated[
 ]
 Id = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
 TimezoneName = Annotated[str, msgspec.Meta(min_length=1, max_length=64, examples=["Europe/London"])]
-HHMM = Annotated[str, msgspec.Meta(pattern=r"^([01]\d|2[0-3]):[0-5]\d$", examples=["09:00"])]
+HHMM = Annotated[
+    str, msgspec.Meta(pattern=r"^([01]\d|2[0-3]):[0-5]\d$(?!\n)", examples=["09:00"])
+]
 
 
 class Input(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):

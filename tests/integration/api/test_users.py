@@ -108,6 +108,14 @@ async def test_hub_membership_must_match_the_role(client, admin, hub, role, with
     assert response.json()["errors"][0]["field"] == "hub_id"
 
 
+@pytest.mark.parametrize("email", ["x@example.org\n", "x@example.org\x85", "x@exa\nmple.org"])
+async def test_malformed_emails_are_400(client, admin, email):
+    body = {"email": email, "name": "X", "role": "admin"}
+    response = await client.post("/api/v1/users", json=body, headers=bearer(admin))
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["field"] == "email"
+
+
 async def test_unknown_hub_is_400(client, admin):
     body = {"email": "x@example.org", "name": "X", "role": "trainer", "hub_id": "nope"}
     response = await client.post("/api/v1/users", json=body, headers=bearer(admin))
@@ -143,6 +151,7 @@ async def test_patch_me_leaves_unsent_fields_alone(client, admin):
         {"name": "Sam\u2028Jones"},
         {"name": "Sam\u2029Jones"},
         {"name": "Sam\x9b"},
+        {"name": "Sam\n"},  # Python's `$` alone would let a final newline through
         {"name": "   "},
         {"role": "admin"},
         {"name": "x" * 201},

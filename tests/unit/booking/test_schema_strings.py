@@ -5,7 +5,7 @@ from __future__ import annotations
 import msgspec
 import pytest
 
-from booking.schemas.common import MultiLine, SingleLine
+from booking.schemas.common import HHMM, Email, MultiLine, SingleLine
 
 
 @pytest.mark.parametrize("name", ["Sam Jones", "Zoë Ångström", "O'Neill-Brown", "Sam\u00a0Jones"])
@@ -24,6 +24,8 @@ def test_single_line_accepts_names(name):
         "Sam\x9f",
         "Sam\u2028Jones",
         "Sam\u2029Jones",
+        "Sam\n",
+        "Sam\r\n",
         "   ",
         "",
     ],
@@ -37,3 +39,14 @@ def test_multi_line_keeps_line_breaks_but_refuses_c1_controls():
     assert msgspec.convert("one\r\ntwo\tthree\u2028four", MultiLine)
     with pytest.raises(msgspec.ValidationError):
         msgspec.convert("one\x85two", MultiLine)
+
+
+@pytest.mark.parametrize(
+    ("kind", "value"),
+    [(SingleLine, "Sam\n"), (Email, "sam@example.org\n"), (HHMM, "09:00\n")],
+)
+def test_patterns_end_at_the_very_end(kind, value):
+    """msgspec checks patterns with re.search, where `$` also matches before a final newline."""
+    assert msgspec.convert(value.removesuffix("\n"), kind)
+    with pytest.raises(msgspec.ValidationError):
+        msgspec.convert(value, kind)
