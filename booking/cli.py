@@ -9,12 +9,16 @@ import os
 import sys
 from collections.abc import Sequence
 
+import msgspec
 import uvicorn
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from booking.app import create_app
 from booking.clock import SystemClock
 from booking.database import create_engine, create_sessionmaker
-from booking.migrate import upgrade
+from booking.migrate import current_revision, head_revision, upgrade
+from booking.schemas.common import Email, SingleLine
 from booking.services.users import UserService
 from booking.settings import Settings, SettingsError, load_settings
 
@@ -51,9 +55,55 @@ async def migrate(settings: Settings) -> None:
         await engine.dispose()
 
 
+class CommandError(Exception):
+    """Ends a command with one line on stderr and a non-zero exit status, not a traceback."""
+
+    def __init__(self, message: str, status: int = 1) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def check_admin_arguments(email: str, name: str | None) -> None:
+    """The API's own rules (booking.schemas.common), so the CLI cannot make what the API refuses."""
+    try:
+        msgspec.convert(email, Email)
+    except msgspec.ValidationError:
+        raise CommandError(f"not a valid email address: {email!r}", status=2) from None
+    if name is not None:
+        try:
+            msgspec.convert(name, SingleLine)
+        except msgspec.ValidationError:
+            raise CommandError(
+                f"--name must be one line of 1-200 characters, not blank and without control"
+                f" characters: {name!r}",
+                status=2,
+            ) from None
+
+
+async def _require_migrated(engine: AsyncEngine) -> None:
+    """create-admin leaves the schema alone (`booking db upgrade` or `booking serve` migrate)."""
+    try:
+        revision = await current_revision(engine)
+    except (SQLAlchemyError, OSError) as exc:
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise CommandError(f"cannot read the database: {reason}") from None
+    head = head_revision()
+    if revision == head:
+        return
+    if revision is None:
+        state = "has no tables yet"
+    else:
+        state = f"is at migration {revision}, not {head}"
+    raise CommandError(
+        f"the database {state}; run `booking db upgrade` first, then create-admin again"
+    )
+
+
 async def create_admin(settings: Settings, email: str, name: str | None) -> str:
+    check_admin_arguments(email, name)
     engine = create_engine(settings.database)
     try:
+        await _require_migrated(engine)
         async with create_sessionmaker(engine)() as db_session:
             user, token = await UserService(SystemClock()).ensure_admin(db_session, email, name)
     finally:
@@ -102,7 +152,9 @@ def serve(settings: Settings, args: argparse.Namespace) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    # create-admin's stderr is for the operator: its note, or one line saying what went wrong.
+    level = logging.WARNING if args.command == "create-admin" else logging.INFO
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
     try:
         settings = load_settings(os.environ)
     except SettingsError as exc:
@@ -114,7 +166,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         asyncio.run(migrate(settings))
         print("database is at head")  # noqa: T201 - CLI output
     elif args.command == "create-admin":
-        print(asyncio.run(create_admin(settings, args.email, args.name)))  # noqa: T201 - CLI output
+        try:
+            token = asyncio.run(create_admin(settings, args.email, args.name))
+        except CommandError as exc:
+            print(f"booking create-admin: {exc}", file=sys.stderr)  # noqa: T201 - CLI output
+            return exc.status
+        print(token)  # noqa: T201 - CLI output
     return 0
 
 

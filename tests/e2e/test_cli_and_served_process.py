@@ -111,3 +111,39 @@ def test_a_served_teacher_feed_fetch_leaves_no_token_in_the_logs(env, tmp_path):
     text = log.read_text()
     assert "/feeds/[redacted].ics" in text  # the access log is on, and redacted
     assert feed_token not in text
+
+
+def only_line_of(result):
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    return lines[0]
+
+
+def test_create_admin_refuses_what_the_api_refuses(env):
+    assert run_booking("db", "upgrade", env=env).returncode == 0
+    for args, complaint in [
+        (["not-an-email"], "not a valid email address"),
+        (["ops@localhost"], "not a valid email address"),
+        (["ops@example.org\n"], "not a valid email address"),
+        (["ops@example.org", "--name", "Ops\x07"], "--name"),
+        (["ops@example.org", "--name", "Ops\x85"], "--name"),
+        (["ops@example.org", "--name", "Ops\nRoot"], "--name"),
+        (["ops@example.org", "--name", "   "], "--name"),
+    ]:
+        result = run_booking("create-admin", *args, env=env)
+        assert result.returncode == 2, (args, result.stderr)
+        assert result.stdout == ""
+        assert complaint in only_line_of(result), args
+
+
+def test_create_admin_on_an_unmigrated_database_says_to_upgrade(env):
+    result = run_booking("create-admin", "ops@example.org", env=env)
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert "booking db upgrade" in only_line_of(result)
+    # Nothing was created behind the operator's back: upgrading then works as documented.
+    assert run_booking("db", "upgrade", env=env).returncode == 0
+    again = run_booking("create-admin", "ops@example.org", env=env)
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.strip().splitlines()[-1]
