@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from litestar import Response, get
 from litestar.datastructures import State
+from litestar.openapi.datastructures import ResponseSpec
 from sqlalchemy.exc import SQLAlchemyError
 
 from booking.api.deps import runtime_of
@@ -35,8 +34,21 @@ async def health() -> Health:
     return Health(status="ok")
 
 
-@get("/ready", operation_id="ready", tags=["health"], exclude_from_auth=True)
-async def ready(state: State) -> Response[Any]:
+@get(
+    "/ready",
+    operation_id="ready",
+    tags=["health"],
+    exclude_from_auth=True,
+    response_description="The database answers and is migrated to head",
+    responses={
+        503: ResponseSpec(
+            data_container=Readiness,
+            description="Not ready: the database is unreachable or not migrated to head",
+            generate_examples=False,
+        )
+    },
+)
+async def ready(state: State) -> Response[Readiness]:
     """200 when the database answers and is migrated to head, else 503."""
     runtime = runtime_of(state)
     try:

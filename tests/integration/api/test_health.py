@@ -50,3 +50,25 @@ async def test_not_ready_when_database_is_unreachable(clock):
         response = await client.get("/ready")
     assert response.status_code == 503
     assert response.json()["database"] == "unreachable"
+
+
+async def test_openapi_documents_every_operation_and_the_503_of_ready(client):
+    document = (await client.get("/schema/openapi.json")).json()
+    operations = [
+        (method, path, operation)
+        for path, item in document["paths"].items()
+        for method, operation in item.items()
+        if method in {"get", "put", "post", "patch", "delete", "head", "options"}
+    ]
+    assert operations
+    missing = [(method, path) for method, path, op in operations if not op.get("operationId")]
+    assert missing == []
+    ids = [op["operationId"] for _, _, op in operations]
+    assert len(ids) == len(set(ids))  # operationIds must be unique (OpenAPI 3.1, 4.8.10.1)
+    ready = document["paths"]["/ready"]["get"]["responses"]
+    assert set(ready) == {"200", "503"}
+    for status in ("200", "503"):
+        schema = ready[status]["content"]["application/json"]["schema"]
+        assert schema == {"$ref": "#/components/schemas/Readiness"}
+    readiness = document["components"]["schemas"]["Readiness"]
+    assert {"status", "database", "revision", "head"} <= set(readiness["properties"])
