@@ -193,6 +193,42 @@ def session_rescheduled(
     return invite_mail(ctx, to, subject, body, event=_event(ctx, cohort, session), method="REQUEST")
 
 
+def session_details_changed(
+    ctx: MailContext,
+    to: Person,
+    cohort: CohortInfo,
+    session: SessionInfo,
+    *,
+    before_venue_name: str,
+    before_venue_address: str,
+    before_venue_postcode: str,
+) -> EmailMessage:
+    """METHOD:REQUEST with the same UID and the bumped SEQUENCE for a session whose time stays
+    but whose venue details (LOCATION) changed; the text says so and shows where it was."""
+    course = _title(cohort)
+    where = [before_venue_name, *value_lines(before_venue_address, "address")]
+    where.append(before_venue_postcode)
+    before = Details(
+        title="The venue was",
+        rows=(("Where", "\n".join(_single(line, "venue") for line in where if line)),),
+    )
+    body = Body(
+        heading="The venue details have changed",
+        blocks=(
+            (
+                f"The venue details for a session of {course} have changed. The date and time "
+                "are the same, and your place is still booked."
+            ),
+            "The invitation in this email updates the session in your calendar.",
+            before,
+            _session_details(cohort, session, title="The session now"),
+            _booking_links(ctx, cohort),
+        ),
+    )
+    subject = f"Venue details changed: {course} {_DASH} {_session_label(cohort, session)}"
+    return invite_mail(ctx, to, subject, body, event=_event(ctx, cohort, session), method="REQUEST")
+
+
 def session_added(
     ctx: MailContext, to: Person, cohort: CohortInfo, session: SessionInfo
 ) -> EmailMessage:

@@ -185,6 +185,22 @@ async def session_rescheduled(
     await _to_attendees(db_session, event, ctx, "session_rescheduled", mail)
 
 
+async def session_details_changed(
+    db_session: AsyncSession, event: OutboxEvent, ctx: MailContext
+) -> None:
+    """Same time, new LOCATION (a venue renamed or moved): the invite again, higher SEQUENCE."""
+    before = event.payload.get("before")
+    if not isinstance(before, dict):
+        before = {}
+    mail = partial(
+        compose.session_details_changed,
+        before_venue_name=str(before.get("venue_name", "")),
+        before_venue_address=str(before.get("venue_address", "")),
+        before_venue_postcode=str(before.get("venue_postcode", "")),
+    )
+    await _to_attendees(db_session, event, ctx, "session_details_changed", mail)
+
+
 async def session_cancelled(db_session: AsyncSession, event: OutboxEvent, ctx: MailContext) -> None:
     await _to_attendees(db_session, event, ctx, "session_cancelled", compose.session_cancelled)
     await reminders.drop_for_session(db_session, str(event.payload["session_id"]))
@@ -250,6 +266,7 @@ HANDLERS: dict[str, Handler] = {
     "BookingCancelled": booking_cancelled,
     "SessionAdded": session_added,
     "SessionRescheduled": session_rescheduled,
+    "SessionDetailsChanged": session_details_changed,
     "SessionCancelled": session_cancelled,
     "CohortUpdated": cohort_updated,
 }

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 
-from sqlalchemy import Select, exists, func, literal, select
+from sqlalchemy import Select, exists, func, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -139,6 +139,76 @@ async def venue_has_future_sessions(db_session: AsyncSession, venue_id: str, now
         TrainingSession.venue_id == venue_id
     )
     return bool(await db_session.scalar(select(exists(stmt.subquery().select()))))
+
+
+def _future_live(
+    now: datetime, *, venue_id: str | None, trainer_id: str | None
+) -> Select[TrainingSession]:
+    """Scheduled sessions starting after `now` in cohorts not cancelled (drafts included)."""
+    stmt = (
+        select(TrainingSession)
+        .join(Cohort, Cohort.id == TrainingSession.cohort_id)
+        .where(
+            TrainingSession.status == SessionStatus.SCHEDULED,
+            Cohort.status != CohortStatus.CANCELLED,
+            TrainingSession.starts_at > now,
+        )
+    )
+    if venue_id is not None:
+        stmt = stmt.where(TrainingSession.venue_id == venue_id)
+    if trainer_id is not None:
+        # The trainer a calendar names is the cohort's (feeds and mails join on it).
+        stmt = stmt.where(Cohort.trainer_id == trainer_id)
+    return stmt
+
+
+async def future_sessions(
+    db_session: AsyncSession,
+    now: datetime,
+    *,
+    venue_id: str | None = None,
+    trainer_id: str | None = None,
+) -> Sequence[TrainingSession]:
+    """The future live sessions held at a venue or taught by a trainer, as stored now."""
+    stmt = _future_live(now, venue_id=venue_id, trainer_id=trainer_id)
+    rows = await db_session.scalars(
+        stmt.order_by(TrainingSession.starts_at, TrainingSession.id).execution_options(
+            populate_existing=True
+        )
+    )
+    return rows.all()
+
+
+async def touch_future_sessions(
+    db_session: AsyncSession,
+    now: datetime,
+    *,
+    venue_id: str | None = None,
+    trainer_id: str | None = None,
+) -> None:
+    """Set updated_at (a calendar's LAST-MODIFIED) of those sessions to `now`, nothing else."""
+    ids = _future_live(now, venue_id=venue_id, trainer_id=trainer_id).with_only_columns(
+        TrainingSession.id
+    )
+    await db_session.execute(
+        update(TrainingSession)
+        .where(TrainingSession.id.in_(ids))
+        .values(updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def lock_cohorts(db_session: AsyncSession, cohort_ids: Collection[str]) -> None:
+    """get_cohort's row lock on several cohorts at once, taken in id order (two writers locking
+    overlapping sets never wait for each other in a circle)."""
+    if not cohort_ids or not LOCK_COHORT_ROWS:
+        return
+    await db_session.execute(
+        select(Cohort.id)
+        .where(Cohort.id.in_(sorted(cohort_ids)))
+        .order_by(Cohort.id)
+        .with_for_update()
+    )
 
 
 async def first_start(db_session: AsyncSession, cohort_id: str) -> datetime | None:

@@ -120,12 +120,15 @@ async def fingerprint(
     end: datetime,
 ) -> tuple[tuple[object, ...], datetime | None]:
     """(aggregates, last change): changes whenever anything the feed renders changes — how
-    many sessions, the latest change to any session, cohort, course, venue or trainer in it,
-    and last_change (cancellations included), which is also the feed's Last-Modified."""
+    many sessions, the latest change to any session (and their SEQUENCEs), cohort, course,
+    venue or trainer in it, and last_change (cancellations included), which is also the
+    feed's Last-Modified."""
     stmt = scope(
         select(
             func.count(TrainingSession.id),
             func.max(TrainingSession.updated_at),
+            # A SEQUENCE bump shows even when two changes share a timestamp.
+            func.coalesce(func.sum(TrainingSession.sequence), 0),
             func.max(Cohort.updated_at),
             func.max(Course.updated_at),
             func.max(Venue.updated_at),

@@ -25,7 +25,16 @@ from booking.schemas.hubs import (
     VenueUpdate,
 )
 from booking.services.actor import Actor
+from booking.services.sessions import location_changed
 from booking.services.validation import normalise_email, normalise_postcode, zone
+
+# What calendars show of a venue (calendars.ical.session_event). A LOCATION change may send
+# people elsewhere: SEQUENCE + 1 and an updated invite (ICALENDAR.md 20). Accessibility is only
+# in DESCRIPTION: LAST-MODIFIED moves so subscribed feeds refresh (rule 32), no SEQUENCE bump and
+# no mail (nobody has to go anywhere else). Capacity, timezone (calendars are in UTC) and travel
+# notes (mails only) are in no calendar: they touch no session.
+LOCATION_FIELDS = frozenset({"name", "address", "postcode"})
+DESCRIPTION_FIELDS = frozenset({"accessibility"})
 
 
 def hub_read(hub: Hub) -> HubRead:
@@ -149,9 +158,18 @@ class VenueService:
         async with unit_of_work(db_session):
             venue = await self._venue(db_session, venue_id)
             actor.require_hub_manager(venue.hub_id)
-            for field, value in values.items():
-                setattr(venue, field, value)
-            venue.updated_at = self.clock.now()
+            changed = {f for f, v in values.items() if getattr(venue, f) != v}
+            if not changed:
+                return venue_read(venue)  # the same values again: nothing to tell anyone
+            before = {f"venue_{f}": getattr(venue, f) for f in LOCATION_FIELDS}
+            for field in changed:
+                setattr(venue, field, values[field])
+            now = self.clock.now()
+            venue.updated_at = now
+            if changed & LOCATION_FIELDS:
+                await location_changed(db_session, venue.id, before, now)
+            elif changed & DESCRIPTION_FIELDS:
+                await cohort_repo.touch_future_sessions(db_session, now, venue_id=venue.id)
         return venue_read(venue)
 
     async def delete_venue(self, db_session: AsyncSession, actor: Actor, venue_id: str) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -35,6 +36,57 @@ from booking.services.cohorts import load_cohort
 from booking.services.validation import require_plausible
 from calendars.availability import is_available
 from calendars.intervals import Interval
+
+
+async def location_changed(
+    db_session: AsyncSession, venue_id: str, before: Mapping[str, str], now: datetime
+) -> int:
+    """A venue's name, address or postcode (a calendar's LOCATION) changed: every future live
+    session there gets SEQUENCE + 1 and LAST-MODIFIED `now` (ICALENDAR.md 20, 21, 32), and its
+    confirmed attendees an updated invite (event SessionDetailsChanged). Returns how many.
+
+    The sessions' cohorts are locked first, as a reschedule or a cancellation locks its cohort,
+    so a sequence is never bumped twice to the same number. Past and in-progress sessions keep
+    theirs: nobody needs an invite for them, and a past event is history.
+    """
+    sessions = await _lock_future_sessions(db_session, now, venue_id=venue_id)
+    attendees: dict[str, list[str]] = {}
+    for session in sessions:
+        session.sequence += 1
+        session.updated_at = now
+        if session.cohort_id not in attendees:
+            attendees[session.cohort_id] = await cohort_repo.confirmed_booking_ids(
+                db_session, session.cohort_id
+            )
+        if attendees[session.cohort_id]:  # a draft or an unbooked cohort has no invite out
+            add_event(
+                db_session,
+                "SessionDetailsChanged",
+                {
+                    "session_id": session.id,
+                    "cohort_id": session.cohort_id,
+                    "sequence": session.sequence,
+                    "booking_ids": attendees[session.cohort_id],
+                    "changed": ["location"],
+                    "before": dict(before),
+                },
+                now,
+            )
+    return len(sessions)
+
+
+async def _lock_future_sessions(
+    db_session: AsyncSession, now: datetime, *, venue_id: str
+) -> list[TrainingSession]:
+    locked: set[str] = set()
+    while True:
+        sessions = await cohort_repo.future_sessions(db_session, now, venue_id=venue_id)
+        # Read again under the locks: a session moved here meanwhile has a cohort to lock too.
+        unlocked = {s.cohort_id for s in sessions} - locked
+        if not unlocked:
+            return list(sessions)
+        await cohort_repo.lock_cohorts(db_session, unlocked)
+        locked |= unlocked
 
 
 class SessionService:

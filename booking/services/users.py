@@ -10,6 +10,7 @@ from booking.database import unit_of_work
 from booking.errors import EmailTakenError, NotFoundError, ValidationError
 from booking.models import ApiToken, Role, User
 from booking.models.enums import HUB_ROLES
+from booking.repositories import cohorts as cohort_repo
 from booking.repositories import hubs as hub_repo
 from booking.repositories import users as user_repo
 from booking.schemas.users import MeUpdate, UserCreate, UserCreated, UserRead
@@ -29,6 +30,14 @@ def user_read(user: User) -> UserRead:
         job_role=user.job_role,
         created_at=user.created_at,
     )
+
+
+async def _trainer_renamed(db_session: AsyncSession, user: User) -> None:
+    """The trainer's name is in the DESCRIPTION of the sessions they teach: LAST-MODIFIED of the
+    future ones moves so subscribed feeds refresh (ICALENDAR.md 32). No SEQUENCE bump and no
+    mail: nobody's time or place changed (rule 20). A name only shows as a trainer's, so any
+    user's rename is checked (none of theirs for someone who teaches nothing)."""
+    await cohort_repo.touch_future_sessions(db_session, user.updated_at, trainer_id=user.id)
 
 
 class UserService:
@@ -94,10 +103,13 @@ class UserService:
             user = await user_repo.get_user(db_session, actor.id)
             if user is None:
                 raise NotFoundError("your account no longer exists")
+            renamed = data.name is not msgspec.UNSET and data.name != user.name
             for field, value in msgspec.structs.asdict(data).items():
                 if value is not msgspec.UNSET:
                     setattr(user, field, value)
             user.updated_at = self.clock.now()
+            if renamed:
+                await _trainer_renamed(db_session, user)
         return user_read(user)
 
     async def ensure_admin(
@@ -115,8 +127,9 @@ class UserService:
                 db_session.add(user)
             else:
                 user.role, user.hub_id, user.updated_at = Role.ADMIN, None, now
-                if name:
+                if name and name != user.name:
                     user.name = name
+                    await _trainer_renamed(db_session, user)
             await db_session.flush()
             token = await self.issue_token(db_session, user)
         return user_read(user), token
