@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import timedelta
 from urllib.parse import quote, urlsplit
 
-from icalendar import Calendar
 
 from tests.conftest import START
 from tests.pages.conftest import open_page, sign_in, submit
@@ -13,6 +12,7 @@ from tests.pages.test_page_structure import check_structure
 from tests.support.engine import published_cohort, teacher_token
 from tests.support.factories import bearer
 from tests.support.html import Page
+from tests.support.ics_lint import checked
 
 ADA = "ada@example.org"
 
@@ -207,7 +207,8 @@ async def test_the_calendar_invite_has_every_live_session(client, world, mail_di
     assert response.headers["content-type"].startswith("text/calendar")
     assert response.headers["content-disposition"].startswith("attachment; filename=")
     assert response.headers["content-disposition"].endswith('.ics"')
-    calendar = Calendar.from_ical(response.content)
+    calendar, strict = checked(response.content)  # byte lint, icalendar and the strict parser
+    assert len(strict.events) == 2
     assert "METHOD" not in calendar
     sessions = await client.get(f"/api/v1/cohorts/{cohort['id']}", headers=bearer(world.hub_admin))
     events = calendar.walk("VEVENT")
@@ -242,6 +243,16 @@ async def test_the_feed_links_subscribe_and_rotate(client, world, mail_dir):
     assert rotated.find_all("input", id="feed-url")[0].attrs["value"] != https
     assert "Your calendar link has changed" in rotated.text
     assert (await client.get(urlsplit(https).path)).status_code == 404
+
+
+async def test_the_page_says_why_google_may_not_add_invitations(client, world, mail_dir):
+    """ICALENDAR.md rule 9: Google's "only if the sender is known" keeps invites out."""
+    await sign_in(client, mail_dir, ADA)
+    page = await open_page(client, "/my/bookings")
+    (note,) = page.find_all("p", id="google-invitations")
+    assert "Only if the sender is known" in note.text
+    assert "subscribe" in note.text
+    assert "Add to Google Calendar (opens in new tab)" in page.text  # next to the feed links
 
 
 async def test_a_signed_in_teacher_reaches_the_page_from_the_navigation(client, world, mail_dir):
