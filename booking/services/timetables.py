@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 import msgspec
@@ -29,7 +30,7 @@ from booking.schemas.timetables import (
 )
 from booking.services.actor import Actor
 from booking.services.validation import require_order, zone
-from booking.url_fetch import fetch_calendar, normalise_url
+from booking.url_fetch import Fetched, fetch_calendar, normalise_url
 from calendars import timetable as tt
 from calendars.intervals import Interval
 from calendars.weekly import parse_hhmm
@@ -42,6 +43,15 @@ REFRESH_EVERY = timedelta(hours=6)
 RETRY_AFTER_ERROR = timedelta(hours=1)
 # How long a process may take to refresh a claimed timetable before another may try.
 REFRESH_LEASE = timedelta(minutes=10)
+
+
+class _Claim(NamedTuple):
+    """A linked timetable claimed for refresh, with the validators of its last fetch."""
+
+    user_id: str
+    url: str
+    etag: str | None
+    last_modified: str | None
 
 
 def expand(row: Timetable, window: Interval) -> list[tt.BusyEntry]:
@@ -103,9 +113,17 @@ class TimetableService:
     ) -> TimetableRead:
         """Fetched now (outside any transaction) and refreshed every few hours."""
         url = normalise_url(data.url)
-        body = await fetch_calendar(url, allow_private=allow_private)
-        parse_upload(body, self.clock.now())
-        return await self._store(db_session, actor, source="url", ics=body, url=url)
+        fetched = await fetch_calendar(url, allow_private=allow_private)
+        parse_upload(fetched.body, self.clock.now())
+        return await self._store(
+            db_session,
+            actor,
+            source="url",
+            ics=fetched.body,
+            url=url,
+            etag=fetched.etag,
+            last_modified=fetched.last_modified,
+        )
 
     async def _store(
         self,
@@ -116,6 +134,8 @@ class TimetableService:
         ics: bytes | None = None,
         url: str | None = None,
         weekly: dict[str, object] | None = None,
+        etag: str | None = None,
+        last_modified: str | None = None,
     ) -> TimetableRead:
         async with unit_of_work(db_session):
             now = self.clock.now()
@@ -124,6 +144,7 @@ class TimetableService:
                 row = Timetable(user_id=actor.id, source=source, updated_at=now)
                 db_session.add(row)
             row.source, row.ics, row.url, row.weekly = source, ics, url, weekly
+            row.etag, row.last_modified = etag, last_modified
             row.fetched_at = now if source == "url" else None
             row.next_refresh_at = now + REFRESH_EVERY if source == "url" else None
             row.last_error, row.updated_at = None, now
@@ -205,28 +226,42 @@ class TimetableService:
             claimed = []
             for row in await timetable_repo.claim_due_refreshes(db_session, now, batch):
                 row.next_refresh_at = now + REFRESH_LEASE
-                claimed.append((row.user_id, row.url))
-        for user_id, url in claimed:
-            await self._refresh_one(db_session, user_id, url or "", allow_private=allow_private)
+                claimed.append(_Claim(row.user_id, row.url or "", row.etag, row.last_modified))
+        for claim in claimed:
+            await self._refresh_one(db_session, claim, allow_private=allow_private)
         return len(claimed)
 
     async def _refresh_one(
-        self, db_session: AsyncSession, user_id: str, url: str, *, allow_private: bool
+        self, db_session: AsyncSession, claim: _Claim, *, allow_private: bool
     ) -> None:
-        body: bytes | None = None
+        """Fetch with the stored validators (rule 42): a 304 keeps the calendar without parsing
+        it again. A failure keeps the calendar too, records the error and retries later."""
+        fetched: Fetched | None = None
         error: str | None = None
         try:
-            body = await fetch_calendar(url, allow_private=allow_private)
-            parse_upload(body, self.clock.now())
+            fetched = await fetch_calendar(
+                claim.url,
+                allow_private=allow_private,
+                etag=claim.etag,
+                last_modified=claim.last_modified,
+            )
+            if not fetched.not_modified:
+                parse_upload(fetched.body, self.clock.now())
         except Exception as exc:  # noqa: BLE001 - any failure is recorded and retried later
-            body, error = None, getattr(exc, "detail", type(exc).__name__)
+            fetched, error = None, getattr(exc, "detail", type(exc).__name__)
         async with unit_of_work(db_session):
-            row = await timetable_repo.get_timetable(db_session, user_id)
-            if row is None or row.source != "url" or row.url != url:
+            row = await timetable_repo.get_timetable(db_session, claim.user_id)
+            if row is None or row.source != "url" or row.url != claim.url:
                 return  # replaced or removed meanwhile
             now = self.clock.now()
-            if body is not None:
-                row.ics, row.fetched_at, row.last_error = body, now, None
-                row.next_refresh_at = now + REFRESH_EVERY
-            else:
+            if fetched is None:
                 row.last_error, row.next_refresh_at = error, now + RETRY_AFTER_ERROR
+                return
+            if fetched.not_modified:
+                if (row.etag, row.last_modified) != (claim.etag, claim.last_modified):
+                    return  # fetched again meanwhile: "unchanged" was about an older copy
+            else:
+                row.ics = fetched.body
+            row.etag, row.last_modified = fetched.etag, fetched.last_modified
+            row.fetched_at, row.last_error = now, None
+            row.next_refresh_at = now + REFRESH_EVERY
