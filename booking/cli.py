@@ -90,10 +90,7 @@ async def _require_migrated(engine: AsyncEngine) -> None:
     head = head_revision()
     if revision == head:
         return
-    if revision is None:
-        state = "has no tables yet"
-    else:
-        state = f"is at migration {revision}, not {head}"
+    state = "has no tables yet" if revision is None else f"is at migration {revision}, not {head}"
     raise CommandError(
         f"the database {state}; run `booking db upgrade` first, then create-admin again"
     )

@@ -46,9 +46,7 @@ AwareDatetime = Annotated[
 ]
 Id = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
 TimezoneName = Annotated[str, msgspec.Meta(min_length=1, max_length=64, examples=["Europe/London"])]
-HHMM = Annotated[
-    str, msgspec.Meta(pattern=r"^([01]\d|2[0-3]):[0-5]\d$(?!\n)", examples=["09:00"])
-]
+HHMM = Annotated[str, msgspec.Meta(pattern=r"^([01]\d|2[0-3]):[0-5]\d$(?!\n)", examples=["09:00"])]
 
 
 class Input(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
