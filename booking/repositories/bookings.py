@@ -52,6 +52,32 @@ async def waitlisted_after(
     return (await db_session.scalars(stmt)).all()
 
 
+async def waiting_elsewhere(
+    db_session: AsyncSession, teacher_ids: Sequence[str], exclude_cohort: str
+) -> Sequence[str]:
+    """Ids of the teachers' waitlisted bookings in other cohorts."""
+    if not teacher_ids:
+        return []
+    rows = await db_session.scalars(
+        select(Booking.id).where(
+            Booking.teacher_id.in_(teacher_ids),
+            Booking.cohort_id != exclude_cohort,
+            Booking.status == BookingStatus.WAITLISTED,
+        )
+    )
+    return rows.all()
+
+
+async def seat_holders(db_session: AsyncSession, cohort_id: str) -> Sequence[str]:
+    """Teachers holding a seat (confirmed or offered) in the cohort."""
+    rows = await db_session.scalars(
+        select(Booking.teacher_id).where(
+            Booking.cohort_id == cohort_id, Booking.status.in_(SEAT_HOLDING_STATUSES)
+        )
+    )
+    return rows.all()
+
+
 async def waitlist_length(db_session: AsyncSession, cohort_id: str) -> int:
     """How many teachers wait for the cohort (counted, not loaded)."""
     return (await waitlist_lengths(db_session, [cohort_id]))[cohort_id]

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from booking.models import DueWork, OutboxEvent
+from booking.models import Booking, DueWork, OutboxEvent
 
 
 def add_event(db_session: AsyncSession, kind: str, payload: dict[str, Any], now: datetime) -> None:
@@ -29,10 +29,23 @@ async def finish_due(db_session: AsyncSession, kind: str, booking_id: str, now: 
     )
 
 
-async def has_pending_due(db_session: AsyncSession, kind: str, booking_id: str) -> bool:
+async def pending_due(db_session: AsyncSession, kind: str, booking_ids: Sequence[str]) -> set[str]:
+    """Which of the bookings already have pending work of `kind`."""
+    if not booking_ids:
+        return set()
+    rows = await db_session.scalars(
+        select(DueWork.booking_id).where(
+            DueWork.kind == kind, DueWork.booking_id.in_(booking_ids), DueWork.done_at.is_(None)
+        )
+    )
+    return set(rows)
+
+
+async def cohort_has_pending_due(db_session: AsyncSession, kind: str, cohort_id: str) -> bool:
     found = await db_session.scalar(
         select(DueWork.id)
-        .where(DueWork.kind == kind, DueWork.booking_id == booking_id, DueWork.done_at.is_(None))
+        .join(Booking, Booking.id == DueWork.booking_id)
+        .where(DueWork.kind == kind, DueWork.done_at.is_(None), Booking.cohort_id == cohort_id)
         .limit(1)
     )
     return found is not None

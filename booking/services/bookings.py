@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from booking.clock import Clock
 from booking.database import unit_of_work
+from booking.durations import parse_duration
 from booking.errors import (
     AlreadyBookedError,
     BookingClashError,
@@ -155,9 +156,12 @@ class BookingService:
         accept_clashes: bool,
     ) -> BookingResult:
         live_ids = [s.id for s in sessions if s.status is SessionStatus.SCHEDULED]
+        free = seats.seats_left(cohort) > 0 and not await self._held_for_waitlist(
+            db_session, cohort, sessions, now
+        )
         existing = await booking_repo.active_booking(db_session, actor.id, cohort.id)
         if existing is not None:
-            if existing.status is BookingStatus.WAITLISTED and seats.seats_left(cohort) > 0:
+            if existing.status is BookingStatus.WAITLISTED and free:
                 await self._check_booking_clash(db_session, actor, cohort, sessions)
                 await seats.confirm(
                     db_session, cohort, existing, now, promoted=False, session_ids=live_ids
@@ -176,7 +180,7 @@ class BookingService:
             id=new_id(), cohort_id=cohort.id, teacher_id=actor.id, created_at=now, updated_at=now
         )
         position = None
-        if seats.seats_left(cohort) > 0:
+        if free:
             await seats.confirm(
                 db_session, cohort, booking, now, promoted=False, session_ids=live_ids
             )
@@ -191,6 +195,25 @@ class BookingService:
         await db_session.flush()
         body = self._read(booking, position)
         return BookingResult(201, msgspec.structs.replace(body, clashes=clashes))
+
+    @staticmethod
+    async def _held_for_waitlist(
+        db_session: AsyncSession,
+        cohort: Cohort,
+        sessions: Sequence[TrainingSession],
+        now: datetime,
+    ) -> bool:
+        """A free seat outside promotion_cutoff whose waitlist is still to be walked again
+        (services.promotion left due work) belongs to the people waiting, not to whoever
+        books first."""
+        first = min(
+            (s.starts_at for s in sessions if s.status is SessionStatus.SCHEDULED), default=None
+        )
+        if first is None or now >= first - parse_duration(cohort.promotion_cutoff):
+            return False
+        return await outbox_repo.cohort_has_pending_due(
+            db_session, seats.PROMOTION_RETRY, cohort.id
+        )
 
     async def _timetable_clashes(
         self, db_session: AsyncSession, actor: Actor, cohort_sessions: Sequence[TrainingSession]

@@ -30,13 +30,13 @@ from booking.models import Booking, Cohort, SessionStatus, TrainingSession, Wait
 from booking.repositories import bookings as booking_repo
 from booking.repositories import cohorts as cohort_repo
 from booking.repositories.locks import lock_key, try_lock_key
-from booking.repositories.outbox import add_due, has_pending_due
+from booking.repositories.outbox import add_due, pending_due
 from booking.services import seats
 from calendars.intervals import Interval
 
 logger = logging.getLogger(__name__)
 
-PROMOTION_RETRY = "promotion_retry"
+PROMOTION_RETRY = seats.PROMOTION_RETRY
 RETRY_AFTER = timedelta(seconds=1)
 TEACHER_LOCK = "teacher_bookings"
 # Waiting teachers read per query: a rush can leave thousands waiting, a freed seat needs one.
@@ -119,5 +119,5 @@ async def _hand_seat(
 async def _defer(db_session: AsyncSession, candidate: Booking, now: datetime) -> None:
     """The teacher is in the middle of another booking: finish the walk a second later."""
     logger.info("waitlist: promotion in cohort %s deferred (teacher busy)", candidate.cohort_id)
-    if not await has_pending_due(db_session, PROMOTION_RETRY, candidate.id):
+    if not await pending_due(db_session, PROMOTION_RETRY, [candidate.id]):
         add_due(db_session, PROMOTION_RETRY, candidate.id, now + RETRY_AFTER)

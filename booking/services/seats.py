@@ -14,10 +14,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from booking.durations import parse_duration
 from booking.models import Booking, BookingStatus, Cohort
+from booking.repositories import bookings as booking_repo
 from booking.repositories import cohorts as cohort_repo
-from booking.repositories.outbox import add_due, add_event, finish_due
+from booking.repositories.outbox import add_due, add_event, finish_due, pending_due
 
 OFFER_EXPIRY = "offer_expiry"
+# A cohort's waitlist to walk again (services.promotion), by one of its waiting bookings.
+PROMOTION_RETRY = "promotion_retry"
 
 
 def seats_left(cohort: Cohort) -> int:
@@ -95,7 +98,22 @@ async def release(
     booking.updated_at = now
     if held:
         add_event(db_session, "SeatFreed", {"cohort_id": cohort.id, "booking_id": booking.id}, now)
+        await reconsider_waiting(db_session, [booking.teacher_id], cohort.id, now)
     return held
+
+
+async def reconsider_waiting(
+    db_session: AsyncSession, teacher_ids: Sequence[str], cohort_id: str, now: datetime
+) -> None:
+    """The teachers' seats in `cohort_id` are gone or have moved, so where they wait elsewhere
+    a promotion that passed them over (services.promotion) may now seat them: ask for those
+    waitlists to be walked again. Due work rather than done here, because those cohorts'
+    locks are not ours to take while we hold this one."""
+    waiting = await booking_repo.waiting_elsewhere(db_session, teacher_ids, cohort_id)
+    already = await pending_due(db_session, PROMOTION_RETRY, waiting)
+    for booking_id in waiting:
+        if booking_id not in already:
+            add_due(db_session, PROMOTION_RETRY, booking_id, now)
 
 
 def offer(db_session: AsyncSession, cohort: Cohort, booking: Booking, now: datetime) -> None:

@@ -23,12 +23,14 @@ from booking.errors import (
     VenueDoubleBookedError,
 )
 from booking.models import Cohort, CohortStatus, SessionStatus, TrainingSession
+from booking.repositories import bookings as booking_repo
 from booking.repositories import cohorts as cohort_repo
 from booking.repositories import hubs as hub_repo
 from booking.repositories import trainers as trainer_repo
 from booking.repositories.locks import lock_key
 from booking.repositories.outbox import add_event
 from booking.schemas.cohorts import SessionCreate, SessionRead, SessionUpdate
+from booking.services import promotion, seats
 from booking.services.actor import Actor
 from booking.services.availability import weekly_rules
 from booking.services.cohort_views import session_read
@@ -194,6 +196,7 @@ class SessionService:
                     },
                     now,
                 )
+                await self._waitlists_may_move(db_session, cohort, now)
             return session_read(session)
 
     async def cancel(self, db_session: AsyncSession, actor: Actor, session_id: str) -> SessionRead:
@@ -220,7 +223,18 @@ class SessionService:
                     },
                     now,
                 )
+                await self._waitlists_may_move(db_session, cohort, now)
             return session_read(session)
+
+    @staticmethod
+    async def _waitlists_may_move(db_session: AsyncSession, cohort: Cohort, now: datetime) -> None:
+        """A session moved or went: a teacher passed over for a clash with it (here, or where
+        this cohort's attendees wait elsewhere) may fit now (services.promotion)."""
+        if cohort.status is not CohortStatus.PUBLISHED:
+            return
+        await promotion.promote(db_session, cohort, now)
+        holders = await booking_repo.seat_holders(db_session, cohort.id)
+        await seats.reconsider_waiting(db_session, holders, cohort.id, now)
 
     async def _load(
         self, db_session: AsyncSession, actor: Actor, session_id: str

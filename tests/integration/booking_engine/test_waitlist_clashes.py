@@ -190,3 +190,129 @@ async def test_the_teacher_lock_is_really_tried_on_postgresql(
             .where(DueWork.kind == promotion.PROMOTION_RETRY, DueWork.done_at.is_(None))
         )
     assert pending == 1
+
+
+async def eventually(read, expected, seconds=5.0):
+    """What `read()` gives once it equals `expected`, or its last answer after `seconds`: the
+    app's own timer does the work, within API.md's five seconds."""
+    deadline = asyncio.get_running_loop().time() + seconds
+    while True:
+        found = await read()
+        if found == expected or asyncio.get_running_loop().time() >= deadline:
+            return found
+        await asyncio.sleep(0.2)
+
+
+async def passed_over(client, world, start, mail_dir):
+    """A teacher waiting for `full`, passed over for their seat in the overlapping `other`."""
+    full = await published_cohort(client, world, start, capacity=1)
+    other = await overlapping_cohort(client, world, start)
+    holder, busy = [await teacher_token(client, mail_dir, f"t{i}@school.example") for i in range(2)]
+    held = (await book(client, holder, full["id"])).json()
+    waiting = (await book(client, busy, full["id"])).json()
+    elsewhere = (await book(client, busy, other["id"])).json()
+    await client.delete(f"/api/v1/bookings/{held['id']}", headers=bearer(holder))
+    assert await status_of(client, busy, waiting) == ("waitlisted", 1)
+    return busy, waiting, elsewhere, other
+
+
+async def test_a_passed_over_teacher_who_cancels_the_clash_gets_the_free_seat(
+    client, world, start, mail_dir
+):
+    busy, waiting, elsewhere, _ = await passed_over(client, world, start, mail_dir)
+
+    await client.delete(f"/api/v1/bookings/{elsewhere['id']}", headers=bearer(busy))
+
+    assert await eventually(lambda: status_of(client, busy, waiting), ("confirmed", None)) == (
+        "confirmed",
+        None,
+    )
+
+
+async def test_a_passed_over_teacher_gets_the_seat_when_the_clashing_session_moves_away(
+    client, world, start, mail_dir
+):
+    busy, waiting, _, other = await passed_over(client, world, start, mail_dir)
+    [clashing] = other["sessions"]
+
+    moved = await client.patch(
+        f"/api/v1/sessions/{clashing['id']}",
+        json={
+            "starts_at": (start + timedelta(days=1)).isoformat(),
+            "ends_at": (start + timedelta(days=1, hours=2)).isoformat(),
+        },
+        headers=bearer(world.hub_admin),
+    )
+    assert moved.status_code == 200, moved.text
+
+    assert await eventually(lambda: status_of(client, busy, waiting), ("confirmed", None)) == (
+        "confirmed",
+        None,
+    )
+
+
+async def test_a_passed_over_teacher_gets_the_seat_when_the_clashing_session_is_cancelled(
+    client, world, start, mail_dir
+):
+    busy, waiting, _, other = await passed_over(client, world, start, mail_dir)
+    [clashing] = other["sessions"]
+    # A second session keeps the other cohort alive: only the clash goes.
+    extra = await client.post(
+        f"/api/v1/cohorts/{other['id']}/sessions",
+        json={
+            "starts_at": (start + timedelta(days=2)).isoformat(),
+            "ends_at": (start + timedelta(days=2, hours=2)).isoformat(),
+        },
+        headers=bearer(world.hub_admin),
+    )
+    assert extra.status_code == 201, extra.text
+
+    gone = await client.delete(
+        f"/api/v1/sessions/{clashing['id']}", headers=bearer(world.hub_admin)
+    )
+    assert gone.status_code == 200, gone.text
+
+    assert await eventually(lambda: status_of(client, busy, waiting), ("confirmed", None)) == (
+        "confirmed",
+        None,
+    )
+
+
+async def test_a_seat_left_for_a_deferred_promotion_is_not_taken_by_a_newcomer(
+    client, world, start, mail_dir, clock, monkeypatch
+):
+    """While the walk waits for the busy teacher, the free seat is theirs: a newcomer joins the
+    waitlist and the teacher behind them booking again is told they already have a booking."""
+    cohort = await published_cohort(client, world, start, capacity=1)
+    tokens = [await teacher_token(client, mail_dir, f"t{i}@school.example") for i in range(5)]
+    await book(client, tokens[0], cohort["id"])
+    first, second, third = [(await book(client, t, cohort["id"])).json() for t in tokens[1:4]]
+    real_try_lock = promotion.try_lock_key
+
+    async def busy(db_session, namespace, key):
+        if key == second["teacher_id"]:
+            return False
+        return await real_try_lock(db_session, namespace, key)
+
+    monkeypatch.setattr(promotion, "try_lock_key", busy)
+    await client.patch(
+        f"/api/v1/cohorts/{cohort['id']}", json={"capacity": 3}, headers=bearer(world.hub_admin)
+    )
+    assert await status_of(client, tokens[1], first) == ("confirmed", None)
+    assert await status_of(client, tokens[2], second) == ("waitlisted", 1)
+
+    newcomer = await book(client, tokens[4], cohort["id"])
+    assert newcomer.json()["status"] == "waitlisted", newcomer.text
+    assert newcomer.json()["waitlist_position"] == 3
+    again = await book(client, tokens[3], cohort["id"])
+    assert again.status_code == 409, again.text
+    assert again.json()["code"] == "already_booked"
+
+    monkeypatch.setattr(promotion, "try_lock_key", real_try_lock)
+    clock.advance(promotion.RETRY_AFTER)
+    assert await eventually(lambda: status_of(client, tokens[2], second), ("confirmed", None)) == (
+        "confirmed",
+        None,
+    )
+    assert await status_of(client, tokens[3], third) == ("waitlisted", 1)
+    assert await status_of(client, tokens[4], newcomer.json()) == ("waitlisted", 2)
