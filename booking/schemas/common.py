@@ -16,17 +16,12 @@ import msgspec
 # same patterns in the OpenAPI document, gives it the same meaning.
 # Names and titles: one line, no control characters (C0, DEL and C1, which holds NEL U+0085), no
 # line or paragraph separators (U+2028, U+2029), not blank (API.md, Conventions).
-SingleLine = Annotated[
-    str,
-    msgspec.Meta(
-        min_length=1, max_length=200, pattern=r"^(?=.*\S)[^\x00-\x1f\x7f-\x9f\u2028\u2029]+$(?!\n)"
-    ),
-]
+SINGLE_LINE_PATTERN = r"^(?=.*\S)[^\x00-\x1f\x7f-\x9f\u2028\u2029]+$(?!\n)"
+SingleLine = Annotated[str, msgspec.Meta(min_length=1, max_length=200, pattern=SINGLE_LINE_PATTERN)]
 # Summaries, notes and addresses may span lines (tab, LF, CR); other control characters, C1
 # included, are refused.
-MultiLine = Annotated[
-    str, msgspec.Meta(max_length=5000, pattern=r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$")
-]
+MULTI_LINE_CHARACTERS = r"[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]"
+MultiLine = Annotated[str, msgspec.Meta(max_length=5000, pattern=rf"^{MULTI_LINE_CHARACTERS}*$")]
 # A plain ASCII addr-spec we can really send to: dot-atom local part (at most 64 octets) and a
 # DNS name with at least one dot and labels of 1-63 characters; 254 octets in all.
 _ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"

@@ -6,11 +6,18 @@ from typing import Annotated
 import msgspec
 
 from booking.models.enums import Accessibility
-from booking.schemas.common import Email, Input, MultiLine, Output, SingleLine, TimezoneName
+from booking.schemas.common import (
+    MULTI_LINE_CHARACTERS,
+    SINGLE_LINE_PATTERN,
+    Email,
+    Input,
+    MultiLine,
+    Output,
+    SingleLine,
+    TimezoneName,
+)
 
-Region = Annotated[
-    str, msgspec.Meta(min_length=1, max_length=100, pattern=r"^(?=.*\S)[^\x00-\x1f\x7f]+$")
-]
+Region = Annotated[str, msgspec.Meta(min_length=1, max_length=100, pattern=SINGLE_LINE_PATTERN)]
 Postcode = Annotated[
     str,
     msgspec.Meta(
@@ -23,7 +30,7 @@ Capacity = Annotated[int, msgspec.Meta(ge=1, le=10_000)]
 Address = Annotated[
     str,
     msgspec.Meta(
-        min_length=1, max_length=1000, pattern=r"^(?=[\s\S]*\S)[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]+$"
+        min_length=1, max_length=1000, pattern=rf"^(?=[\s\S]*\S){MULTI_LINE_CHARACTERS}+$"
     ),
 ]
 

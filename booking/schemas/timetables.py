@@ -8,7 +8,10 @@ import msgspec
 from booking.schemas.common import HHMM, Input, Output, TimezoneName
 from calendars.weekly import Weekday
 
-Label = Annotated[str, msgspec.Meta(max_length=200, pattern=r"^[^\x00-\x1f\x7f]*$")]
+# One line, possibly empty: the single-line characters without the "not blank" look-ahead.
+Label = Annotated[
+    str, msgspec.Meta(max_length=200, pattern=r"^[^\x00-\x1f\x7f-\x9f\u2028\u2029]*$(?!\n)")
+]
 
 
 class TeachingBlock(Input):

@@ -6,6 +6,8 @@ import msgspec
 import pytest
 
 from booking.schemas.common import HHMM, Email, MultiLine, SingleLine
+from booking.schemas.hubs import Address, Region
+from booking.schemas.timetables import Label
 
 
 @pytest.mark.parametrize("name", ["Sam Jones", "Zoë Ångström", "O'Neill-Brown", "Sam\u00a0Jones"])
@@ -50,3 +52,22 @@ def test_patterns_end_at_the_very_end(kind, value):
     assert msgspec.convert(value.removesuffix("\n"), kind)
     with pytest.raises(msgspec.ValidationError):
         msgspec.convert(value, kind)
+
+
+@pytest.mark.parametrize(
+    ("kind", "good", "bad"),
+    [
+        (Region, "North West", "North\x85West"),
+        (Region, "North West", "North West\n"),
+        (Region, "North West", "North\u2028West"),
+        (Address, "1 Mill Road\nLeeds", "1 Mill Road\x85Leeds"),
+        (Address, "1 Mill Road\nLeeds", "  \n "),
+        (Label, "Year 9 maths", "Year 9 maths\n"),
+        (Label, "Year 9 maths", "Year\x859"),
+        (Label, "", "Year\u20299"),
+    ],
+)
+def test_hub_regions_addresses_and_lesson_labels_follow_the_same_rules(kind, good, bad):
+    assert msgspec.convert(good, kind) == good
+    with pytest.raises(msgspec.ValidationError):
+        msgspec.convert(bad, kind)
