@@ -65,6 +65,57 @@ def test_weekly_lesson_keeps_its_hour_length_across_the_spring_change(name):
     assert {entry.end - entry.start for entry in entries} == {timedelta(hours=1)}
 
 
+# The same lesson in the autumn term: Mondays 2026-10-12 .. 2026-11-09 at 09:00 London, BST
+# before the change on 2026-10-25 and GMT after. Each export style written as its app would
+# write it for that term (Google in UTC: 08:00Z for the first Monday, then the rule's wall
+# clock comes from X-WR-TIMEZONE).
+AUTUMN_TERM = Interval(datetime(2026, 10, 1, tzinfo=UTC), datetime(2026, 12, 1, tzinfo=UTC))
+MONDAYS_AT_NINE_LONDON_AUTUMN = [
+    utc(2026, 10, 12, 8),
+    utc(2026, 10, 19, 8),
+    utc(2026, 10, 26, 9),
+    utc(2026, 11, 2, 9),
+    utc(2026, 11, 9, 9),
+]
+AUTUMN_DATES = {
+    "weekly_tzid_london.ics": [
+        (b":20260316T090000", b":20261012T090000"),
+        (b":20260316T100000", b":20261012T100000"),
+        (b"UNTIL=20260420T080000Z", b"UNTIL=20261109T090000Z"),
+    ],
+    "weekly_google_x_wr_timezone.ics": [
+        (b"DTSTART:20260316T090000Z", b"DTSTART:20261012T080000Z"),
+        (b"DTEND:20260316T100000Z", b"DTEND:20261012T090000Z"),
+        (b"UNTIL=20260420T080000Z", b"UNTIL=20261109T090000Z"),
+    ],
+    "weekly_outlook_windows_tzid.ics": [
+        (b":20260316T090000", b":20261012T090000"),
+        (b":20260316T100000", b":20261012T100000"),
+        (b"UNTIL=20260420T080000Z", b"UNTIL=20261109T090000Z"),
+    ],
+    "weekly_floating.ics": [
+        (b"DTSTART:20260316T090000", b"DTSTART:20261012T090000"),
+        (b"DTEND:20260316T100000", b"DTEND:20261012T100000"),
+        (b"UNTIL=20260420T090000", b"UNTIL=20261109T090000"),
+    ],
+}
+
+
+def autumn_sample(name: str) -> bytes:
+    data = sample(name)
+    for old, new in AUTUMN_DATES[name]:
+        assert old in data, (name, old)
+        data = data.replace(old, new)
+    return data
+
+
+@pytest.mark.parametrize("name", EXPORT_STYLES)
+def test_weekly_lesson_stays_at_nine_local_across_the_autumn_change(name):
+    entries = expand_ics(autumn_sample(name), AUTUMN_TERM)
+    assert [entry.start for entry in entries] == MONDAYS_AT_NINE_LONDON_AUTUMN
+    assert {entry.end - entry.start for entry in entries} == {timedelta(hours=1)}
+
+
 def test_all_export_styles_give_the_same_entries():
     results = [expand_ics(sample(name), SPRING_TERM) for name in EXPORT_STYLES]
     assert all(result == results[0] for result in results)
