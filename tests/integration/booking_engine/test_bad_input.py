@@ -6,13 +6,8 @@ from datetime import timedelta
 
 import pytest
 
-from tests.support.engine import build_world, create_cohort, published_cohort, teacher_token
+from tests.support.engine import create_cohort, published_cohort, teacher_token
 from tests.support.factories import bearer
-
-
-@pytest.fixture
-async def world(client, sessionmaker, clock):
-    return await build_world(client, sessionmaker, clock)
 
 
 @pytest.mark.parametrize(

@@ -5,30 +5,18 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import select
 
 from booking.models import Booking, OutboxEvent
 from tests.support.engine import (
     add_session,
     add_trainer,
-    build_world,
     create_cohort,
     published_cohort,
     teacher_token,
 )
 from tests.support.factories import bearer, create_venue
 from tests.support.faults import commits_fail
-
-
-@pytest.fixture
-async def world(client, sessionmaker, clock):
-    return await build_world(client, sessionmaker, clock)
-
-
-@pytest.fixture
-def start(clock):
-    return clock.now() + timedelta(days=10)
 
 
 async def book(client, token, cohort_id, **body):

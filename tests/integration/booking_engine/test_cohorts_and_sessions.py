@@ -9,22 +9,11 @@ import pytest
 from tests.support.engine import (
     add_session,
     add_trainer,
-    build_world,
     create_cohort,
     published_cohort,
     teacher_token,
 )
 from tests.support.factories import bearer, create_hub, create_user, create_venue
-
-
-@pytest.fixture
-async def world(client, sessionmaker, clock):
-    return await build_world(client, sessionmaker, clock)
-
-
-@pytest.fixture
-def start(clock):
-    return clock.now() + timedelta(days=10)
 
 
 async def set_availability(client, world, weekly, exceptions=()):

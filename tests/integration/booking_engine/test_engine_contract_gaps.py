@@ -5,29 +5,17 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-import pytest
 from sqlalchemy import func, select
 
 from booking.models import Booking, OutboxEvent
 from tests.support.engine import (
     add_session,
     add_trainer,
-    build_world,
     create_cohort,
     published_cohort,
     teacher_token,
 )
 from tests.support.factories import bearer, create_hub, create_venue
-
-
-@pytest.fixture
-async def world(client, sessionmaker, clock):
-    return await build_world(client, sessionmaker, clock)
-
-
-@pytest.fixture
-def start(clock):
-    return clock.now() + timedelta(days=10)
 
 
 def z(moment: datetime) -> str:

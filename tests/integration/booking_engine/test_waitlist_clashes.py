@@ -13,18 +13,8 @@ from sqlalchemy import func, select, text
 
 from booking.models import DueWork
 from booking.services import promotion
-from tests.support.engine import add_trainer, build_world, published_cohort, teacher_token
+from tests.support.engine import add_trainer, published_cohort, teacher_token
 from tests.support.factories import bearer, create_venue
-
-
-@pytest.fixture
-async def world(client, sessionmaker, clock):
-    return await build_world(client, sessionmaker, clock)
-
-
-@pytest.fixture
-def start(clock):
-    return clock.now() + timedelta(days=10)
 
 
 async def book(client, token, cohort_id):
