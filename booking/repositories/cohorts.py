@@ -82,20 +82,24 @@ async def get_session(db_session: AsyncSession, session_id: str) -> TrainingSess
     return await db_session.get(TrainingSession, session_id, populate_existing=True)
 
 
-def _live_overlapping(
-    start: datetime, end: datetime, exclude_session: str | None
-) -> Select[TrainingSession]:
-    # Half-open intervals: touching end to start is not an overlap.
-    stmt = (
+def _live_sessions() -> Select[TrainingSession]:
+    """Scheduled sessions of cohorts not cancelled (drafts included): the ones that take a room
+    and a trainer, and that calendars show."""
+    return (
         select(TrainingSession)
         .join(Cohort, Cohort.id == TrainingSession.cohort_id)
         .where(
             TrainingSession.status == SessionStatus.SCHEDULED,
             Cohort.status != CohortStatus.CANCELLED,
-            TrainingSession.starts_at < end,
-            TrainingSession.ends_at > start,
         )
     )
+
+
+def _live_overlapping(
+    start: datetime, end: datetime, exclude_session: str | None
+) -> Select[TrainingSession]:
+    # Half-open intervals: touching end to start is not an overlap.
+    stmt = _live_sessions().where(TrainingSession.starts_at < end, TrainingSession.ends_at > start)
     if exclude_session is not None:
         stmt = stmt.where(TrainingSession.id != exclude_session)
     return stmt
@@ -144,16 +148,8 @@ async def venue_has_future_sessions(db_session: AsyncSession, venue_id: str, now
 def _future_live(
     now: datetime, *, venue_id: str | None, trainer_id: str | None
 ) -> Select[TrainingSession]:
-    """Scheduled sessions starting after `now` in cohorts not cancelled (drafts included)."""
-    stmt = (
-        select(TrainingSession)
-        .join(Cohort, Cohort.id == TrainingSession.cohort_id)
-        .where(
-            TrainingSession.status == SessionStatus.SCHEDULED,
-            Cohort.status != CohortStatus.CANCELLED,
-            TrainingSession.starts_at > now,
-        )
-    )
+    """Live sessions (see _live_sessions) starting after `now`."""
+    stmt = _live_sessions().where(TrainingSession.starts_at > now)
     if venue_id is not None:
         stmt = stmt.where(TrainingSession.venue_id == venue_id)
     if trainer_id is not None:

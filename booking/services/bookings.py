@@ -15,7 +15,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from booking.clock import Clock
 from booking.database import unit_of_work
-from booking.durations import parse_duration
 from booking.errors import (
     AlreadyBookedError,
     BookingClashError,
@@ -138,10 +137,7 @@ class BookingService:
     def _check_open(cohort: Cohort, sessions: Sequence[TrainingSession], now: datetime) -> None:
         if cohort.status is not CohortStatus.PUBLISHED:
             raise BookingClosedError("the cohort is not open for booking")
-        # The first live session's start, as cohort_repo.first_start gives it.
-        first = min(
-            (s.starts_at for s in sessions if s.status is SessionStatus.SCHEDULED), default=None
-        )
+        first = promotion.first_live_start(sessions)
         if first is None or now >= first:
             raise BookingClosedError("the cohort has started")
 
@@ -206,10 +202,7 @@ class BookingService:
         """A free seat outside promotion_cutoff whose waitlist is still to be walked again
         (services.promotion left due work) belongs to the people waiting, not to whoever
         books first."""
-        first = min(
-            (s.starts_at for s in sessions if s.status is SessionStatus.SCHEDULED), default=None
-        )
-        if first is None or now >= first - parse_duration(cohort.promotion_cutoff):
+        if not promotion.promoting(cohort, sessions, now):
             return False
         return await outbox_repo.cohort_has_pending_due(
             db_session, seats.PROMOTION_RETRY, cohort.id

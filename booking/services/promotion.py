@@ -54,7 +54,7 @@ async def promote(db_session: AsyncSession, cohort: Cohort, now: datetime) -> No
         for s in (await cohort_repo.sessions_of(db_session, [cohort.id]))[cohort.id]
         if s.status is SessionStatus.SCHEDULED
     ]
-    if not sessions or now >= sessions[0].starts_at - parse_duration(cohort.promotion_cutoff):
+    if not promoting(cohort, sessions, now):
         return
     locked_any = False
     after: int | None = None
@@ -78,6 +78,19 @@ async def promote(db_session: AsyncSession, cohort: Cohort, now: datetime) -> No
                 continue
             await _hand_seat(db_session, cohort, candidate, sessions, now)
         await db_session.flush()
+
+
+def first_live_start(sessions: Sequence[TrainingSession]) -> datetime | None:
+    """When the first scheduled session starts (booking closes then), as
+    cohort_repo.first_start gives it from the database."""
+    return min((s.starts_at for s in sessions if s.status is SessionStatus.SCHEDULED), default=None)
+
+
+def promoting(cohort: Cohort, sessions: Sequence[TrainingSession], now: datetime) -> bool:
+    """Whether freed seats go to the waitlist now: outside promotion_cutoff of the first
+    scheduled session of `sessions` (the cohort's)."""
+    first = first_live_start(sessions)
+    return first is not None and now < first - parse_duration(cohort.promotion_cutoff)
 
 
 async def _lock_teacher(db_session: AsyncSession, teacher_id: str, *, wait: bool) -> bool:
