@@ -1,16 +1,18 @@
-"""The composition root: the only place that wires settings, database, ports and HTTP together."""
+"""The composition root of the HTTP app: settings, database, ports and routes wired together
+(booking.background is the other half: the timer and what it runs)."""
 
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from functools import partial
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
 from litestar import Litestar, Request, Response
 from litestar.config.cors import CORSConfig
+from litestar.datastructures import State
 from litestar.exceptions import HTTPException, NotFoundException
 from litestar.middleware.base import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
@@ -33,6 +35,7 @@ from booking.api.sessions import SessionController
 from booking.api.timetables import TimetableController
 from booking.api.trainers import TrainerController
 from booking.auth import BearerTokenMiddleware
+from booking.background import Background
 from booking.clock import Clock, SystemClock
 from booking.database import create_engine, create_sessionmaker
 from booking.errors import ValidationError
@@ -43,15 +46,8 @@ from booking.pages.router import pages_router, static_router
 from booking.ports import SignInMailer
 from booking.runtime import Runtime
 from booking.secret_key import load_secret_key
-from booking.services.bookings import BookingService
-from booking.services.timetables import TimetableService
 from booking.settings import Settings, load_settings
-from notifications.addresses import parse_mailbox
-from notifications.content import MailContext
-from notifications.dispatcher import Dispatcher
-from notifications.mailer import Mailer, message_id_domain
-from notifications.messages import DEFAULT_SERVICE_NAME
-from notifications.scheduler import Ticker
+from notifications.mailer import Mailer
 from notifications.transports import MailTransport, build_transport, parse_security
 from notifications.wakeup import waking_session_class
 
@@ -77,23 +73,55 @@ def build_mailer(settings: Settings, transport: MailTransport) -> SignInMailer:
     return Mailer(transport, sender=settings.mail.mail_from, base_url=settings.server.base_url)
 
 
-def mail_context(settings: Settings, clock: Clock) -> Callable[[], MailContext]:
-    """What every notification mail of this process is sent with; `now` taken per pass."""
-    sender = parse_mailbox(settings.mail.mail_from, "BOOKING_MAIL_FROM")
-    base_url = settings.server.base_url.rstrip("/")
-    domain = message_id_domain(base_url)
+@dataclass(frozen=True, slots=True)
+class Wiring:
+    """What an app runs with besides its routes; its lifespan builds the runtime from this.
 
-    def context() -> MailContext:
-        return MailContext(
-            sender_email=sender.addr_spec,
-            sender_name=sender.display_name or DEFAULT_SERVICE_NAME,
-            base_url=base_url,
-            message_id_domain=domain,
-            service_name=DEFAULT_SERVICE_NAME,
-            now=clock.now(),
-        )
+    Tests pass their own clock, mailer or transport, and may run without the timer
+    (`background=False`): then nothing happens in the background and a test drives
+    `app.state.background.run_once()` itself.
+    """
 
-    return context
+    settings: Settings
+    clock: Clock | None = None
+    mailer: SignInMailer | None = None
+    transport: MailTransport | None = None
+    background: bool = True
+
+
+@asynccontextmanager
+async def running(wiring: Wiring) -> AsyncIterator[tuple[Runtime, Background]]:
+    """The runtime and background of one process, closed on leaving."""
+    settings = wiring.settings
+    mail_transport = wiring.transport or build_mail_transport(settings)
+    engine = create_engine(settings.database)
+    session_info: dict[str, object] = {}
+    background: Background | None = None
+
+    def wake() -> None:
+        if background is not None:
+            background.wake()
+
+    runtime = Runtime(
+        settings=settings,
+        engine=engine,
+        sessionmaker=create_sessionmaker(
+            engine, sync_session_class=waking_session_class(wake), info=session_info
+        ),
+        clock=wiring.clock or SystemClock(),
+        mailer=wiring.mailer or build_mailer(settings, mail_transport),
+        head_revision=head_revision(),
+        secret_key=load_secret_key(settings.server),
+        session_info=session_info,
+    )
+    background = Background(runtime, mail_transport)
+    if wiring.background:
+        background.start()
+    try:
+        yield runtime, background
+    finally:
+        await background.stop()
+        await engine.dispose()
 
 
 def not_found(request: Request[Any, Any, Any], exc: NotFoundException) -> Response[Any]:
@@ -139,98 +167,22 @@ def require_json_body(request: Request[Any, Any, Any]) -> None:
         )
 
 
-# How often every process looks for work left by others (offers to expire, events, reminders,
-# retries); the timer also wakes it after each commit with events and at the next due time.
-DISPATCH_POLL_SECONDS = 2.0
-
-
-async def expire_offers(runtime: Runtime) -> int:
-    """Offers past their time, then promotions left for a teacher who was busy."""
-    service = BookingService(runtime.clock)
-    async with runtime.sessionmaker() as db_session:
-        done = await service.expire_due_offers(db_session)
-        return done + await service.retry_deferred_promotions(db_session)
-
-
-async def dispatch(runtime: Runtime, dispatcher: Dispatcher, ticker: Ticker) -> int:
-    """One pass of time-based work, then the timer set for the next due moment."""
-    done = await expire_offers(runtime)
-    done += await dispatcher.run()
-    due = await dispatcher.next_due()
-    if due is not None:
-        ticker.wake_in("dispatch", (due - runtime.clock.now()).total_seconds())
-    return done
-
-
-# Linked timetables are refreshed every few hours; this is only how often we look for due ones.
-TIMETABLE_POLL_SECONDS = 60.0
-
-
-async def refresh_timetables(runtime: Runtime) -> int:
-    async with runtime.sessionmaker() as db_session:
-        return await TimetableService(runtime.clock).refresh_due(
-            db_session, allow_private=runtime.settings.timetable.allow_private_urls
-        )
-
-
 def create_app(
     settings: Settings,
     *,
     clock: Clock | None = None,
     mailer: SignInMailer | None = None,
     transport: MailTransport | None = None,
+    background: bool = True,
 ) -> Litestar:
-    """Build the application. Tests pass their own clock, mailer or transport; the CLI none."""
+    """Build the application; see Wiring for what tests may pass."""
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         log_redaction.install()
-        the_clock = clock or SystemClock()
-        mail_transport = transport or build_mail_transport(settings)
-        engine = create_engine(settings.database)
-
-        def wake() -> None:
-            ticker.kick("dispatch")
-
-        sessionmaker = create_sessionmaker(engine, sync_session_class=waking_session_class(wake))
-        runtime = Runtime(
-            settings=settings,
-            engine=engine,
-            sessionmaker=sessionmaker,
-            clock=the_clock,
-            mailer=mailer or build_mailer(settings, mail_transport),
-            head_revision=head_revision(),
-            secret_key=load_secret_key(settings.server),
-        )
-        dispatcher = Dispatcher(
-            sessionmaker,
-            mail_transport,
-            the_clock,
-            settings.mail,
-            mail_context(settings, the_clock),
-        )
-        app.state.runtime, app.state.dispatcher = runtime, dispatcher
-
-        async def dispatch_job() -> int:
-            return await dispatch(runtime, dispatcher, ticker)
-
-        ticker = Ticker(
-            {
-                "dispatch": (dispatch_job, DISPATCH_POLL_SECONDS),
-                "refresh_timetables": (
-                    partial(refresh_timetables, runtime),
-                    TIMETABLE_POLL_SECONDS,
-                ),
-            }
-        )
-        ticker.start()
-        # Work that came due while no process was running (reminders, retries) goes out now.
-        ticker.kick("dispatch")
-        try:
+        async with running(app.state.wiring) as (runtime, jobs):
+            app.state.runtime, app.state.background = runtime, jobs
             yield
-        finally:
-            await ticker.stop()
-            await engine.dispose()
 
     return Litestar(
         route_handlers=[
@@ -259,6 +211,7 @@ def create_app(
         middleware=[DefineMiddleware(BearerTokenMiddleware, exclude=["^/schema"])],
         before_request=check_request,
         lifespan=[lifespan],
+        state=State({"wiring": Wiring(settings, clock, mailer, transport, background=background)}),
         request_max_body_size=settings.server.max_json_body,
         cors_config=CORSConfig(allow_origins=[_origin(settings.server.base_url)]),
         openapi_config=OpenAPIConfig(

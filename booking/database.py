@@ -102,13 +102,24 @@ def _switch_to_wal(cursor: Any) -> None:  # noqa: ANN401 - the DB-API cursor is 
 
 
 def create_sessionmaker(
-    engine: AsyncEngine, *, sync_session_class: type[Session] = Session
+    engine: AsyncEngine,
+    *,
+    sync_session_class: type[Session] = Session,
+    info: dict[str, object] | None = None,
 ) -> async_sessionmaker[AsyncSession]:
-    """sync_session_class lets the composition root attach session events (the outbox wake-up)."""
+    """sync_session_class lets the composition root attach session events (the outbox wake-up);
+    `info` is copied into every session's db_session.info."""
     # expire_on_commit=False: services return what they wrote after the commit without reloading.
     return async_sessionmaker(
-        engine, expire_on_commit=False, autoflush=False, sync_session_class=sync_session_class
+        engine,
+        expire_on_commit=False,
+        autoflush=False,
+        sync_session_class=sync_session_class,
+        info=info,
     )
+
+
+_IN_UNIT_OF_WORK = "in_unit_of_work"
 
 
 @asynccontextmanager
@@ -118,12 +129,19 @@ async def unit_of_work(db_session: AsyncSession) -> AsyncIterator[AsyncSession]:
     The commit happens before the handler returns, so a failed commit propagates as an error
     response and never hides behind a 2xx (DESIGN.md, Transactions).
     """
+    if db_session.info.get(_IN_UNIT_OF_WORK):
+        # Rolling back here would silently undo the outer unit's writes.
+        raise RuntimeError("unit_of_work does not nest: the caller is already inside one")
     if db_session.in_transaction():
         # A read earlier in the request opened a transaction; end it so the write lock and the
         # rule checks happen inside one fresh transaction.
         await db_session.rollback()
-    async with db_session.begin():
-        yield db_session
+    db_session.info[_IN_UNIT_OF_WORK] = True
+    try:
+        async with db_session.begin():
+            yield db_session
+    finally:
+        db_session.info.pop(_IN_UNIT_OF_WORK, None)
 
 
 def is_postgres(db_session: AsyncSession) -> bool:

@@ -1,13 +1,15 @@
-"""What a running app holds: settings, database, clock and the ports wired in by booking.app."""
+"""What a running process holds: settings, database, clock, the ports wired in by the composition
+root, and the little state that belongs to one process (its rendered-feed cache)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from booking.clock import Clock
 from booking.ports import SignInMailer
+from booking.services.feeds import RenderedFeeds
 from booking.settings import Settings
 
 
@@ -20,3 +22,7 @@ class Runtime:
     mailer: SignInMailer
     head_revision: str
     secret_key: bytes
+    # Copied into every session this process opens (db_session.info): the switch the control
+    # test turns the cohort row lock off with (repositories.cohorts.LOCK_COHORT_ROWS).
+    session_info: dict[str, object] = field(default_factory=dict)
+    rendered_feeds: RenderedFeeds = field(default_factory=RenderedFeeds)

@@ -23,10 +23,6 @@ class DatabaseSettings(msgspec.Struct, frozen=True, kw_only=True):
     pool_size: int = 10
     echo: bool = False
 
-    @property
-    def is_sqlite(self) -> bool:
-        return self.url.startswith("sqlite")
-
 
 class MailSettings(msgspec.Struct, frozen=True, kw_only=True):
     smtp_host: str | None = None
@@ -47,7 +43,7 @@ class MailSettings(msgspec.Struct, frozen=True, kw_only=True):
 
 class ServerSettings(msgspec.Struct, frozen=True, kw_only=True):
     base_url: str = "http://127.0.0.1:8000"
-    # Derives personal feed URLs from the random values stored for them (booking.feeds). Unset:
+    # Derives personal feed URLs from the random values stored for them (services.feeds). Unset:
     # generated once and kept in secret_key_file, which suits one machine; set it for several.
     secret_key: str | None = None
     secret_key_file: Path = Path("./var/secret.key")
@@ -69,8 +65,6 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
 class SettingsError(ValueError):
     """An environment variable holds a value that cannot be used."""
 
-
-Port = Annotated[int, msgspec.Meta(ge=1, le=65535)]
 
 # Environment variable -> (section, field). Anything not listed is ignored.
 _ENVIRONMENT: dict[str, tuple[str, str]] = {

@@ -10,25 +10,27 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from booking.clock import Clock
 from booking.database import unit_of_work
+from booking.events import KINDS, from_row
 from booking.models import Delivery, DeliveryStatus, DueWork, OutboxEvent, Reminder, ReminderStatus
 from booking.settings import MailSettings
 from notifications import reminders
 from notifications.content import MailContext
 from notifications.deliveries import DeliverySender
-from notifications.handlers import handle
+from notifications.handlers import Envelope, handle
 from notifications.transports import MailTransport
 
 log = logging.getLogger(__name__)
 
 # A pass repeats while it finds work, up to this many rounds, then yields to the timer.
 MAX_ROUNDS = 50
+REPORT_EVERY = timedelta(minutes=1)
 
 
 class Dispatcher:
@@ -46,6 +48,7 @@ class Dispatcher:
         self._clock = clock
         self._context = context
         self._batch = batch
+        self._reported_at: datetime | None = None
         self.sender = DeliverySender(sessionmaker, transport, clock, mail)
 
     async def run(self) -> int:
@@ -61,11 +64,14 @@ class Dispatcher:
         return total
 
     async def handle_events(self) -> int:
+        """Claim a batch of events this version knows, hand each to its handler, mark it
+        dispatched. A kind it does not know is never claimed: it stays pending (a newer
+        process will handle it) and report_unknown() says so."""
         async with self._sessionmaker() as db_session, unit_of_work(db_session):
-            events = (
+            rows = (
                 await db_session.scalars(
                     select(OutboxEvent)
-                    .where(OutboxEvent.dispatched_at.is_(None))
+                    .where(OutboxEvent.dispatched_at.is_(None), OutboxEvent.kind.in_(KINDS))
                     .order_by(OutboxEvent.id)
                     .limit(self._batch)
                     .with_for_update(skip_locked=True)
@@ -73,23 +79,46 @@ class Dispatcher:
             ).all()
             ctx = self._context()
             handled = 0
-            for event in events:
-                if await self._handle_one(db_session, event, ctx):
-                    event.dispatched_at = self._clock.now()
+            for row in rows:
+                if await self._handle_one(db_session, row, ctx):
+                    row.dispatched_at = self._clock.now()
                     handled += 1
-            return handled
+        await self.report_unknown()
+        return handled
 
     async def _handle_one(
-        self, db_session: AsyncSession, event: OutboxEvent, ctx: MailContext
+        self, db_session: AsyncSession, row: OutboxEvent, ctx: MailContext
     ) -> bool:
         try:
+            envelope = Envelope(row.id, row.created_at, from_row(row.kind, row.payload))
             async with db_session.begin_nested():
-                await handle(db_session, event, ctx)
+                await handle(db_session, envelope, ctx)
         except Exception:
             # Left undispatched: it is tried again on the next pass, and the log says why.
-            log.exception("outbox event %s (%s) could not be handled", event.id, event.kind)
+            log.exception("outbox event %s (%s) could not be handled", row.id, row.kind)
             return False
         return True
+
+    async def report_unknown(self) -> int:
+        """Log (at most once a minute) how many pending events have a kind this version does
+        not know; returns that count when it looked, else 0."""
+        now = self._clock.now()
+        if self._reported_at is not None and now - self._reported_at < REPORT_EVERY:
+            return 0
+        self._reported_at = now
+        async with self._sessionmaker() as db_session:
+            rows = (
+                await db_session.execute(
+                    select(OutboxEvent.kind, func.count())
+                    .where(OutboxEvent.dispatched_at.is_(None), OutboxEvent.kind.not_in(KINDS))
+                    .group_by(OutboxEvent.kind)
+                )
+            ).all()
+            await db_session.rollback()
+        if rows:
+            kinds = ", ".join(f"{kind} ({count})" for kind, count in sorted(rows))
+            log.error("outbox events of unknown kinds left pending: %s", kinds)
+        return sum(int(count) for _, count in rows)
 
     async def queue_reminders(self) -> int:
         async with self._sessionmaker() as db_session, unit_of_work(db_session):

@@ -70,7 +70,12 @@ def _service(factory: type[Any]) -> Provide:
 
 def provide_feed_service(state: State) -> FeedService:
     runtime = runtime_of(state)
-    return FeedService(runtime.clock, runtime.secret_key, runtime.settings.server.base_url)
+    return FeedService(
+        runtime.clock,
+        runtime.secret_key,
+        runtime.settings.server.base_url,
+        runtime.rendered_feeds,
+    )
 
 
 def provide_auth_service(state: State) -> AuthService:

@@ -22,9 +22,13 @@ from booking.models import (
 from booking.models.enums import SEAT_HOLDING_STATUSES
 from booking.repositories.pagination import page
 
-# Tests switch this off to show their race harness really races (the control test); nothing
-# else may touch it.
-LOCK_COHORT_ROWS = True
+# The session flag that switches the cohort row lock off: only the control test sets it (on its
+# app's runtime), to show its race harness really races.
+LOCK_COHORT_ROWS = "lock_cohort_rows"
+
+
+def _locks_rows(db_session: AsyncSession) -> bool:
+    return bool(db_session.info.get(LOCK_COHORT_ROWS, True))
 
 
 async def get_cohort(
@@ -36,7 +40,7 @@ async def get_cohort(
     interleave. On SQLite the transaction's BEGIN IMMEDIATE already excludes other writers.
     """
     stmt = select(Cohort).where(Cohort.id == cohort_id)
-    if for_update and LOCK_COHORT_ROWS:
+    if for_update and _locks_rows(db_session):
         stmt = stmt.with_for_update()
     return await db_session.scalar(stmt.execution_options(populate_existing=True))
 
@@ -197,7 +201,7 @@ async def touch_future_sessions(
 async def lock_cohorts(db_session: AsyncSession, cohort_ids: Collection[str]) -> None:
     """get_cohort's row lock on several cohorts at once, taken in id order (two writers locking
     overlapping sets never wait for each other in a circle)."""
-    if not cohort_ids or not LOCK_COHORT_ROWS:
+    if not cohort_ids or not _locks_rows(db_session):
         return
     await db_session.execute(
         select(Cohort.id)

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from booking.events import Event, kind_of, to_row
 from booking.models import Booking, DueWork, OutboxEvent
 
 
-def add_event(db_session: AsyncSession, kind: str, payload: dict[str, Any], now: datetime) -> None:
-    db_session.add(OutboxEvent(kind=kind, payload=payload, created_at=now))
+def add_event(db_session: AsyncSession, event: Event, now: datetime) -> None:
+    """Append `event` to the outbox in the caller's transaction (sent on only after commit)."""
+    db_session.add(OutboxEvent(kind=kind_of(event), payload=to_row(event), created_at=now))
 
 
 def add_due(db_session: AsyncSession, kind: str, booking_id: str, due_at: datetime) -> None:

@@ -12,25 +12,23 @@ from booking.clock import Clock
 from booking.database import unit_of_work
 from booking.durations import parse_duration
 from booking.errors import (
-    CapacityBelowBookingsError,
     CapacityExceedsVenueError,
     CohortCancelledError,
     CohortHasNoSessionsError,
     NotFoundError,
     ValidationError,
 )
-from booking.models import BookingStatus, Cohort, CohortStatus, NeedArea, Role, SessionStatus
-from booking.models.enums import ACTIVE_BOOKING_STATUSES
-from booking.repositories import bookings as booking_repo
+from booking.events import CohortCancelled, CohortPublished, CohortUpdated
+from booking.models import Cohort, CohortStatus, NeedArea, Role, SessionStatus
 from booking.repositories import cohorts as cohort_repo
 from booking.repositories import courses as course_repo
 from booking.repositories import hubs as hub_repo
 from booking.repositories import users as user_repo
 from booking.repositories.outbox import add_event
 from booking.schemas.cohorts import CohortCancel, CohortCreate, CohortPage, CohortRead, CohortUpdate
-from booking.services import promotion, seats
 from booking.services.actor import Actor
 from booking.services.cohort_views import cohort_read, cohort_reads
+from booking.services.seating import Seating
 from booking.services.timetables import TimetableService
 from calendars.intervals import Interval
 from calendars.timetable import find_clashes
@@ -194,24 +192,23 @@ class CohortService:
             if cohort.status is CohortStatus.CANCELLED:
                 raise CohortCancelledError("a cancelled cohort cannot change")
             now = self.clock.now()
+            seating = Seating(self.clock)
             if "capacity" in values:
-                await self._check_capacity(db_session, cohort, int(str(values["capacity"])))
+                capacity = int(str(values.pop("capacity")))
+                seating.change_capacity_locked(cohort, capacity)
+                await self._check_venues_hold(db_session, cohort, capacity)
+                values["capacity"] = capacity
             for field, value in values.items():
                 setattr(cohort, field, value)
             cohort.updated_at = now
-            add_event(
-                db_session, "CohortUpdated", {"cohort_id": cohort.id, "fields": sorted(values)}, now
-            )
-            if cohort.status is CohortStatus.PUBLISHED:
-                await promotion.promote(db_session, cohort, now)
+            add_event(db_session, CohortUpdated(cohort_id=cohort.id, fields=sorted(values)), now)
+            await seating.promote_locked(db_session, cohort, now)
             await db_session.flush()
             return await cohort_read(db_session, cohort)
 
     @staticmethod
-    async def _check_capacity(db_session: AsyncSession, cohort: Cohort, capacity: int) -> None:
-        taken = cohort.confirmed_count + cohort.offered_count
-        if capacity < taken:
-            raise CapacityBelowBookingsError(f"{taken} seats are confirmed or offered")
+    async def _check_venues_hold(db_session: AsyncSession, cohort: Cohort, capacity: int) -> None:
+        """Every venue the cohort meets at holds the new capacity."""
         sessions = (await cohort_repo.sessions_of(db_session, [cohort.id]))[cohort.id]
         venue_ids = {cohort.venue_id} | {
             s.venue_id for s in sessions if s.status is SessionStatus.SCHEDULED
@@ -238,7 +235,7 @@ class CohortService:
                     now,
                     now,
                 )
-                add_event(db_session, "CohortPublished", {"cohort_id": cohort.id}, now)
+                add_event(db_session, CohortPublished(cohort_id=cohort.id), now)
             return await cohort_read(db_session, cohort)
 
     async def cancel(
@@ -250,20 +247,7 @@ class CohortService:
             actor.require_hub_manager(cohort.hub_id)
             if cohort.status is not CohortStatus.CANCELLED:
                 now = self.clock.now()
-                for booking in await booking_repo.bookings_of_cohort(
-                    db_session, cohort.id, ACTIVE_BOOKING_STATUSES
-                ):
-                    previous = booking.status
-                    await seats.release(db_session, cohort, booking, now, BookingStatus.CANCELLED)
-                    booking.cancelled_at = now
-                    add_event(
-                        db_session,
-                        "BookingCancelled",
-                        seats.event_payload(
-                            booking, previous_status=previous.value, by="cohort_cancelled"
-                        ),
-                        now,
-                    )
+                await Seating(self.clock).cancel_cohort_locked(db_session, cohort)
                 for session in (await cohort_repo.sessions_of(db_session, [cohort.id]))[cohort.id]:
                     if session.status is SessionStatus.SCHEDULED:
                         session.status, session.sequence, session.updated_at = (
@@ -277,11 +261,6 @@ class CohortService:
                     now,
                 )
                 cohort.cancel_reason = data.reason
-                add_event(
-                    db_session,
-                    "CohortCancelled",
-                    {"cohort_id": cohort.id, "reason": data.reason},
-                    now,
-                )
+                add_event(db_session, CohortCancelled(cohort_id=cohort.id, reason=data.reason), now)
             await db_session.flush()
             return await cohort_read(db_session, cohort)

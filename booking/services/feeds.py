@@ -72,14 +72,14 @@ class RenderedFeeds:
             self.entries.popitem(last=False)
 
 
-RENDERED = RenderedFeeds()
-
-
 class FeedService:
-    def __init__(self, clock: Clock, secret_key: bytes, base_url: str) -> None:
+    def __init__(
+        self, clock: Clock, secret_key: bytes, base_url: str, rendered: RenderedFeeds
+    ) -> None:
         self.clock = clock
         self.secret_key = secret_key
         self.base_url = base_url.rstrip("/")
+        self.rendered = rendered
 
     def _token(self, user_id: str, nonce: str) -> str:
         # The URL token is derived from a random nonce with the server key: the database keeps
@@ -196,7 +196,7 @@ class FeedService:
             db_session, role=role, user_id=user_id, hub_id=hub_id, start=start, end=end
         )
         key = (calendar_id, name, self.base_url, today, *aggregates, changed)
-        cached = RENDERED.get(key)
+        cached = self.rendered.get(key)
         if cached is not None:
             return cached
         rows = await feed_repo.feed_rows(
@@ -206,5 +206,5 @@ class FeedService:
         body = feed(events, calendar_id=calendar_id, name=name)
         etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
         rendered = FeedBody(body=body, etag=etag, last_modified=changed)
-        RENDERED.put(key, rendered)
+        self.rendered.put(key, rendered)
         return rendered

@@ -22,19 +22,26 @@ from booking.errors import (
     ValidationError,
     VenueDoubleBookedError,
 )
+from booking.events import (
+    SessionAdded,
+    SessionCancelled,
+    SessionDetailsChanged,
+    SessionPlace,
+    SessionRescheduled,
+    VenueLocation,
+)
 from booking.models import Cohort, CohortStatus, SessionStatus, TrainingSession
-from booking.repositories import bookings as booking_repo
 from booking.repositories import cohorts as cohort_repo
 from booking.repositories import hubs as hub_repo
 from booking.repositories import trainers as trainer_repo
 from booking.repositories.locks import lock_key
 from booking.repositories.outbox import add_event
 from booking.schemas.cohorts import SessionCreate, SessionRead, SessionUpdate
-from booking.services import promotion, seats
 from booking.services.actor import Actor
 from booking.services.availability import weekly_rules
 from booking.services.cohort_views import session_read
 from booking.services.cohorts import load_cohort
+from booking.services.seating import Seating
 from booking.services.validation import require_plausible
 from calendars.availability import is_available
 from calendars.intervals import Interval
@@ -63,15 +70,14 @@ async def location_changed(
         if attendees[session.cohort_id]:  # a draft or an unbooked cohort has no invite out
             add_event(
                 db_session,
-                "SessionDetailsChanged",
-                {
-                    "session_id": session.id,
-                    "cohort_id": session.cohort_id,
-                    "sequence": session.sequence,
-                    "booking_ids": attendees[session.cohort_id],
-                    "changed": ["location"],
-                    "before": dict(before),
-                },
+                SessionDetailsChanged(
+                    session_id=session.id,
+                    cohort_id=session.cohort_id,
+                    sequence=session.sequence,
+                    booking_ids=attendees[session.cohort_id],
+                    changed=["location"],
+                    before=VenueLocation(**before),
+                ),
                 now,
             )
     return len(sessions)
@@ -132,12 +138,11 @@ class SessionService:
             await db_session.flush()
             add_event(
                 db_session,
-                "SessionAdded",
-                {
-                    "session_id": session.id,
-                    "cohort_id": cohort.id,
-                    "booking_ids": await cohort_repo.confirmed_booking_ids(db_session, cohort.id),
-                },
+                SessionAdded(
+                    session_id=session.id,
+                    cohort_id=cohort.id,
+                    booking_ids=await cohort_repo.confirmed_booking_ids(db_session, cohort.id),
+                ),
                 now,
             )
             return session_read(session)
@@ -166,11 +171,9 @@ class SessionService:
                 exclude=session.id,
                 now=now,
             )
-            before = {
-                "starts_at": session.starts_at.isoformat(),
-                "ends_at": session.ends_at.isoformat(),
-                "venue_id": session.venue_id,
-            }
+            before = SessionPlace(
+                starts_at=session.starts_at, ends_at=session.ends_at, venue_id=session.venue_id
+            )
             if (starts_at, ends_at, venue_id) != (
                 session.starts_at,
                 session.ends_at,
@@ -181,22 +184,19 @@ class SessionService:
                 session.updated_at = now
                 add_event(
                     db_session,
-                    "SessionRescheduled",
-                    {
-                        "session_id": session.id,
-                        "cohort_id": cohort.id,
-                        "sequence": session.sequence,
-                        "booking_ids": await cohort_repo.confirmed_booking_ids(
-                            db_session, cohort.id
-                        ),
-                        "before": before,
-                        "starts_at": starts_at.isoformat(),
-                        "ends_at": ends_at.isoformat(),
-                        "venue_id": venue_id,
-                    },
+                    SessionRescheduled(
+                        session_id=session.id,
+                        cohort_id=cohort.id,
+                        sequence=session.sequence,
+                        booking_ids=await cohort_repo.confirmed_booking_ids(db_session, cohort.id),
+                        before=before,
+                        starts_at=starts_at,
+                        ends_at=ends_at,
+                        venue_id=venue_id,
+                    ),
                     now,
                 )
-                await self._waitlists_may_move(db_session, cohort, now)
+                await Seating(self.clock).sessions_changed_locked(db_session, cohort)
             return session_read(session)
 
     async def cancel(self, db_session: AsyncSession, actor: Actor, session_id: str) -> SessionRead:
@@ -212,29 +212,16 @@ class SessionService:
                 )
                 add_event(
                     db_session,
-                    "SessionCancelled",
-                    {
-                        "session_id": session.id,
-                        "cohort_id": cohort.id,
-                        "sequence": session.sequence,
-                        "booking_ids": await cohort_repo.confirmed_booking_ids(
-                            db_session, cohort.id
-                        ),
-                    },
+                    SessionCancelled(
+                        session_id=session.id,
+                        cohort_id=cohort.id,
+                        sequence=session.sequence,
+                        booking_ids=await cohort_repo.confirmed_booking_ids(db_session, cohort.id),
+                    ),
                     now,
                 )
-                await self._waitlists_may_move(db_session, cohort, now)
+                await Seating(self.clock).sessions_changed_locked(db_session, cohort)
             return session_read(session)
-
-    @staticmethod
-    async def _waitlists_may_move(db_session: AsyncSession, cohort: Cohort, now: datetime) -> None:
-        """A session moved or went: a teacher passed over for a clash with it (here, or where
-        this cohort's attendees wait elsewhere) may fit now (services.promotion)."""
-        if cohort.status is not CohortStatus.PUBLISHED:
-            return
-        await promotion.promote(db_session, cohort, now)
-        holders = await booking_repo.seat_holders(db_session, cohort.id)
-        await seats.reconsider_waiting(db_session, holders, cohort.id, now)
 
     async def _load(
         self, db_session: AsyncSession, actor: Actor, session_id: str

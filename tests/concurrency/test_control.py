@@ -6,7 +6,8 @@ cohort and writing the booking (after `active_booking`), which widens the window
 needs. Its twin runs the identical harness, sleep included, with the lock in place, and must
 not overbook: so the sleep is not what makes the difference, the lock is.
 
-- PostgreSQL: LOCK_COHORT_ROWS=False drops the `SELECT ... FOR UPDATE` on the cohort row. Every
+- PostgreSQL: the app's LOCK_COHORT_ROWS session flag set False drops the `SELECT ... FOR
+  UPDATE` on the cohort row. Every
   transaction reads the same counters, so more than 10 rows end up confirmed (and the ORM's
   `SET confirmed_count = <value read + 1>` loses updates, so the counters disagree with the
   rows; the CHECK cannot see it).
@@ -29,6 +30,7 @@ from booking.clock import FrozenClock
 from booking.database import create_engine, create_sessionmaker
 from booking.migrate import upgrade
 from booking.repositories import bookings as booking_repo
+from booking.repositories.cohorts import LOCK_COHORT_ROWS
 from booking.settings import DatabaseSettings, MailSettings, Settings
 from tests.support.engine import build_world, published_cohort
 from tests.support.postgres import drop_database, recreate_database, require_postgres
@@ -41,6 +43,7 @@ from tests.support.race import (
     outcomes,
     overbooked,
     race,
+    runtime_of,
     serve_in_loop,
     sign_in_teachers,
 )
@@ -107,7 +110,7 @@ async def rush(url, tmp_path, monkeypatch, *, lock_off=False):
             tokens = await sign_in_teachers([http], mail_dir, emails("t", TEACHERS))
             widen_the_race(monkeypatch)
             if lock_off:
-                monkeypatch.setattr("booking.repositories.cohorts.LOCK_COHORT_ROWS", False)
+                runtime_of(http).session_info[LOCK_COHORT_ROWS] = False
             responses = await race([partial(book, http, t, cohort["id"]) for t in tokens])
         return await cohort_state(engine, cohort["id"]), responses
     finally:

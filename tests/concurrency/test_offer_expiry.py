@@ -1,7 +1,7 @@
 """Offers running out while their owners try to accept them and several expiry runners sweep.
 
 Five offers (offer mode, capacity 5, ten waiting) pass their expiry time. Expiry runners
-(BookingService.expire_due_offers, as every process's scheduler runs it, each on a session of
+(Seating.expire_due_offers, as every process's scheduler runs it, each on a session of
 its own; the apps' own schedulers may join in) sweep at the same time. Each expiry takes the
 cohort lock and re-reads the offer under it, so each offer expires exactly once and each freed
 seat is offered exactly once, to the next waiter in join order.
@@ -23,7 +23,7 @@ from functools import partial
 from sqlalchemy import select
 
 from booking.models import BookingStatus, OutboxEvent
-from booking.services.bookings import BookingService
+from booking.services.seating import Seating
 from tests.support.engine import published_cohort
 from tests.support.race import (
     answer_offer,
@@ -60,7 +60,7 @@ async def five_due_offers(http, world, start, mail_dir, clock):
 def sweeper(sessionmaker, clock):
     async def sweep():
         async with sessionmaker() as db_session:
-            return await BookingService(clock).expire_due_offers(db_session)
+            return await Seating(clock).expire_due_offers(db_session)
 
     return sweep
 

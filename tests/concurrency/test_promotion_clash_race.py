@@ -6,7 +6,7 @@ and the fifteen waiting teachers book Y. Waiting holds no seat, so each booking 
 through; but a teacher must never end up holding seats in both X and Y: either the promotion
 sees the seat in Y and passes them over, or the booking of Y sees the promoted seat and is
 refused with booking_clash. Each side reads the teacher's seats and then writes, in different
-cohorts under different cohort locks, so only the teacher lock orders them (services.promotion).
+cohorts under different cohort locks, so only the teacher lock orders them (services.seating).
 
 Control (PostgreSQL; SQLite serialises every writer): the same rush with the teacher lock
 switched off, a sleep injected after each read of a teacher's seats on both sides, does end
@@ -23,8 +23,7 @@ import pytest
 
 from booking.models import BookingStatus
 from booking.repositories import bookings as booking_repo
-from booking.services import bookings as booking_service
-from booking.services import promotion
+from booking.services import seating
 from tests.support.engine import ALL_WEEK, published_cohort
 from tests.support.factories import bearer, create_user, create_venue
 from tests.support.race import (
@@ -82,9 +81,8 @@ def teacher_lock_off(monkeypatch):
     async def always(*_args):
         return True
 
-    monkeypatch.setattr(promotion, "lock_key", no_lock)
-    monkeypatch.setattr(promotion, "try_lock_key", always)
-    monkeypatch.setattr(booking_service, "lock_key", no_lock)
+    monkeypatch.setattr(seating, "lock_key", no_lock)
+    monkeypatch.setattr(seating, "try_lock_key", always)
 
 
 async def rush(http, world, start, mail_dir, engine):

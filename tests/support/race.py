@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from booking.app import create_app
 from booking.clock import Clock
 from booking.models import Booking, BookingStatus, Cohort
+from booking.runtime import Runtime
 from booking.settings import Settings
 from tests.support.engine import ALL_WEEK, World
 from tests.support.factories import bearer, create_hub, create_user, create_venue
@@ -108,6 +109,14 @@ async def serve_in_loop(
         stopping.set()
         async with asyncio.timeout(SHUTDOWN_TIMEOUT_SECONDS):
             await running
+
+
+def runtime_of(client: httpx.AsyncClient) -> Runtime:
+    """The runtime of the app serve_in_loop put behind `client`."""
+    transport = client._transport
+    assert isinstance(transport, httpx.ASGITransport)
+    runtime: Runtime = transport.app.state.runtime  # type: ignore[attr-defined]
+    return runtime
 
 
 def outcome(response: Response) -> tuple[int, str]:

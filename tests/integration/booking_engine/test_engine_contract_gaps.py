@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 
+from booking.events import BookingOffered, SessionPlace, SessionRescheduled, from_row
 from booking.models import Booking, OutboxEvent
 from tests.support.engine import (
     add_session,
@@ -37,6 +38,11 @@ async def listed_ids(client, **params):
     response = await client.get("/api/v1/cohorts", params=params)
     assert response.status_code == 200, response.text
     return [c["id"] for c in response.json()["items"]]
+
+
+def typed(row):
+    """The stored event as the dispatcher reads it."""
+    return from_row(row.kind, row.payload)
 
 
 async def outbox(sessionmaker):
@@ -540,12 +546,18 @@ async def test_session_and_cohort_changes_and_offers_write_outbox_events(
     assert moved.status_code == 200, moved.text
     events = await outbox(sessionmaker)
     assert events[-1].kind == "SessionRescheduled"
-    assert events[-1].payload["session_id"] == first["id"]
-    assert events[-1].payload["cohort_id"] == cohort["id"]
-    assert events[-1].payload["sequence"] == 1
-    assert events[-1].payload["booking_ids"] == [held["id"]]
-    assert events[-1].payload["venue_id"] == world.venue["id"]
-    assert events[-1].payload["before"]["venue_id"] == world.venue["id"]
+    assert typed(events[-1]) == SessionRescheduled(
+        session_id=first["id"],
+        cohort_id=cohort["id"],
+        sequence=1,
+        booking_ids=[held["id"]],
+        before=SessionPlace(
+            starts_at=start, ends_at=start + timedelta(hours=2), venue_id=world.venue["id"]
+        ),
+        starts_at=moved_to,
+        ends_at=moved_to + timedelta(hours=2),
+        venue_id=world.venue["id"],
+    )
 
     dropped = await client.delete(
         f"/api/v1/sessions/{second['id']}", headers=bearer(world.hub_admin)
@@ -564,13 +576,13 @@ async def test_session_and_cohort_changes_and_offers_write_outbox_events(
     events = await outbox(sessionmaker)
     offers = [e for e in events if e.kind == "BookingOffered"]
     assert len(offers) == 1
-    assert offers[0].payload == {
-        "booking_id": waiting["id"],
-        "cohort_id": cohort["id"],
-        "teacher_id": waiting["teacher_id"],
-        "status": "offered",
-        "offer_expires_at": (clock.now() + timedelta(hours=5)).isoformat(),
-    }
+    assert typed(offers[0]) == BookingOffered(
+        booking_id=waiting["id"],
+        cohort_id=cohort["id"],
+        teacher_id=waiting["teacher_id"],
+        status="offered",
+        offer_expires_at=clock.now() + timedelta(hours=5),
+    )
     assert [e.kind for e in events[-3:]] == ["SeatFreed", "BookingCancelled", "BookingOffered"]
 
     count_before = len(events)

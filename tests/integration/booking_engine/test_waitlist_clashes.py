@@ -1,7 +1,7 @@
 """A waiting teacher who took a seat in an overlapping session elsewhere is not promoted into a
 double booking (booking_clash is not overridable, API.md), keeps their place, and is promoted
 once the clash is gone. Promotions that meet a teacher busy with another booking finish a
-second later (services.promotion)."""
+second later (services.seating)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import func, select, text
 
 from booking.models import DueWork
-from booking.services import promotion
+from booking.services import seat_rules, seating
 from tests.support.engine import add_trainer, published_cohort, teacher_token
 from tests.support.factories import bearer, create_venue
 
@@ -121,14 +121,14 @@ async def test_a_promotion_meeting_a_busy_teacher_finishes_a_second_later(
     assert (await book(client, tokens[0], cohort["id"])).json()["status"] == "confirmed"
     first, second, third = [(await book(client, t, cohort["id"])).json() for t in tokens[1:]]
     busy_teacher = second["teacher_id"]
-    real_try_lock = promotion.try_lock_key
+    real_try_lock = seating.try_lock_key
 
     async def busy(db_session, namespace, key):
         if key == busy_teacher:
             return False
         return await real_try_lock(db_session, namespace, key)
 
-    monkeypatch.setattr(promotion, "try_lock_key", busy)
+    monkeypatch.setattr(seating, "try_lock_key", busy)
     raised = await client.patch(
         f"/api/v1/cohorts/{cohort['id']}", json={"capacity": 4}, headers=bearer(world.hub_admin)
     )
@@ -138,8 +138,8 @@ async def test_a_promotion_meeting_a_busy_teacher_finishes_a_second_later(
     assert await status_of(client, tokens[2], second) == ("waitlisted", 1)
     assert await status_of(client, tokens[3], third) == ("waitlisted", 2)
 
-    monkeypatch.setattr(promotion, "try_lock_key", real_try_lock)
-    clock.advance(promotion.RETRY_AFTER)
+    monkeypatch.setattr(seating, "try_lock_key", real_try_lock)
+    clock.advance(seat_rules.RETRY_AFTER)
     deadline = asyncio.get_running_loop().time() + 5
     while asyncio.get_running_loop().time() < deadline:
         if (await status_of(client, tokens[2], second))[0] == "confirmed":
@@ -159,7 +159,7 @@ async def test_the_teacher_lock_is_really_tried_on_postgresql(
     tokens = [await teacher_token(client, mail_dir, f"t{i}@school.example") for i in range(3)]
     await book(client, tokens[0], cohort["id"])
     first, second = [(await book(client, t, cohort["id"])).json() for t in tokens[1:]]
-    key = f"{promotion.TEACHER_LOCK}:{second['teacher_id']}"
+    key = f"{seating.TEACHER_LOCK}:{second['teacher_id']}"
     async with engine.connect() as other:
         await other.execute(
             text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"), {"key": key}
@@ -177,7 +177,7 @@ async def test_the_teacher_lock_is_really_tried_on_postgresql(
         pending = await conn.scalar(
             select(func.count())
             .select_from(DueWork)
-            .where(DueWork.kind == promotion.PROMOTION_RETRY, DueWork.done_at.is_(None))
+            .where(DueWork.kind == seat_rules.PROMOTION_RETRY, DueWork.done_at.is_(None))
         )
     assert pending == 1
 
@@ -277,14 +277,14 @@ async def test_a_seat_left_for_a_deferred_promotion_is_not_taken_by_a_newcomer(
     tokens = [await teacher_token(client, mail_dir, f"t{i}@school.example") for i in range(5)]
     await book(client, tokens[0], cohort["id"])
     first, second, third = [(await book(client, t, cohort["id"])).json() for t in tokens[1:4]]
-    real_try_lock = promotion.try_lock_key
+    real_try_lock = seating.try_lock_key
 
     async def busy(db_session, namespace, key):
         if key == second["teacher_id"]:
             return False
         return await real_try_lock(db_session, namespace, key)
 
-    monkeypatch.setattr(promotion, "try_lock_key", busy)
+    monkeypatch.setattr(seating, "try_lock_key", busy)
     await client.patch(
         f"/api/v1/cohorts/{cohort['id']}", json={"capacity": 3}, headers=bearer(world.hub_admin)
     )
@@ -298,8 +298,8 @@ async def test_a_seat_left_for_a_deferred_promotion_is_not_taken_by_a_newcomer(
     assert again.status_code == 409, again.text
     assert again.json()["code"] == "already_booked"
 
-    monkeypatch.setattr(promotion, "try_lock_key", real_try_lock)
-    clock.advance(promotion.RETRY_AFTER)
+    monkeypatch.setattr(seating, "try_lock_key", real_try_lock)
+    clock.advance(seat_rules.RETRY_AFTER)
     assert await eventually(lambda: status_of(client, tokens[2], second), ("confirmed", None)) == (
         "confirmed",
         None,

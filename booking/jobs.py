@@ -1,0 +1,32 @@
+"""Booking's time-based work (DESIGN.md, Event-driven core, 4): each job is one pass over rows
+that came due, claimed under locks, safe to run in every process at once.
+
+The timer that calls them lives in booking.background; nothing here knows about mail.
+"""
+
+from __future__ import annotations
+
+from booking.runtime import Runtime
+from booking.services.seating import Seating
+from booking.services.timetables import TimetableService
+
+# How often every process looks for work left by others (offers to expire, events, reminders,
+# retries); the timer also wakes it after each commit with events and at the next due time.
+DISPATCH_POLL_SECONDS = 2.0
+# Linked timetables are refreshed every few hours; this is only how often we look for due ones.
+TIMETABLE_POLL_SECONDS = 60.0
+
+
+async def expire_offers(runtime: Runtime) -> int:
+    """Offers past their time, then promotions left for a teacher who was busy."""
+    seating = Seating(runtime.clock)
+    async with runtime.sessionmaker() as db_session:
+        done = await seating.expire_due_offers(db_session)
+        return done + await seating.retry_deferred_promotions(db_session)
+
+
+async def refresh_timetables(runtime: Runtime) -> int:
+    async with runtime.sessionmaker() as db_session:
+        return await TimetableService(runtime.clock).refresh_due(
+            db_session, allow_private=runtime.settings.timetable.allow_private_urls
+        )
