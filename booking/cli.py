@@ -31,7 +31,7 @@ def _parser() -> argparse.ArgumentParser:
         "serve", help="migrate, then run the API (and, with --demo, seed demo data)"
     )
     serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--port", type=int, default=None, help="default: BOOKING_PORT, else 8000")
     serve.add_argument("--demo", action="store_true", help="seed demo data into an empty database")
     serve.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
 
@@ -122,17 +122,18 @@ async def seed_demo(settings: Settings) -> None:
 
 
 def serve(settings: Settings, args: argparse.Namespace) -> None:
+    port = settings.server.port if args.port is None else args.port
     asyncio.run(migrate(settings))
     if args.demo:
         asyncio.run(seed_demo(settings))
-    print(f"Serving on http://{args.host}:{args.port}  (API docs at /schema)", flush=True)  # noqa: T201
+    print(f"Serving on http://{args.host}:{port}  (API docs at /schema)", flush=True)  # noqa: T201
     if args.workers > 1:
         # Each worker process builds its own app from the same environment.
         uvicorn.run(
             "booking.app:create_app_from_environment",
             factory=True,
             host=args.host,
-            port=args.port,
+            port=port,
             workers=args.workers,
             log_level="info",
             proxy_headers=True,
@@ -141,7 +142,7 @@ def serve(settings: Settings, args: argparse.Namespace) -> None:
         uvicorn.run(
             create_app(settings),
             host=args.host,
-            port=args.port,
+            port=port,
             log_level="info",
             proxy_headers=True,
         )

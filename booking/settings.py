@@ -11,6 +11,8 @@ import msgspec
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./var/booking.db"
 
+Port = Annotated[int, msgspec.Meta(ge=1, le=65535)]
+
 
 class SmtpSecurity(StrEnum):
     NONE = "none"
@@ -42,6 +44,8 @@ class MailSettings(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class ServerSettings(msgspec.Struct, frozen=True, kw_only=True):
+    # The port `booking serve` listens on when --port is not given (the container sets it).
+    port: Port = 8000
     base_url: str = "http://127.0.0.1:8000"
     # Derives personal feed URLs from the random values stored for them (services.feeds). Unset:
     # generated once and kept in secret_key_file, which suits one machine; set it for several.
@@ -70,6 +74,7 @@ class SettingsError(ValueError):
 _ENVIRONMENT: dict[str, tuple[str, str]] = {
     "BOOKING_DATABASE_URL": ("database", "url"),
     "BOOKING_DATABASE_POOL_SIZE": ("database", "pool_size"),
+    "BOOKING_PORT": ("server", "port"),
     "BOOKING_BASE_URL": ("server", "base_url"),
     "BOOKING_SECRET_KEY": ("server", "secret_key"),
     "BOOKING_SECRET_KEY_FILE": ("server", "secret_key_file"),

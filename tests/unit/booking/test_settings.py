@@ -30,6 +30,7 @@ def test_every_variable_is_read():
     settings = load_settings(
         {
             "BOOKING_DATABASE_URL": "postgresql+asyncpg://u@db/booking",
+            "BOOKING_PORT": "8080",
             "BOOKING_BASE_URL": "https://training.example.org",
             "BOOKING_SMTP_HOST": "smtp.example.org",
             "BOOKING_SMTP_PORT": "587",
@@ -47,6 +48,7 @@ def test_every_variable_is_read():
     assert settings.mail.mail_dir == Path("/srv/mail")
     assert settings.timetable.allow_private_urls is True
     assert settings.server.base_url == "https://training.example.org"
+    assert settings.server.port == 8080
 
 
 def test_empty_values_count_as_unset():
@@ -62,6 +64,8 @@ def test_other_variables_are_ignored():
     [
         ("BOOKING_SMTP_PORT", "abc"),
         ("BOOKING_SMTP_PORT", "70000"),
+        ("BOOKING_PORT", "http"),
+        ("BOOKING_PORT", "0"),
         ("BOOKING_SMTP_SECURITY", "ssl"),
         ("BOOKING_TIMETABLE_ALLOW_PRIVATE_URLS", "perhaps"),
     ],
