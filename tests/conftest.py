@@ -3,6 +3,16 @@
 The database under test comes from BOOKING_TEST_DATABASE_URL (default: a SQLite file in a temp
 directory). A PostgreSQL URL names a database this run drops and recreates. The schema is built
 once per run by `alembic upgrade head`; every test starts from empty tables.
+
+A run is a pass over one database. Tests pinned to an engine (marked `postgres` or `sqlite`:
+they make databases of their own) run in the pass of that engine, and the browser journeys in
+the SQLite pass, so CI's two passes run each of them once; pytest reports them as deselected
+in the other pass.
+
+The app under test is built once per run (building one costs ~0.4 s) and started afresh for
+every test with that test's settings and clock, without the background timer: a test settles
+the background itself (tests.support.dispatch.settle), or asks for the live timer with the
+`timer` marker.
 """
 
 from __future__ import annotations
@@ -21,7 +31,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from booking.app import create_app
+from booking.app import Wiring, create_app
 from booking.clock import FrozenClock
 from booking.database import create_engine, create_sessionmaker
 from booking.migrate import upgrade
@@ -107,10 +117,41 @@ def settings(database_url: str, mail_dir: Path) -> Settings:
     )
 
 
+def run_backend() -> str:
+    url = os.environ.get("BOOKING_TEST_DATABASE_URL", "").strip() or "sqlite://"
+    return make_url(url).get_backend_name()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Each engine-pinned test in its own engine's pass; browser journeys in the SQLite pass."""
+    backend = run_backend()
+    other = {"postgresql": ("sqlite", "browser"), "sqlite": ("postgres",)}[backend]
+    keep, drop = [], []
+    for item in items:
+        (drop if any(item.get_closest_marker(m) for m in other) else keep).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
+@pytest.fixture(scope="session")
+def shared_app() -> Litestar:
+    """One app for the run; `app` gives it each test's wiring before it starts."""
+    return create_app(Settings(), background=False)
+
+
 @pytest.fixture
-def app(settings: Settings, clock: FrozenClock, engine: AsyncEngine) -> Litestar:
+def app(
+    shared_app: Litestar,
+    settings: Settings,
+    clock: FrozenClock,
+    engine: AsyncEngine,
+    request: pytest.FixtureRequest,
+) -> Litestar:
     # `engine` is requested so the tables are emptied before the app starts.
-    return create_app(settings, clock=clock)
+    timer = request.node.get_closest_marker("timer") is not None
+    shared_app.state.wiring = Wiring(settings, clock, background=timer)
+    return shared_app
 
 
 @pytest.fixture

@@ -96,7 +96,7 @@ class AuthService:
             ):
                 result = None
             else:
-                result = await self._sign_in(db_session, email)
+                result = await self.signed_in(db_session, email)
         if result is None:
             raise InvalidCodeError("the code is wrong, used, expired or replaced by a newer one")
         return result
@@ -106,7 +106,9 @@ class AuthService:
         async with unit_of_work(db_session):
             await user_repo.delete_token(db_session, hash_token(token))
 
-    async def _sign_in(self, db_session: AsyncSession, email: str) -> TokenRead:
+    async def signed_in(self, db_session: AsyncSession, email: str) -> TokenRead:
+        """A new token for an address whose owner has just proved it (a valid code); unknown
+        addresses become teachers. Runs inside the caller's unit of work."""
         user = await user_repo.get_user_by_email(db_session, email)
         if user is None:
             now = self.clock.now()

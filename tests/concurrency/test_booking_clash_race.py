@@ -25,8 +25,8 @@ from tests.support.race import (
     interleave,
     outcomes,
     race,
-    sign_in_teachers,
 )
+from tests.support.sign_in import signed_in
 
 
 async def overlapping_cohort(http, world, start):
@@ -54,7 +54,7 @@ async def test_booking_two_overlapping_cohorts_at_once_gives_a_seat_in_only_one(
 ):
     first = await published_cohort(http, world, start, capacity=25)
     second = await overlapping_cohort(http, world, start)
-    tokens = await sign_in_teachers([http], mail_dir, emails("t", 20))
+    tokens = await signed_in(http, emails("t", 20))
 
     responses = await race(
         interleave(

@@ -26,8 +26,8 @@ from tests.support.race import (
     emails,
     outcomes,
     race,
-    sign_in_teachers,
 )
+from tests.support.sign_in import signed_in
 
 
 def told_positions(responses):
@@ -43,7 +43,7 @@ async def test_forty_teachers_at_once_fill_ten_seats_and_queue_thirty_in_order(
     http, world, start, mail_dir, engine, in_flight
 ):
     cohort = await published_cohort(http, world, start, capacity=10)
-    tokens = await sign_in_teachers([http], mail_dir, emails("t", 40))
+    tokens = await signed_in(http, emails("t", 40))
 
     responses = await race([partial(book, http, t, cohort["id"]) for t in tokens])
 
@@ -66,7 +66,7 @@ async def test_three_apps_with_their_own_pools_fill_fifteen_seats_exactly(
     clients, world, start, mail_dir, engine, in_flight
 ):
     cohort = await published_cohort(clients[0], world, start, capacity=15)
-    tokens = await sign_in_teachers(clients, mail_dir, emails("t", 45))
+    tokens = await signed_in(clients[0], emails("t", 45))
 
     responses = await race(
         [partial(book, clients[i % 3], t, cohort["id"]) for i, t in enumerate(tokens)]

@@ -34,8 +34,8 @@ from tests.support.race import (
     interleave,
     outcome,
     race,
-    sign_in_teachers,
 )
+from tests.support.sign_in import signed_in
 
 
 @dataclass(frozen=True)
@@ -55,9 +55,7 @@ class Crowd:
 
 async def full_cohort_with_waitlist(http, world, start, mail_dir, **options) -> Crowd:
     cohort = await published_cohort(http, world, start, capacity=10, **options)
-    tokens = await sign_in_teachers(
-        [http], mail_dir, emails("h", 10) + emails("w", 10) + emails("n", 10)
-    )
+    tokens = await signed_in(http, emails("h", 10) + emails("w", 10) + emails("n", 10))
     booked, statuses = [], []
     for token in tokens[:20]:  # one by one: the join order is known
         response = await book(http, token, cohort["id"])

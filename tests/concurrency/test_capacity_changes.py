@@ -23,8 +23,8 @@ from tests.support.race import (
     interleave,
     outcome,
     race,
-    sign_in_teachers,
 )
+from tests.support.sign_in import signed_in
 
 # Up and down around the starting 10; the venue holds 30.
 CAPACITIES = [14, 6, 20, 9, 25, 12, 4, 16]
@@ -35,7 +35,7 @@ async def test_capacity_changes_during_a_rush_keep_every_invariant(
 ):
     cohort = await published_cohort(clients[0], world, start, capacity=10)
     cid = cohort["id"]
-    tokens = await sign_in_teachers(clients, mail_dir, emails("t", 40))
+    tokens = await signed_in(clients[0], emails("t", 40))
 
     async def change(capacity, client):
         return await client.patch(

@@ -45,8 +45,8 @@ from tests.support.race import (
     race,
     runtime_of,
     serve_in_loop,
-    sign_in_teachers,
 )
+from tests.support.sign_in import signed_in
 
 SLEEP = 0.05
 START = datetime(2027, 1, 11, 9, 0, tzinfo=UTC)
@@ -107,7 +107,7 @@ async def rush(url, tmp_path, monkeypatch, *, lock_off=False):
             world = await build_world(http, create_sessionmaker(engine), clock)
             start = clock.now() + timedelta(days=10)
             cohort = await published_cohort(http, world, start, capacity=CAPACITY)
-            tokens = await sign_in_teachers([http], mail_dir, emails("t", TEACHERS))
+            tokens = await signed_in(http, emails("t", TEACHERS))
             widen_the_race(monkeypatch)
             if lock_off:
                 runtime_of(http).session_info[LOCK_COHORT_ROWS] = False
@@ -147,6 +147,7 @@ async def test_twin_postgres_with_the_cohort_row_lock_and_the_same_sleep_holds(
     assert_the_twin_holds(state, responses)
 
 
+@pytest.mark.sqlite
 async def test_control_sqlite_without_the_begin_immediate_recipe_overbooks(
     sqlite_url, tmp_path, monkeypatch
 ):
@@ -161,6 +162,7 @@ async def test_control_sqlite_without_the_begin_immediate_recipe_overbooks(
     report("SQLite without the recipe", state, responses)
 
 
+@pytest.mark.sqlite
 async def test_twin_sqlite_with_the_recipe_and_the_same_sleep_holds(
     sqlite_url, tmp_path, monkeypatch
 ):

@@ -14,14 +14,15 @@ from sqlalchemy.exc import IntegrityError
 
 from booking.models import Booking, BookingStatus, Cohort
 from tests.support.engine import published_cohort
-from tests.support.race import book, sign_in_teachers
+from tests.support.race import book
+from tests.support.sign_in import signed_in
 
 
 @pytest.fixture
 async def booked(http, world, start, mail_dir, clock):
     """A cohort of 2 with one confirmed booking: (cohort id, teacher id)."""
     cohort = await published_cohort(http, world, start, capacity=2)
-    [token] = await sign_in_teachers([http], mail_dir, ["t@school.example"])
+    [token] = await signed_in(http, ["t@school.example"])
     response = await book(http, token, cohort["id"])
     assert response.json()["status"] == "confirmed"
     return cohort["id"], response.json()["teacher_id"]

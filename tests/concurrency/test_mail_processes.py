@@ -66,7 +66,12 @@ SETTLE_TIMEOUT = 45
 SECRET_KEY = "mail-processes-test-key-" + "x" * 24
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+@pytest.fixture(
+    params=[
+        pytest.param("sqlite", marks=pytest.mark.sqlite),
+        pytest.param("postgresql", marks=pytest.mark.postgres),
+    ]
+)
 async def served_database(request, tmp_path) -> AsyncIterator[str]:
     """A fresh, empty database for served processes: a SQLite file, or a new PG database."""
     if request.param == "sqlite":

@@ -35,8 +35,8 @@ from tests.support.race import (
     emails,
     outcomes,
     race,
-    sign_in_teachers,
 )
+from tests.support.sign_in import signed_in
 
 
 async def five_due_offers(http, world, start, mail_dir, clock):
@@ -45,7 +45,7 @@ async def five_due_offers(http, world, start, mail_dir, clock):
     cohort = await published_cohort(
         http, world, start, capacity=5, waitlist_mode="offer", offer_ttl="PT2H"
     )
-    tokens = await sign_in_teachers([http], mail_dir, emails("t", 15))
+    tokens = await signed_in(http, emails("t", 15))
     booked = []
     for token in tokens:  # one by one: 5 confirmed, then 10 waiting in a known order
         response = await book(http, token, cohort["id"])

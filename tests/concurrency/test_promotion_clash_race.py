@@ -36,8 +36,8 @@ from tests.support.race import (
     interleave,
     outcomes,
     race,
-    sign_in_teachers,
 )
+from tests.support.sign_in import signed_in
 
 SEATS = 15
 SLEEP = 0.05
@@ -89,8 +89,8 @@ async def rush(http, world, start, mail_dir, engine):
     """Holders of X cancel while X's waiting teachers book Y; the two cohorts' states."""
     x = await published_cohort(http, world, start, capacity=SEATS)
     y = await overlapping_cohort(http, world, start)
-    holders = await sign_in_teachers([http], mail_dir, emails("holder", SEATS))
-    waiting = await sign_in_teachers([http], mail_dir, emails("waiting", SEATS))
+    holders = await signed_in(http, emails("holder", SEATS))
+    waiting = await signed_in(http, emails("waiting", SEATS))
     held = [(await book(http, t, x["id"])).json() for t in holders]
     queued = [(await book(http, t, x["id"])).json() for t in waiting]
     assert {b["status"] for b in held} == {"confirmed"}

@@ -16,6 +16,9 @@ from tests.support.processes import (
     wait_ready,
 )
 
+# Every test here runs `booking` on a SQLite file of its own.
+pytestmark = pytest.mark.sqlite
+
 
 @pytest.fixture
 def env(tmp_path):

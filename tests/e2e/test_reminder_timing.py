@@ -43,6 +43,7 @@ def session_start() -> datetime:
 
 
 @pytest.mark.slow
+@pytest.mark.sqlite
 async def test_reminders_with_second_offsets_arrive_within_five_seconds_of_due(tmp_path):
     env = booking_env(BOOKING_DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'booking.db'}")
     assert run_booking("db", "upgrade", env=env).returncode == 0

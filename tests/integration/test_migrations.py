@@ -35,6 +35,7 @@ async def round_trip(url: str) -> None:
         await engine.dispose()
 
 
+@pytest.mark.sqlite
 async def test_upgrade_downgrade_upgrade_on_sqlite(tmp_path):
     await round_trip(f"sqlite+aiosqlite:///{tmp_path / 'migrate.db'}")
 
@@ -76,6 +77,7 @@ async def test_processes_starting_together_migrate_one_at_a_time():
         await drop_database(url)
 
 
+@pytest.mark.sqlite
 async def test_sqlite_processes_starting_together_migrate_one_at_a_time(tmp_path):
     url = f"sqlite+aiosqlite:///{tmp_path / 'together.db'}"
     engines = [
@@ -89,6 +91,7 @@ async def test_sqlite_processes_starting_together_migrate_one_at_a_time(tmp_path
             await e.dispose()
 
 
+@pytest.mark.sqlite
 async def test_sqlite_fresh_file_opened_by_many_connections_at_once(tmp_path):
     """Switching a new file to WAL can fail at once with "database is locked" (no busy handler)
     when several connections try together; the engine retries. The race is rare (about 1 round

@@ -6,9 +6,13 @@ from typing import Any
 
 import pytest
 
+from booking.pages.cookies import CookiePolicy
 from tests.support.engine import build_world
 from tests.support.html import Page
 from tests.support.mail import last_code
+from tests.support.sign_in import signed_in
+
+SESSION_COOKIE = CookiePolicy(secure=False).session_name
 
 
 async def open_page(client, path: str, status: int = 200) -> Page:
@@ -24,7 +28,14 @@ async def submit(client, page: Page, button: str, **fields: str) -> Any:
     return await client.post(action, data=hidden | fields, follow_redirects=False)
 
 
-async def sign_in(client, mail_dir, email: str) -> Any:
+async def sign_in(client, mail_dir, email: str) -> None:
+    """Signed in to the pages as `email`: the session cookie holds a token as if they had
+    entered their emailed code (that journey: sign_in_with_code, tests/pages/test_sign_in.py)."""
+    [token] = await signed_in(client, [email])
+    client.cookies.set(SESSION_COOKIE, token)
+
+
+async def sign_in_with_code(client, mail_dir, email: str) -> Any:
     page = await open_page(client, "/sign-in")
     response = await submit(client, page, "Continue", email=email)
     assert response.status_code == 200, response.text

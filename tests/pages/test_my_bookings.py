@@ -40,7 +40,7 @@ async def offered_to_ada(client, world, mail_dir) -> tuple[str, str]:
         waitlist_mode="offer",
         offer_ttl="PT2H",
     )
-    holder = await teacher_token(client, mail_dir, "holder@example.org")
+    holder = await teacher_token(client, "holder@example.org")
     held = await client.post(
         f"/api/v1/cohorts/{cohort['id']}/bookings", json={}, headers=bearer(holder)
     )
@@ -84,7 +84,7 @@ async def test_a_confirmed_booking_shows_its_course_times_and_status(client, wor
 
 async def test_a_waitlisted_booking_shows_its_position(client, world, mail_dir):
     cohort = await published_cohort(client, world, START + timedelta(days=14), capacity=1)
-    holder = await teacher_token(client, mail_dir, "holder@example.org")
+    holder = await teacher_token(client, "holder@example.org")
     await client.post(f"/api/v1/cohorts/{cohort['id']}/bookings", json={}, headers=bearer(holder))
     await sign_in(client, mail_dir, ADA)
     await book_on_page(client, cohort["id"])
@@ -105,7 +105,7 @@ async def test_accepting_an_offer_confirms_the_booking(client, world, mail_dir):
     assert response.status_code == 303
     done = await open_page(client, response.headers["location"])
     assert "You accepted the place" in done.text
-    ada = await teacher_token(client, mail_dir, ADA)
+    ada = await teacher_token(client, ADA)
     assert (await api_booking(client, ada, booking_id))["status"] == "confirmed"
 
 
@@ -116,7 +116,7 @@ async def test_declining_an_offer_cancels_the_booking(client, world, mail_dir):
     response = await submit(client, page, "Decline place")
 
     assert response.status_code == 303
-    ada = await teacher_token(client, mail_dir, ADA)
+    ada = await teacher_token(client, ADA)
     assert (await api_booking(client, ada, booking_id))["status"] == "cancelled"
 
 
@@ -151,7 +151,7 @@ async def test_cancelling_asks_first_then_cancels(client, world, mail_dir):
     done = await open_page(client, response.headers["location"])
     assert "Your booking is cancelled" in done.text
     assert "late cancellation" not in done.text
-    ada = await teacher_token(client, mail_dir, ADA)
+    ada = await teacher_token(client, ADA)
     assert (await api_booking(client, ada, booking_id))["status"] == "cancelled"
 
 
@@ -166,13 +166,13 @@ async def test_a_cancellation_inside_48_hours_is_called_late(client, world, mail
 
     done = await open_page(client, response.headers["location"])
     assert "This was a late cancellation" in done.text
-    ada = await teacher_token(client, mail_dir, ADA)
+    ada = await teacher_token(client, ADA)
     assert (await api_booking(client, ada, booking_id))["late"] is True
 
 
 async def test_another_teachers_booking_is_not_found(client, world, mail_dir):
     cohort = await published_cohort(client, world, START + timedelta(days=14))
-    other = await teacher_token(client, mail_dir, "other@example.org")
+    other = await teacher_token(client, "other@example.org")
     theirs = await client.post(
         f"/api/v1/cohorts/{cohort['id']}/bookings", json={}, headers=bearer(other)
     )

@@ -7,7 +7,8 @@ from litestar.testing import AsyncTestClient
 
 from booking.app import create_app
 from booking.settings import ServerSettings
-from tests.pages.conftest import open_page, sign_in, submit
+from tests.pages.conftest import open_page, submit
+from tests.pages.conftest import sign_in_with_code as sign_in
 from tests.support.html import Page
 from tests.support.mail import last_code
 

@@ -19,7 +19,7 @@ SESSION_START = START + timedelta(days=14)
 async def booked_cohort(client, world, mail_dir) -> dict:
     cohort = await published_cohort(client, world, SESSION_START, capacity=1)
     for email in ("ada@example.org", "bea@example.org"):
-        token = await teacher_token(client, mail_dir, email)
+        token = await teacher_token(client, email)
         response = await client.post(
             f"/api/v1/cohorts/{cohort['id']}/bookings", json={}, headers=bearer(token)
         )

@@ -14,7 +14,7 @@ from tests.support.factories import (
     create_user,
     create_venue,
 )
-from tests.support.mail import last_code
+from tests.support.sign_in import signed_in
 
 ALL_WEEK = [
     {"day": d, "start": "00:00", "end": "23:59"}
@@ -116,10 +116,7 @@ async def published_cohort(
     return dict(response.json())
 
 
-async def teacher_token(client: Client, mail_dir, email: str) -> str:
-    assert (await client.post("/api/v1/auth/email-code", json={"email": email})).status_code == 202
-    response = await client.post(
-        "/api/v1/auth/token", json={"email": email, "code": last_code(mail_dir, email)}
-    )
-    assert response.status_code == 200, response.text
-    return str(response.json()["api_token"])
+async def teacher_token(client: Client, email: str) -> str:
+    """A signed-in teacher's API token (tests.support.sign_in: no code round trip)."""
+    [token] = await signed_in(client, [email])
+    return token

@@ -43,8 +43,8 @@ async def my_feed_path(client, token):
 async def test_teacher_feed_shows_confirmed_bookings_only(client, world, clock, mail_dir):
     start = clock.now() + timedelta(days=5)
     booked = await published_cohort(client, world, start, capacity=1)
-    token = await teacher_token(client, mail_dir, "t@school.example")
-    other = await teacher_token(client, mail_dir, "o@school.example")
+    token = await teacher_token(client, "t@school.example")
+    other = await teacher_token(client, "o@school.example")
     await client.post(f"/api/v1/cohorts/{booked['id']}/bookings", json={}, headers=bearer(other))
     await client.post(
         f"/api/v1/cohorts/{booked['id']}/bookings", json={}, headers=bearer(token)
@@ -67,7 +67,7 @@ async def test_teacher_feed_shows_confirmed_bookings_only(client, world, clock, 
 
 async def test_feed_is_byte_identical_and_conditional(client, world, clock, mail_dir):
     cohort = await published_cohort(client, world, clock.now() + timedelta(days=5))
-    token = await teacher_token(client, mail_dir, "t@school.example")
+    token = await teacher_token(client, "t@school.example")
     await client.post(f"/api/v1/cohorts/{cohort['id']}/bookings", json={}, headers=bearer(token))
     path = await my_feed_path(client, token)
     first, second = await client.get(path), await client.get(path)
@@ -84,7 +84,7 @@ async def test_feed_is_byte_identical_and_conditional(client, world, clock, mail
 
 async def test_cancelled_sessions_leave_the_feed(client, world, clock, mail_dir):
     cohort = await published_cohort(client, world, clock.now() + timedelta(days=5))
-    token = await teacher_token(client, mail_dir, "t@school.example")
+    token = await teacher_token(client, "t@school.example")
     await client.post(f"/api/v1/cohorts/{cohort['id']}/bookings", json={}, headers=bearer(token))
     path = await my_feed_path(client, token)
     before = await client.get(path)
@@ -98,7 +98,7 @@ async def test_cancelled_sessions_leave_the_feed(client, world, clock, mail_dir)
 
 
 async def test_rotation_kills_the_old_url_at_once(client, world, mail_dir):
-    token = await teacher_token(client, mail_dir, "t@school.example")
+    token = await teacher_token(client, "t@school.example")
     old = await my_feed_path(client, token)
     assert (await client.get(old)).status_code == 200
     rotated = await client.post("/api/v1/me/feed/rotate", headers=bearer(token))
@@ -179,7 +179,7 @@ async def test_the_feed_window_and_its_edges(client, world, clock, mail_dir):
         f"/api/v1/cohorts/{cohort['id']}/publish", headers=bearer(world.hub_admin)
     )
     assert published.status_code == 200, published.text
-    token = await teacher_token(client, mail_dir, "t@school.example")
+    token = await teacher_token(client, "t@school.example")
     booked = await client.post(
         f"/api/v1/cohorts/{cohort['id']}/bookings", json={}, headers=bearer(token)
     )
@@ -196,7 +196,7 @@ async def test_the_feed_window_and_its_edges(client, world, clock, mail_dir):
 
 async def test_if_modified_since(client, world, clock, mail_dir):
     cohort = await published_cohort(client, world, clock.now() + timedelta(days=5))
-    token = await teacher_token(client, mail_dir, "t@school.example")
+    token = await teacher_token(client, "t@school.example")
     await client.post(f"/api/v1/cohorts/{cohort['id']}/bookings", json={}, headers=bearer(token))
     path = await my_feed_path(client, token)
     first = await client.get(path)
@@ -233,7 +233,7 @@ async def test_if_modified_since(client, world, clock, mail_dir):
 
 async def test_a_cancelled_booking_leaves_the_teachers_feed(client, world, clock, mail_dir):
     cohort = await published_cohort(client, world, clock.now() + timedelta(days=5))
-    token = await teacher_token(client, mail_dir, "t@school.example")
+    token = await teacher_token(client, "t@school.example")
     booking = await client.post(
         f"/api/v1/cohorts/{cohort['id']}/bookings", json={}, headers=bearer(token)
     )
@@ -261,7 +261,7 @@ async def test_a_cancelled_booking_leaves_the_teachers_feed(client, world, clock
 
 
 async def test_feed_tokens_are_stored_only_as_hashes(client, world, engine, mail_dir):
-    token = await teacher_token(client, mail_dir, "t@school.example")
+    token = await teacher_token(client, "t@school.example")
     first = (await my_feed_path(client, token)).removeprefix("/feeds/").removesuffix(".ics")
     rotated = await client.post("/api/v1/me/feed/rotate", headers=bearer(token))
     second = path_of(rotated.json()["https_url"]).removeprefix("/feeds/").removesuffix(".ics")

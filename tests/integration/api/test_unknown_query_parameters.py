@@ -42,7 +42,7 @@ async def world(
     """Ids and tokens for every endpoint: a published cohort a teacher has booked."""
     world = await build_world(client, sessionmaker, clock)
     cohort = await published_cohort(client, world, clock.now() + timedelta(days=7))
-    teacher = await teacher_token(client, mail_dir, "teacher@example.org")
+    teacher = await teacher_token(client, "teacher@example.org")
     booked = await client.post(f"/api/v1/cohorts/{cohort['id']}/bookings", headers=bearer(teacher))
     assert booked.status_code == 201, booked.text
     return {

@@ -35,7 +35,7 @@ async def test_unknown_ids_are_404(client, world, mail_dir, clock, method, path,
     tokens = {
         "anyone": None,
         "hub_admin": world.hub_admin,
-        "teacher": await teacher_token(client, mail_dir, "t@school.example"),
+        "teacher": await teacher_token(client, "t@school.example"),
     }
     headers = bearer(tokens[who]) if tokens[who] else {}
     bodies = {
@@ -97,7 +97,7 @@ async def test_bad_cohort_updates_are_400(client, world, body):
 @pytest.mark.parametrize("body", [{"accept_clashes": "yes"}, {"seats": 2}, []])
 async def test_bad_booking_bodies_are_400(client, world, mail_dir, clock, body):
     cohort = await published_cohort(client, world, clock.now() + timedelta(days=5))
-    token = await teacher_token(client, mail_dir, "t@school.example")
+    token = await teacher_token(client, "t@school.example")
     response = await client.post(
         f"/api/v1/cohorts/{cohort['id']}/bookings", json=body, headers=bearer(token)
     )
@@ -132,8 +132,8 @@ async def test_only_teachers_book(client, world, clock):
 
 async def test_someone_elses_booking_is_404(client, world, mail_dir, clock):
     cohort = await published_cohort(client, world, clock.now() + timedelta(days=5))
-    owner = await teacher_token(client, mail_dir, "a@school.example")
-    other = await teacher_token(client, mail_dir, "b@school.example")
+    owner = await teacher_token(client, "a@school.example")
+    other = await teacher_token(client, "b@school.example")
     booking = (
         await client.post(
             f"/api/v1/cohorts/{cohort['id']}/bookings", json={}, headers=bearer(owner)

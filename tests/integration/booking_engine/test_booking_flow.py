@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from booking.models import Booking, OutboxEvent
@@ -27,7 +28,7 @@ async def book(client, token, cohort_id, **body):
 
 async def test_confirm_then_waitlist_in_order(client, world, start, mail_dir):
     cohort = await published_cohort(client, world, start, capacity=2)
-    tokens = [await teacher_token(client, mail_dir, f"t{i}@school.example") for i in range(4)]
+    tokens = [await teacher_token(client, f"t{i}@school.example") for i in range(4)]
     results = [(await book(client, t, cohort["id"])) for t in tokens]
     assert [r.status_code for r in results] == [201] * 4
     assert [r.json()["status"] for r in results] == [
@@ -43,9 +44,7 @@ async def test_confirm_then_waitlist_in_order(client, world, start, mail_dir):
 
 async def test_cancel_promotes_the_first_waiting_in_auto_mode(client, world, start, mail_dir):
     cohort = await published_cohort(client, world, start, capacity=1)
-    first, second, third = [
-        await teacher_token(client, mail_dir, f"t{i}@school.example") for i in range(3)
-    ]
+    first, second, third = [await teacher_token(client, f"t{i}@school.example") for i in range(3)]
     held = (await book(client, first, cohort["id"])).json()
     waiting = (await book(client, second, cohort["id"])).json()
     last = (await book(client, third, cohort["id"])).json()
@@ -64,7 +63,7 @@ async def test_cancel_promotes_the_first_waiting_in_auto_mode(client, world, sta
 
 async def test_cancelling_twice_is_a_no_op(client, world, start, mail_dir):
     cohort = await published_cohort(client, world, start)
-    token = await teacher_token(client, mail_dir, "t@school.example")
+    token = await teacher_token(client, "t@school.example")
     booking = (await book(client, token, cohort["id"])).json()
     first = await client.delete(f"/api/v1/bookings/{booking['id']}", headers=bearer(token))
     again = await client.delete(f"/api/v1/bookings/{booking['id']}", headers=bearer(token))
@@ -74,7 +73,7 @@ async def test_cancelling_twice_is_a_no_op(client, world, start, mail_dir):
 
 async def test_late_cancellation_inside_48_hours(client, world, clock, mail_dir):
     cohort = await published_cohort(client, world, clock.now() + timedelta(hours=47))
-    token = await teacher_token(client, mail_dir, "t@school.example")
+    token = await teacher_token(client, "t@school.example")
     booking = (await book(client, token, cohort["id"])).json()
     assert (await client.delete(f"/api/v1/bookings/{booking['id']}", headers=bearer(token))).json()[
         "late"
@@ -83,7 +82,7 @@ async def test_late_cancellation_inside_48_hours(client, world, clock, mail_dir)
 
 async def test_already_booked(client, world, start, mail_dir):
     cohort = await published_cohort(client, world, start)
-    token = await teacher_token(client, mail_dir, "t@school.example")
+    token = await teacher_token(client, "t@school.example")
     assert (await book(client, token, cohort["id"])).status_code == 201
     again = await book(client, token, cohort["id"])
     assert again.status_code == 409
@@ -94,9 +93,7 @@ async def test_offer_mode_offers_then_accept(client, world, start, mail_dir, clo
     cohort = await published_cohort(
         client, world, start, capacity=1, waitlist_mode="offer", offer_ttl="PT2H"
     )
-    first, second = [
-        await teacher_token(client, mail_dir, f"t{i}@school.example") for i in range(2)
-    ]
+    first, second = [await teacher_token(client, f"t{i}@school.example") for i in range(2)]
     held = (await book(client, first, cohort["id"])).json()
     waiting = (await book(client, second, cohort["id"])).json()
     await client.delete(f"/api/v1/bookings/{held['id']}", headers=bearer(first))
@@ -114,7 +111,7 @@ async def test_expired_offer_is_409_and_passes_on(client, world, start, mail_dir
     cohort = await published_cohort(
         client, world, start, capacity=1, waitlist_mode="offer", offer_ttl="PT1H"
     )
-    a, b, c = [await teacher_token(client, mail_dir, f"t{i}@school.example") for i in range(3)]
+    a, b, c = [await teacher_token(client, f"t{i}@school.example") for i in range(3)]
     held = (await book(client, a, cohort["id"])).json()
     second = (await book(client, b, cohort["id"])).json()
     third = (await book(client, c, cohort["id"])).json()
@@ -133,7 +130,7 @@ async def test_expired_offer_is_409_and_passes_on(client, world, start, mail_dir
 
 async def test_answering_a_booking_never_offered_is_not_offered(client, world, start, mail_dir):
     cohort = await published_cohort(client, world, start)
-    token = await teacher_token(client, mail_dir, "t@school.example")
+    token = await teacher_token(client, "t@school.example")
     booking = (await book(client, token, cohort["id"])).json()
     for verb in ("accept", "decline"):
         response = await client.post(
@@ -146,7 +143,7 @@ async def test_no_promotion_inside_the_cutoff_but_the_seat_is_bookable(
     client, world, clock, mail_dir
 ):
     cohort = await published_cohort(client, world, clock.now() + timedelta(hours=20), capacity=1)
-    a, b, c = [await teacher_token(client, mail_dir, f"t{i}@school.example") for i in range(3)]
+    a, b, c = [await teacher_token(client, f"t{i}@school.example") for i in range(3)]
     held = (await book(client, a, cohort["id"])).json()
     waiting = (await book(client, b, cohort["id"])).json()
     await client.delete(f"/api/v1/bookings/{held['id']}", headers=bearer(a))
@@ -162,7 +159,7 @@ async def test_no_promotion_inside_the_cutoff_but_the_seat_is_bookable(
 
 async def test_waitlist_full(client, world, start, mail_dir):
     cohort = await published_cohort(client, world, start, capacity=1, waitlist_capacity=1)
-    a, b, c = [await teacher_token(client, mail_dir, f"t{i}@school.example") for i in range(3)]
+    a, b, c = [await teacher_token(client, f"t{i}@school.example") for i in range(3)]
     await book(client, a, cohort["id"])
     await book(client, b, cohort["id"])
     full = await book(client, c, cohort["id"])
@@ -170,7 +167,7 @@ async def test_waitlist_full(client, world, start, mail_dir):
 
 
 async def test_booking_closed_for_drafts_and_started_cohorts(client, world, clock, mail_dir):
-    token = await teacher_token(client, mail_dir, "t@school.example")
+    token = await teacher_token(client, "t@school.example")
     draft = await create_cohort(client, world)
     await add_session(client, world, draft["id"], clock.now() + timedelta(days=3))
     assert (await book(client, token, draft["id"])).json()["code"] == "booking_closed"
@@ -182,7 +179,7 @@ async def test_booking_closed_for_drafts_and_started_cohorts(client, world, cloc
 async def test_booking_clash_with_another_booked_session(
     client, world, start, mail_dir, sessionmaker, clock
 ):
-    token = await teacher_token(client, mail_dir, "t@school.example")
+    token = await teacher_token(client, "t@school.example")
     first = await published_cohort(client, world, start)
     assert (await book(client, token, first["id"])).status_code == 201
     other_trainer = await add_trainer(client, world, "tom@example.org")
@@ -202,7 +199,7 @@ async def test_booking_clash_with_another_booked_session(
 
 async def test_idempotency_key_replays_and_refuses_reuse(client, world, start, mail_dir):
     cohort = await published_cohort(client, world, start)
-    token = await teacher_token(client, mail_dir, "t@school.example")
+    token = await teacher_token(client, "t@school.example")
     headers = bearer(token) | {"Idempotency-Key": "abc-123"}
     first = await client.post(f"/api/v1/cohorts/{cohort['id']}/bookings", json={}, headers=headers)
     again = await client.post(f"/api/v1/cohorts/{cohort['id']}/bookings", json={}, headers=headers)
@@ -219,7 +216,7 @@ async def test_capacity_rise_promotes_and_drop_below_bookings_is_refused(
     client, world, start, mail_dir
 ):
     cohort = await published_cohort(client, world, start, capacity=1)
-    a, b = [await teacher_token(client, mail_dir, f"t{i}@school.example") for i in range(2)]
+    a, b = [await teacher_token(client, f"t{i}@school.example") for i in range(2)]
     await book(client, a, cohort["id"])
     waiting = (await book(client, b, cohort["id"])).json()
     url = f"/api/v1/cohorts/{cohort['id']}"
@@ -237,7 +234,7 @@ async def test_capacity_rise_promotes_and_drop_below_bookings_is_refused(
 
 async def test_cohort_cancel_cancels_every_booking(client, world, start, mail_dir):
     cohort = await published_cohort(client, world, start, capacity=1)
-    a, b = [await teacher_token(client, mail_dir, f"t{i}@school.example") for i in range(2)]
+    a, b = [await teacher_token(client, f"t{i}@school.example") for i in range(2)]
     one = (await book(client, a, cohort["id"])).json()
     two = (await book(client, b, cohort["id"])).json()
     response = await client.post(
@@ -255,7 +252,7 @@ async def test_cohort_cancel_cancels_every_booking(client, world, start, mail_di
 
 async def test_roster_and_csv(client, world, start, mail_dir):
     cohort = await published_cohort(client, world, start, capacity=1)
-    a, b = [await teacher_token(client, mail_dir, f"t{i}@school.example") for i in range(2)]
+    a, b = [await teacher_token(client, f"t{i}@school.example") for i in range(2)]
     await client.patch(
         "/api/v1/me", json={"name": "=HYPERLINK()", "school": "Oak"}, headers=bearer(a)
     )
@@ -282,7 +279,7 @@ async def test_roster_and_csv(client, world, start, mail_dir):
 async def test_attendance_opens_30_minutes_before(client, world, clock, mail_dir):
     start = clock.now() + timedelta(days=2)
     cohort = await published_cohort(client, world, start)
-    token = await teacher_token(client, mail_dir, "t@school.example")
+    token = await teacher_token(client, "t@school.example")
     booking = (await book(client, token, cohort["id"])).json()
     url = f"/api/v1/sessions/{cohort['sessions'][0]['id']}/attendance"
     body = {"records": [{"booking_id": booking["id"], "status": "attended"}]}
@@ -294,13 +291,14 @@ async def test_attendance_opens_30_minutes_before(client, world, clock, mail_dir
     assert ok.json()["records"][0]["status"] == "attended"
 
 
+@pytest.mark.timer
 async def test_an_unanswered_offer_expires_within_five_seconds(
     client, world, start, mail_dir, clock
 ):
     cohort = await published_cohort(
         client, world, start, capacity=1, waitlist_mode="offer", offer_ttl="PT1H"
     )
-    a, b, c = [await teacher_token(client, mail_dir, f"t{i}@school.example") for i in range(3)]
+    a, b, c = [await teacher_token(client, f"t{i}@school.example") for i in range(3)]
     held = (await book(client, a, cohort["id"])).json()
     second = (await book(client, b, cohort["id"])).json()
     third = (await book(client, c, cohort["id"])).json()
@@ -325,7 +323,7 @@ async def test_every_change_appends_its_events_to_the_outbox(
     client, world, start, mail_dir, sessionmaker
 ):
     cohort = await published_cohort(client, world, start, capacity=1)
-    a, b = [await teacher_token(client, mail_dir, f"t{i}@school.example") for i in range(2)]
+    a, b = [await teacher_token(client, f"t{i}@school.example") for i in range(2)]
     held = (await book(client, a, cohort["id"])).json()
     waiting = (await book(client, b, cohort["id"])).json()
     await client.delete(f"/api/v1/bookings/{held['id']}", headers=bearer(a))
@@ -351,7 +349,7 @@ async def test_a_failed_commit_of_a_booking_is_an_error(
     client, app, world, start, mail_dir, sessionmaker
 ):
     cohort = await published_cohort(client, world, start)
-    token = await teacher_token(client, mail_dir, "t@school.example")
+    token = await teacher_token(client, "t@school.example")
     with commits_fail(app):
         response = await book(client, token, cohort["id"])
     assert response.status_code >= 500

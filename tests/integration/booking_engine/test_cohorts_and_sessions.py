@@ -256,7 +256,7 @@ async def test_drafts_are_hidden_from_the_public(client, world, start):
 async def test_cohort_list_filters(client, world, start, mail_dir):
     full = await published_cohort(client, world, start, capacity=1)
     later = await published_cohort(client, world, start + timedelta(days=30))
-    token = await teacher_token(client, mail_dir, "t@school.example")
+    token = await teacher_token(client, "t@school.example")
     await client.post(f"/api/v1/cohorts/{full['id']}/bookings", json={}, headers=bearer(token))
 
     async def ids(**params):
@@ -295,7 +295,7 @@ async def test_fits_my_timetable_drops_cohorts_clashing_with_my_bookings(
         trainer_id=other_trainer["user"]["id"],
         venue_id=room["id"],
     )
-    token = await teacher_token(client, mail_dir, "t@school.example")
+    token = await teacher_token(client, "t@school.example")
     await client.post(f"/api/v1/cohorts/{mine['id']}/bookings", json={}, headers=bearer(token))
     fits = await client.get(
         "/api/v1/cohorts", params={"fits_my_timetable": "true"}, headers=bearer(token)

@@ -31,7 +31,7 @@ async def book(client, token, cohort_id, **body):
 
 
 async def teachers(client, mail_dir, count):
-    return [await teacher_token(client, mail_dir, f"t{i}@school.example") for i in range(count)]
+    return [await teacher_token(client, f"t{i}@school.example") for i in range(count)]
 
 
 async def listed_ids(client, **params):
@@ -126,7 +126,7 @@ async def test_booking_a_cancelled_cohort_is_booking_closed(
     client, world, start, mail_dir, sessionmaker
 ):
     cohort = await published_cohort(client, world, start)
-    token = await teacher_token(client, mail_dir, "t@school.example")
+    token = await teacher_token(client, "t@school.example")
     cancelled = await client.post(
         f"/api/v1/cohorts/{cohort['id']}/cancel",
         json={"reason": "Venue flooded"},
@@ -439,7 +439,7 @@ async def test_idempotency_key_expires_after_24_hours(
     client, world, start, mail_dir, clock, sessionmaker
 ):
     cohort = await published_cohort(client, world, start)
-    token = await teacher_token(client, mail_dir, "t@school.example")
+    token = await teacher_token(client, "t@school.example")
     headers = bearer(token) | {"Idempotency-Key": "retry-me"}
     url = f"/api/v1/cohorts/{cohort['id']}/bookings"
     first = await client.post(url, json={}, headers=headers)
@@ -455,7 +455,7 @@ async def test_idempotency_key_expires_after_24_hours(
     assert replay.json() == first.json()
     assert await booking_count(sessionmaker) == 1
     # The key is per user: another teacher with the same key books for real.
-    other = await teacher_token(client, mail_dir, "other@school.example")
+    other = await teacher_token(client, "other@school.example")
     theirs = await client.post(
         url, json={}, headers=bearer(other) | {"Idempotency-Key": "retry-me"}
     )

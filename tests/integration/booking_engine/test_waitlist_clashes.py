@@ -48,9 +48,7 @@ async def test_a_teacher_seated_in_an_overlapping_session_is_passed_over(
 ):
     full = await published_cohort(client, world, start, capacity=1, waitlist_mode=mode)
     other = await overlapping_cohort(client, world, start)
-    holder, busy, next_one = [
-        await teacher_token(client, mail_dir, f"t{i}@school.example") for i in range(3)
-    ]
+    holder, busy, next_one = [await teacher_token(client, f"t{i}@school.example") for i in range(3)]
     held = (await book(client, holder, full["id"])).json()
     waiting = (await book(client, busy, full["id"])).json()
     behind = (await book(client, next_one, full["id"])).json()
@@ -74,9 +72,7 @@ async def test_the_only_waiting_teacher_passed_over_leaves_the_seat_bookable(
 ):
     full = await published_cohort(client, world, start, capacity=1)
     other = await overlapping_cohort(client, world, start)
-    holder, busy, newcomer = [
-        await teacher_token(client, mail_dir, f"t{i}@school.example") for i in range(3)
-    ]
+    holder, busy, newcomer = [await teacher_token(client, f"t{i}@school.example") for i in range(3)]
     held = (await book(client, holder, full["id"])).json()
     waiting = (await book(client, busy, full["id"])).json()
     assert (await book(client, busy, other["id"])).json()["status"] == "confirmed"
@@ -96,7 +92,7 @@ async def test_booking_again_from_the_waitlist_is_refused_when_it_would_double_b
     takes it (API.md), unless they now hold a seat in an overlapping session."""
     full = await published_cohort(client, world, start, capacity=1)
     other = await overlapping_cohort(client, world, start)
-    holder, busy = [await teacher_token(client, mail_dir, f"t{i}@school.example") for i in range(2)]
+    holder, busy = [await teacher_token(client, f"t{i}@school.example") for i in range(2)]
     held = (await book(client, holder, full["id"])).json()
     waiting = (await book(client, busy, full["id"])).json()
     assert (await book(client, busy, other["id"])).json()["status"] == "confirmed"
@@ -110,6 +106,7 @@ async def test_booking_again_from_the_waitlist_is_refused_when_it_would_double_b
     assert await status_of(client, busy, waiting) == ("waitlisted", 1)
 
 
+@pytest.mark.timer
 async def test_a_promotion_meeting_a_busy_teacher_finishes_a_second_later(
     client, world, start, mail_dir, clock, monkeypatch
 ):
@@ -117,7 +114,7 @@ async def test_a_promotion_meeting_a_busy_teacher_finishes_a_second_later(
     booking something else), so the walk stops there, keeping join order, and the app's timer
     finishes it once the retry is due."""
     cohort = await published_cohort(client, world, start, capacity=1)
-    tokens = [await teacher_token(client, mail_dir, f"t{i}@school.example") for i in range(4)]
+    tokens = [await teacher_token(client, f"t{i}@school.example") for i in range(4)]
     assert (await book(client, tokens[0], cohort["id"])).json()["status"] == "confirmed"
     first, second, third = [(await book(client, t, cohort["id"])).json() for t in tokens[1:]]
     busy_teacher = second["teacher_id"]
@@ -156,7 +153,7 @@ async def test_the_teacher_lock_is_really_tried_on_postgresql(
     if not is_postgres:
         pytest.skip("SQLite serialises every writer; there is no lock to find taken")
     cohort = await published_cohort(client, world, start, capacity=1)
-    tokens = [await teacher_token(client, mail_dir, f"t{i}@school.example") for i in range(3)]
+    tokens = [await teacher_token(client, f"t{i}@school.example") for i in range(3)]
     await book(client, tokens[0], cohort["id"])
     first, second = [(await book(client, t, cohort["id"])).json() for t in tokens[1:]]
     key = f"{seating.TEACHER_LOCK}:{second['teacher_id']}"
@@ -197,7 +194,7 @@ async def passed_over(client, world, start, mail_dir):
     """A teacher waiting for `full`, passed over for their seat in the overlapping `other`."""
     full = await published_cohort(client, world, start, capacity=1)
     other = await overlapping_cohort(client, world, start)
-    holder, busy = [await teacher_token(client, mail_dir, f"t{i}@school.example") for i in range(2)]
+    holder, busy = [await teacher_token(client, f"t{i}@school.example") for i in range(2)]
     held = (await book(client, holder, full["id"])).json()
     waiting = (await book(client, busy, full["id"])).json()
     elsewhere = (await book(client, busy, other["id"])).json()
@@ -206,6 +203,7 @@ async def passed_over(client, world, start, mail_dir):
     return busy, waiting, elsewhere, other
 
 
+@pytest.mark.timer
 async def test_a_passed_over_teacher_who_cancels_the_clash_gets_the_free_seat(
     client, world, start, mail_dir
 ):
@@ -219,6 +217,7 @@ async def test_a_passed_over_teacher_who_cancels_the_clash_gets_the_free_seat(
     )
 
 
+@pytest.mark.timer
 async def test_a_passed_over_teacher_gets_the_seat_when_the_clashing_session_moves_away(
     client, world, start, mail_dir
 ):
@@ -241,6 +240,7 @@ async def test_a_passed_over_teacher_gets_the_seat_when_the_clashing_session_mov
     )
 
 
+@pytest.mark.timer
 async def test_a_passed_over_teacher_gets_the_seat_when_the_clashing_session_is_cancelled(
     client, world, start, mail_dir
 ):
@@ -268,13 +268,14 @@ async def test_a_passed_over_teacher_gets_the_seat_when_the_clashing_session_is_
     )
 
 
+@pytest.mark.timer
 async def test_a_seat_left_for_a_deferred_promotion_is_not_taken_by_a_newcomer(
     client, world, start, mail_dir, clock, monkeypatch
 ):
     """While the walk waits for the busy teacher, the free seat is theirs: a newcomer joins the
     waitlist and the teacher behind them booking again is told they already have a booking."""
     cohort = await published_cohort(client, world, start, capacity=1)
-    tokens = [await teacher_token(client, mail_dir, f"t{i}@school.example") for i in range(5)]
+    tokens = [await teacher_token(client, f"t{i}@school.example") for i in range(5)]
     await book(client, tokens[0], cohort["id"])
     first, second, third = [(await book(client, t, cohort["id"])).json() for t in tokens[1:4]]
     real_try_lock = seating.try_lock_key

@@ -61,7 +61,7 @@ async def scene(client: Client, world: World, clock: FrozenClock, mail_dir: Path
     )
     for response in (*added, doomed, away):
         assert response.status_code == 201, response.text
-    tokens = [await teacher_token(client, mail_dir, email) for email in TEACHERS]
+    tokens = [await teacher_token(client, email) for email in TEACHERS]
     for token in tokens:
         response = await client.post(
             f"/api/v1/cohorts/{cohort['id']}/bookings", headers=bearer(token)

@@ -35,7 +35,7 @@ def weekly_ics(summary="Year 5 maths", start="20270111T160000", until="20270701T
 
 @pytest.fixture
 async def teacher(client, mail_dir):
-    return await teacher_token(client, mail_dir, TEACHER)
+    return await teacher_token(client, TEACHER)
 
 
 async def put_ics(client, token, data):
@@ -151,7 +151,7 @@ async def permissive(settings, clock, engine):
 
 
 async def test_linked_url_is_fetched_and_refreshed(permissive, mail_dir, sessionmaker, clock):
-    token = await teacher_token(permissive, mail_dir, TEACHER)
+    token = await teacher_token(permissive, TEACHER)
     routes = Routes(
         {"/cal.ics": (200, {"Content-Type": "text/calendar"}, weekly_ics("Old lesson"))}
     )
@@ -178,7 +178,7 @@ async def test_linked_url_is_fetched_and_refreshed(permissive, mail_dir, session
 
 
 async def test_unreachable_and_non_calendar_urls(permissive, mail_dir):
-    token = await teacher_token(permissive, mail_dir, TEACHER)
+    token = await teacher_token(permissive, TEACHER)
     routes = Routes(
         {
             "/page": (200, {"Content-Type": "text/html"}, b"<html></html>"),
@@ -212,7 +212,7 @@ async def test_timetable_clash_blocks_booking_unless_accepted(
     client, sessionmaker, clock, mail_dir
 ):
     world = await build_world(client, sessionmaker, clock)
-    token = await teacher_token(client, mail_dir, TEACHER)
+    token = await teacher_token(client, TEACHER)
     await put_ics(client, token, weekly_ics("Year 5 maths", start="20270111T160000"))
     # Monday 2027-01-18 16:30 London = 16:30Z: inside the 16:00-17:00 lesson.
     cohort = await published_cohort(client, world, datetime(2027, 1, 18, 16, 30, tzinfo=UTC))
@@ -246,7 +246,7 @@ async def test_timetable_clash_blocks_booking_unless_accepted(
 
 async def test_back_to_back_with_a_lesson_is_no_clash(client, sessionmaker, clock, mail_dir):
     world = await build_world(client, sessionmaker, clock)
-    token = await teacher_token(client, mail_dir, TEACHER)
+    token = await teacher_token(client, TEACHER)
     await put_ics(client, token, weekly_ics(start="20270111T160000"))
     cohort = await published_cohort(client, world, datetime(2027, 1, 18, 17, 0, tzinfo=UTC))
     response = await client.post(

@@ -393,7 +393,7 @@ async def test_304_to_an_unconditional_request_is_a_failure():
 
 @pytest.fixture
 async def teacher(client, mail_dir):
-    return await teacher_token(client, mail_dir, TEACHER)
+    return await teacher_token(client, TEACHER)
 
 
 @pytest.fixture
@@ -455,7 +455,7 @@ async def test_api_links_a_public_name_and_refuses_a_redirect_inside(client, tea
 async def test_api_stalled_server_leaves_the_timetable_unchanged(
     permissive, mail_dir, short_timeout, behaviour
 ):
-    token = await teacher_token(permissive, mail_dir, TEACHER)
+    token = await teacher_token(permissive, TEACHER)
     upload = await permissive.put(
         "/api/v1/me/timetable",
         content=weekly_ics("Uploaded"),
@@ -493,7 +493,7 @@ async def test_failed_refresh_keeps_the_timetable_and_retries_later(
         else:
             send(handler, 200, b"<html>login</html>")
 
-    token = await teacher_token(permissive, mail_dir, TEACHER)
+    token = await teacher_token(permissive, TEACHER)
     with local_server(respond) as server:
         linked = await permissive.put(
             "/api/v1/me/timetable", json={"url": f"{server.base}/cal.ics"}, headers=bearer(token)
@@ -548,7 +548,7 @@ async def test_refresh_sends_validators_and_304_keeps_the_calendar(
         real_parse(data, now)
 
     monkeypatch.setattr(timetables_service, "parse_upload", parse_upload)
-    token = await teacher_token(permissive, mail_dir, TEACHER)
+    token = await teacher_token(permissive, TEACHER)
     with local_server(respond) as server:
         url = f"{server.base}/cal.ics"
         linked = await permissive.put(
@@ -588,7 +588,7 @@ async def test_a_new_link_or_upload_forgets_the_validators(permissive, mail_dir,
     def respond(handler: BaseHTTPRequestHandler, _server: Server) -> None:
         send(handler, 200, weekly_ics(), ETag='"v1"')
 
-    token = await teacher_token(permissive, mail_dir, TEACHER)
+    token = await teacher_token(permissive, TEACHER)
     with local_server(respond) as server:
         await permissive.put(
             "/api/v1/me/timetable", json={"url": f"{server.base}/a.ics"}, headers=bearer(token)

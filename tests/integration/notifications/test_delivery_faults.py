@@ -184,6 +184,7 @@ async def test_a_refused_recipient_fails_at_once_and_the_others_still_go(
     assert len(sink.message_ids()) == 2
 
 
+@pytest.mark.timer
 async def test_the_app_wakes_its_dispatcher_after_a_commit_without_being_asked(
     app, client, sessionmaker, clock, mail_dir
 ):

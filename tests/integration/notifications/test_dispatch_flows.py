@@ -70,7 +70,7 @@ async def test_a_confirmed_booking_gets_one_request_invite_per_session(
     cohort = await published_cohort(client, world, start, capacity=2)
     second = await add_session(client, world, cohort["id"], start + timedelta(days=7))
     assert second.status_code == 201
-    token = await teacher_token(client, mail_dir, TEACHER)
+    token = await teacher_token(client, TEACHER)
     await book(client, token, cohort["id"])
     await settle(client)
     await settle(client)  # a second pass sends nothing again
@@ -101,7 +101,7 @@ async def test_waitlisted_offered_expired_and_the_next_one_promoted(
         client, world, start, capacity=1, waitlist_mode="offer", offer_ttl="PT2H"
     )
     emails = [f"t{i}@school.example" for i in range(3)]
-    tokens = [await teacher_token(client, mail_dir, e) for e in emails]
+    tokens = [await teacher_token(client, e) for e in emails]
     bookings = [await book(client, t, cohort["id"]) for t in tokens]
     await settle(client)
     assert "2" in text_part(plain(mail_dir, emails[2])[-1])  # "number 2 on the waitlist"
@@ -127,7 +127,7 @@ async def test_reschedule_sends_request_with_same_uid_higher_sequence_and_moves_
     app, client, world, start, mail_dir, sessionmaker
 ):
     cohort = await published_cohort(client, world, start, capacity=2)
-    token = await teacher_token(client, mail_dir, TEACHER)
+    token = await teacher_token(client, TEACHER)
     await book(client, token, cohort["id"])
     await settle(client)
     before = await reminders_of(sessionmaker)
@@ -162,7 +162,7 @@ async def test_cancelling_a_session_sends_cancel_and_drops_its_reminders(
     app, client, world, start, mail_dir, sessionmaker
 ):
     cohort = await published_cohort(client, world, start, capacity=2)
-    token = await teacher_token(client, mail_dir, TEACHER)
+    token = await teacher_token(client, TEACHER)
     await book(client, token, cohort["id"])
     await settle(client)
     session_id = cohort["sessions"][0]["id"]
@@ -184,7 +184,7 @@ async def test_cohort_cancellation_tells_everyone_with_the_reason(
     cohort = await published_cohort(client, world, start, capacity=1)
     booked, waiting = "booked@school.example", "waiting@school.example"
     for email in (booked, waiting):
-        await book(client, await teacher_token(client, mail_dir, email), cohort["id"])
+        await book(client, await teacher_token(client, email), cohort["id"])
     await settle(client)
     response = await client.post(
         f"/api/v1/cohorts/{cohort['id']}/cancel",
@@ -203,7 +203,7 @@ async def test_reminders_go_out_once_at_their_time_and_a_passed_one_is_never_mad
 ):
     soon = clock.now() + timedelta(days=3)  # P7D is already past: only P1D is due
     cohort = await published_cohort(client, world, soon, capacity=2)
-    token = await teacher_token(client, mail_dir, TEACHER)
+    token = await teacher_token(client, TEACHER)
     await book(client, token, cohort["id"])
     await settle(client)
     assert [o for o, _, _ in await reminders_of(sessionmaker)] == ["P1D"]
@@ -226,7 +226,7 @@ async def test_a_session_added_after_booking_reaches_the_attendee_once(
     """Whichever of the two events is handled first, each session is announced once: the
     confirmation names the sessions it covered, the addition names who was booked."""
     cohort = await published_cohort(client, world, start, capacity=2)
-    token = await teacher_token(client, mail_dir, TEACHER)
+    token = await teacher_token(client, TEACHER)
     await book(client, token, cohort["id"])
     added = await add_session(client, world, cohort["id"], start + timedelta(days=7))
     assert added.status_code == 201

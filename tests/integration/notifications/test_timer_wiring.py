@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
 from litestar.testing import AsyncTestClient
 
 from notifications.scheduler import Ticker
 
 
+@pytest.mark.timer
 async def test_the_app_schedules_dispatch_and_timetable_refresh(app, monkeypatch):
     started: list[Ticker] = []
     original = Ticker.start
