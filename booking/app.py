@@ -47,6 +47,7 @@ from booking.ports import SignInMailer
 from booking.runtime import Runtime
 from booking.secret_key import load_secret_key
 from booking.settings import Settings, load_settings
+from notifications.admin import DeliveryRows
 from notifications.mailer import Mailer
 from notifications.transports import MailTransport, build_transport, parse_security
 from notifications.wakeup import waking_session_class
@@ -110,6 +111,7 @@ async def running(wiring: Wiring) -> AsyncIterator[tuple[Runtime, Background]]:
         ),
         clock=wiring.clock or SystemClock(),
         mailer=wiring.mailer or build_mailer(settings, mail_transport),
+        deliveries=DeliveryRows(),
         head_revision=head_revision(),
         secret_key=load_secret_key(settings.server),
         session_info=session_info,

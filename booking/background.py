@@ -12,6 +12,7 @@ from functools import partial
 
 from booking import jobs
 from booking.clock import Clock
+from booking.repositories.mail_facts import MailFactsReader
 from booking.runtime import Runtime
 from booking.settings import Settings
 from notifications.addresses import parse_mailbox
@@ -54,6 +55,7 @@ class Background:
             runtime.clock,
             runtime.settings.mail,
             mail_context(runtime.settings, runtime.clock),
+            facts=MailFactsReader(),
         )
         self.ticker = Ticker(
             {
@@ -74,7 +76,8 @@ class Background:
     async def dispatch(self) -> int:
         """One pass, then the timer set for the next due moment."""
         done = await self.run_once()
-        due = await self.dispatcher.next_due()
+        moments = [await self.dispatcher.next_due(), await jobs.next_due(self.runtime)]
+        due = min((m for m in moments if m is not None), default=None)
         if due is not None:
             self.ticker.wake_in("dispatch", (due - self.runtime.clock.now()).total_seconds())
         return done

@@ -6,6 +6,9 @@ The timer that calls them lives in booking.background; nothing here knows about 
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from booking.repositories import outbox as outbox_repo
 from booking.runtime import Runtime
 from booking.services.seating import Seating
 from booking.services.timetables import TimetableService
@@ -23,6 +26,14 @@ async def expire_offers(runtime: Runtime) -> int:
     async with runtime.sessionmaker() as db_session:
         done = await seating.expire_due_offers(db_session)
         return done + await seating.retry_deferred_promotions(db_session)
+
+
+async def next_due(runtime: Runtime) -> datetime | None:
+    """When booking's next due work comes due (an offer's expiry, a deferred promotion)."""
+    async with runtime.sessionmaker() as db_session:
+        due = await outbox_repo.next_due(db_session)
+        await db_session.rollback()
+    return due
 
 
 async def refresh_timetables(runtime: Runtime) -> int:

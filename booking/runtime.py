@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from booking.clock import Clock
-from booking.ports import SignInMailer
+from booking.ports import Deliveries, SignInMailer
 from booking.services.feeds import RenderedFeeds
 from booking.settings import Settings
 
@@ -20,6 +20,7 @@ class Runtime:
     sessionmaker: async_sessionmaker[AsyncSession]
     clock: Clock
     mailer: SignInMailer
+    deliveries: Deliveries
     head_revision: str
     secret_key: bytes
     # Copied into every session this process opens (db_session.info): the switch the control

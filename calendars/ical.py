@@ -238,3 +238,24 @@ def _clean_text(value: str) -> str:
 def _one_line_location(location: str) -> str:
     lines = (line.strip() for line in _clean_text(location).splitlines())
     return ", ".join(line for line in lines if line)
+
+
+def check_invite(ics: bytes, method: str, attendee_email: str) -> None:
+    """`ics` is what an invite mail may carry (RFC 6047 section 2.4): exactly one iCalendar
+    object with one event, METHOD equal to `method`, and the recipient among its ATTENDEEs;
+    ValueError otherwise."""
+    try:
+        calendars = Calendar.from_ical(ics, multiple=True)
+    except ValueError as error:
+        raise ValueError(f"ics is not an iCalendar object: {error}") from error
+    if len(calendars) != 1:
+        raise ValueError("an invite mail carries exactly one iCalendar object")
+    calendar = calendars[0]
+    if calendar.get("METHOD") != method:
+        raise ValueError(f"the ics METHOD {calendar.get('METHOD')!r} is not {method!r}")
+    events = calendar.events
+    if len(events) != 1 or "UID" not in events[0]:
+        raise ValueError("an invite mail carries exactly one event with a UID")
+    # RFC 6047/5546: the mailbox must find itself among the ATTENDEEs to offer RSVP.
+    if attendee_email.casefold() not in {a.email.casefold() for a in events[0].attendees}:
+        raise ValueError("the recipient must be an ATTENDEE of the invite")

@@ -14,6 +14,8 @@ from alembic import context
 from alembic.autogenerate.api import AutogenContext
 from sqlalchemy.engine import Connection
 
+# Notifications owns its tables; importing them puts them in the one schema.
+import notifications.models  # noqa: F401
 from booking.database import create_engine
 from booking.models import Base
 from booking.models.base import UTCDateTime

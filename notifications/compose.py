@@ -13,10 +13,11 @@ import re
 from datetime import datetime
 from email.message import EmailMessage
 
+from booking.ports import CohortInfo, SessionInfo
 from calendars.ical import Person, SessionEvent, session_event
 from notifications import when
 from notifications.addresses import check_header_text
-from notifications.content import CohortInfo, MailContext, SessionInfo
+from notifications.content import MailContext
 from notifications.mail_layout import (
     Body,
     Details,

@@ -23,10 +23,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from booking.clock import Clock
 from booking.database import unit_of_work
-from booking.models import Delivery, DeliveryStatus
-from booking.ports import MailUnavailableError
+from booking.ports import DeliveryStatus, MailUnavailableError
 from booking.settings import MailSettings
 from calendars.ical import Person
+from notifications.models import Delivery
 from notifications.transports import MailRejectedError, MailTransport
 
 log = logging.getLogger(__name__)

@@ -18,12 +18,14 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from booking.clock import Clock
 from booking.database import unit_of_work
 from booking.events import KINDS, from_row
-from booking.models import Delivery, DeliveryStatus, DueWork, OutboxEvent, Reminder, ReminderStatus
+from booking.models.outbox import OutboxEvent
+from booking.ports import DeliveryStatus, MailFacts
 from booking.settings import MailSettings
 from notifications import reminders
 from notifications.content import MailContext
 from notifications.deliveries import DeliverySender
-from notifications.handlers import Envelope, handle
+from notifications.handlers import Envelope, Handling, handle
+from notifications.models import Delivery, Reminder, ReminderStatus
 from notifications.transports import MailTransport
 
 log = logging.getLogger(__name__)
@@ -42,9 +44,11 @@ class Dispatcher:
         mail: MailSettings,
         context: Callable[[], MailContext],
         *,
+        facts: MailFacts,
         batch: int = 50,
     ) -> None:
         self._sessionmaker = sessionmaker
+        self._facts = facts
         self._clock = clock
         self._context = context
         self._batch = batch
@@ -77,22 +81,21 @@ class Dispatcher:
                     .with_for_update(skip_locked=True)
                 )
             ).all()
-            ctx = self._context()
+            handling = Handling(db_session, self._facts, self._context())
             handled = 0
             for row in rows:
-                if await self._handle_one(db_session, row, ctx):
+                if await self._handle_one(handling, row):
                     row.dispatched_at = self._clock.now()
                     handled += 1
         await self.report_unknown()
         return handled
 
-    async def _handle_one(
-        self, db_session: AsyncSession, row: OutboxEvent, ctx: MailContext
-    ) -> bool:
+    @staticmethod
+    async def _handle_one(handling: Handling, row: OutboxEvent) -> bool:
         try:
             envelope = Envelope(row.id, row.created_at, from_row(row.kind, row.payload))
-            async with db_session.begin_nested():
-                await handle(db_session, envelope, ctx)
+            async with handling.db_session.begin_nested():
+                await handle(handling, envelope)
         except Exception:
             # Left undispatched: it is tried again on the next pass, and the log says why.
             log.exception("outbox event %s (%s) could not be handled", row.id, row.kind)
@@ -122,10 +125,12 @@ class Dispatcher:
 
     async def queue_reminders(self) -> int:
         async with self._sessionmaker() as db_session, unit_of_work(db_session):
-            return await reminders.queue_due(db_session, self._clock.now(), self._context)
+            return await reminders.queue_due(
+                db_session, self._facts, self._clock.now(), self._context
+            )
 
     async def next_due(self) -> datetime | None:
-        """The earliest future moment with work: a reminder, a retry, an offer's expiry."""
+        """The earliest moment with mail work: a reminder or a delivery's next attempt."""
         async with self._sessionmaker() as db_session:
             candidates = [
                 await db_session.scalar(
@@ -137,9 +142,6 @@ class Dispatcher:
                     select(func.min(Delivery.next_attempt_at)).where(
                         Delivery.status == DeliveryStatus.PENDING
                     )
-                ),
-                await db_session.scalar(
-                    select(func.min(DueWork.due_at)).where(DueWork.done_at.is_(None))
                 ),
             ]
             await db_session.rollback()

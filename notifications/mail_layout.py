@@ -14,14 +14,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import formatdate
 from html import escape
 
 from calendars.ical import Method, Person, SessionEvent, invite
-from calendars.invite_mail import invite_message
 from notifications.addresses import check_header_text, is_hostname
 from notifications.content import MailContext
-from notifications.messages import _template, check_base_url, new_message
+from notifications.messages import Invite, _template, check_base_url, new_message
 
 _WIDTH = 72  # plain-text paragraphs wrap here, as mail readers expect
 _PARAGRAPH = '<p style="margin:0 0 16px;">{}</p>'
@@ -55,18 +53,23 @@ class Body:
 
 def plain_mail(ctx: MailContext, to: Person, subject: str, body: Body) -> EmailMessage:
     """A mail with a text part and its HTML alternative, dated ``ctx.now``."""
+    return _mail(ctx, to, subject, body, invite=None)
+
+
+def _mail(
+    ctx: MailContext, to: Person, subject: str, body: Body, *, invite: Invite | None
+) -> EmailMessage:
     base_url = checked_base_url(ctx)
-    message = new_message(
+    return new_message(
         sender=str(_address(sender(ctx))),
         to=str(_address(to)),
         subject=subject,
         text=render_text(body, service_name=ctx.service_name, base_url=base_url),
         html=render_html(body, subject=subject, service_name=ctx.service_name, base_url=base_url),
         domain=ctx.message_id_domain,
+        date=_aware(ctx.now),
+        invite=invite,
     )
-    # new_message dates a mail by the system clock; ours are dated by the caller's clock.
-    message.replace_header("Date", formatdate(_aware(ctx.now).timestamp(), usegmt=True))
-    return message
 
 
 def invite_mail(
@@ -80,23 +83,15 @@ def invite_mail(
     uninvite: bool = False,
 ) -> EmailMessage:
     """The iMIP mail for one session: organised by the sender, attended by ``to``."""
-    base_url = checked_base_url(ctx)
-    organizer = sender(ctx)
-    stamp = _aware(ctx.now)
     ics = invite(
-        event, method=method, organizer=organizer, attendee=to, stamp=stamp, uninvite=uninvite
-    )
-    return invite_message(
-        sender=organizer,
-        recipient=to,
-        subject=subject,
-        text=render_text(body, service_name=ctx.service_name, base_url=base_url),
-        html=render_html(body, subject=subject, service_name=ctx.service_name, base_url=base_url),
-        ics=ics,
+        event,
         method=method,
-        message_id_domain=ctx.message_id_domain,
-        date=stamp,
+        organizer=sender(ctx),
+        attendee=to,
+        stamp=_aware(ctx.now),
+        uninvite=uninvite,
     )
+    return _mail(ctx, to, subject, body, invite=Invite(ics, method))
 
 
 def sender(ctx: MailContext) -> Person:

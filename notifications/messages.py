@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import email.policy
 import re
+from dataclasses import dataclass
+from datetime import datetime
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from functools import cache
@@ -12,6 +14,7 @@ from importlib.resources import files
 from string import Template
 from urllib.parse import urlsplit
 
+from calendars.ical import Method, check_invite
 from notifications.addresses import check_header_text, is_hostname, parse_mailbox
 
 DEFAULT_SERVICE_NAME = "Book SEND training"
@@ -20,26 +23,76 @@ DEFAULT_SERVICE_NAME = "Book SEND training"
 _CODE = re.compile(r"[0-9]{4,12}")
 
 
+@dataclass(frozen=True, slots=True)
+class Invite:
+    """One iCalendar object (one METHOD, one event) for the recipient (ICALENDAR rules 1-4)."""
+
+    ics: bytes
+    method: Method
+
+
 def new_message(
-    *, sender: str, to: str, subject: str, text: str, html: str | None, domain: str
+    *,
+    sender: str,
+    to: str,
+    subject: str,
+    text: str,
+    html: str | None,
+    domain: str,
+    date: datetime | None = None,
+    invite: Invite | None = None,
 ) -> EmailMessage:
-    """A message ready for any MailTransport; raises ValueError for any unsafe header value."""
+    """Every mail the service sends is built here; raises ValueError for any unsafe header
+    value, a naive `date` (None: now) or an invite that is not for this recipient.
+
+    With an invite, the iMIP layout Outlook, Gmail, Apple Mail and Evolution read (RFC 6047,
+    CalConnect best practice)::
+
+        multipart/mixed
+          multipart/alternative          <- the first child (Outlook 2007 looks only there)
+            text/plain
+            text/html
+            text/calendar; method=...; charset=UTF-8   (base64, inline: no attachment)
+          application/ics  invite.ics    (base64, for clients that ignore the above)
+    """
     from_address = parse_mailbox(sender, "sender")
     to_address = parse_mailbox(to, "recipient")
     check_header_text(subject, "subject")
     if not is_hostname(domain):
         raise ValueError(f"Message-ID domain {domain!r} is not a host name")
-    # policy.SMTP: CRLF line ends and RFC 2047 encoded words for non-ASCII headers.
+    if date is not None and (date.tzinfo is None or date.utcoffset() is None):
+        raise ValueError("date must be timezone-aware")
+    if invite is not None:
+        check_invite(invite.ics, invite.method, to_address.addr_spec)
+        if html is None:
+            raise ValueError("an invite mail has an HTML part")
+    # policy.SMTP: CRLF line ends, lines under 998 octets, RFC 2047 words for non-ASCII headers.
     message = EmailMessage(policy=email.policy.SMTP)
     message["From"] = from_address
     message["To"] = to_address
     message["Subject"] = subject
-    message["Date"] = formatdate(localtime=False, usegmt=True)
+    message["Date"] = formatdate(None if date is None else date.timestamp(), usegmt=True)
     message["Message-ID"] = make_msgid(domain=domain)
     message.set_content(text)
     if html is not None:
         message.add_alternative(html, subtype="html")
+    if invite is not None:
+        _attach(message, invite)
     return message
+
+
+def _attach(message: EmailMessage, invite: Invite) -> None:
+    message.add_alternative(
+        invite.ics,
+        maintype="text",
+        subtype="calendar",
+        params={"method": invite.method, "charset": "UTF-8"},
+        cte="base64",
+    )
+    message.make_mixed()
+    message.add_attachment(
+        invite.ics, maintype="application", subtype="ics", filename="invite.ics", cte="base64"
+    )
 
 
 def check_base_url(base_url: str) -> None:

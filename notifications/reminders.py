@@ -13,24 +13,17 @@ from datetime import datetime
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from booking.durations import parse_duration
-from booking.models import (
-    Booking,
-    BookingStatus,
-    Cohort,
-    Reminder,
-    ReminderStatus,
-    SessionStatus,
-    TrainingSession,
-    User,
-)
+from booking.ports import BookingInfo, CohortInfo, MailFacts, SessionInfo
 from calendars.ical import Person
-from notifications import compose, loading
-from notifications.content import CohortInfo, MailContext, SessionInfo
+from notifications import compose
+from notifications.content import MailContext
 from notifications.deliveries import Draft, queue
+from notifications.models import Reminder, ReminderStatus
 
 
-async def sync(db_session: AsyncSession, booking: Booking, *, since: datetime) -> None:
+async def sync(
+    db_session: AsyncSession, facts: MailFacts, booking_id: str, *, since: datetime
+) -> None:
     """Make the booking's reminder rows match its state.
 
     `since` is when the change happened (the event's time): a reminder already due then is not
@@ -40,10 +33,10 @@ async def sync(db_session: AsyncSession, booking: Booking, *, since: datetime) -
     existing = {
         (row.session_id, row.reminder_offset): row
         for row in await db_session.scalars(
-            select(Reminder).where(Reminder.booking_id == booking.id)
+            select(Reminder).where(Reminder.booking_id == booking_id)
         )
     }
-    wanted = await _wanted(db_session, booking)
+    wanted = await facts.reminder_times(db_session, booking_id)
     for key, old in existing.items():
         if key not in wanted and old.status is ReminderStatus.PENDING:
             await db_session.delete(old)
@@ -53,7 +46,7 @@ async def sync(db_session: AsyncSession, booking: Booking, *, since: datetime) -
             if due_at > since:
                 db_session.add(
                     Reminder(
-                        booking_id=booking.id,
+                        booking_id=booking_id,
                         session_id=session_id,
                         reminder_offset=offset,
                         due_at=due_at,
@@ -68,25 +61,6 @@ async def sync(db_session: AsyncSession, booking: Booking, *, since: datetime) -
             row.updated_at = since
 
 
-async def _wanted(db_session: AsyncSession, booking: Booking) -> dict[tuple[str, str], datetime]:
-    if booking.status is not BookingStatus.CONFIRMED:
-        return {}
-    cohort = await db_session.get(Cohort, booking.cohort_id)
-    if cohort is None:
-        return {}
-    sessions = await db_session.scalars(
-        select(TrainingSession).where(
-            TrainingSession.cohort_id == cohort.id,
-            TrainingSession.status == SessionStatus.SCHEDULED,
-        )
-    )
-    return {
-        (session.id, offset): session.starts_at - parse_duration(offset)
-        for session in sessions
-        for offset in cohort.reminder_offsets
-    }
-
-
 async def drop_for_session(db_session: AsyncSession, session_id: str) -> None:
     await db_session.execute(
         delete(Reminder).where(
@@ -96,7 +70,12 @@ async def drop_for_session(db_session: AsyncSession, session_id: str) -> None:
 
 
 async def queue_due(
-    db_session: AsyncSession, now: datetime, context: Callable[[], MailContext], *, batch: int = 100
+    db_session: AsyncSession,
+    facts: MailFacts,
+    now: datetime,
+    context: Callable[[], MailContext],
+    *,
+    batch: int = 100,
 ) -> int:
     """Turn due reminders into deliveries (inside the caller's transaction); returns how many
     rows it settled. A reminder whose session has already started is skipped: it came due
@@ -114,18 +93,17 @@ async def queue_due(
         return 0
     # What the batch needs is read in a few queries, not five per row: a burst of reminders
     # (one session, all its attendees) shares its sessions and cohorts.
-    bookings = await loading.bookings_with_teachers(db_session, {row.booking_id for row in rows})
-    sessions = await loading.sessions_info(db_session, {row.session_id for row in rows})
-    cohorts = await loading.cohorts_info(db_session, {b.cohort_id for b, _ in bookings.values()})
+    bookings = await facts.bookings(db_session, {row.booking_id for row in rows})
+    sessions = await facts.sessions(db_session, {row.session_id for row in rows})
+    cohorts = await facts.cohorts(db_session, {b.cohort_id for b in bookings.values()})
     for row in rows:
-        booking, teacher = bookings.get(row.booking_id, (None, None))
+        booking = bookings.get(row.booking_id)
         await _settle(
             db_session,
             row,
             now,
             context,
             booking=booking,
-            teacher=teacher,
             session=sessions.get(row.session_id),
             cohort=None if booking is None else cohorts.get(booking.cohort_id),
         )
@@ -138,19 +116,19 @@ async def _settle(
     now: datetime,
     context: Callable[[], MailContext],
     *,
-    booking: Booking | None,
-    teacher: User | None,
+    booking: BookingInfo | None,
     session: SessionInfo | None,
     cohort: CohortInfo | None,
 ) -> None:
     if booking is None or session is None:
         return
-    if booking.status is not BookingStatus.CONFIRMED or session.cancelled:
+    if not booking.confirmed or session.cancelled:
         await db_session.delete(row)
         return
     if now >= session.starts_at:
         row.status, row.updated_at = ReminderStatus.SKIPPED, now
         return
+    teacher = booking.teacher
     if cohort is None or teacher is None:
         return
     to = Person(email=teacher.email, name=teacher.name)
@@ -165,7 +143,7 @@ async def _settle(
             compose=lambda: compose.reminder(
                 ctx=ctx, to=to, cohort=cohort, session=session, offset=row.reminder_offset
             ),
-            user_id=teacher.id,
+            user_id=teacher.user_id,
             booking_id=booking.id,
             session_id=session.id,
         ),

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from booking.models import OutboxEvent
+from booking.models.outbox import OutboxEvent
 
 _WROTE_EVENTS = "outbox_written"
 

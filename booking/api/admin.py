@@ -12,7 +12,8 @@ from litestar.params import FromPath, QueryParameter
 from booking.api.deps import CurrentActor, Cursor, DbSession, Limit, runtime_of
 from booking.api.problems import problems
 from booking.auth import requires_role
-from booking.models import DeliveryStatus, Role
+from booking.models import Role
+from booking.ports import DeliveryStatus
 from booking.schemas.deliveries import DeliveryPage, DeliveryRead
 from booking.services.deliveries import DeliveryService
 
@@ -23,7 +24,8 @@ StatusFilter = Annotated[
 
 
 def provide_delivery_service(state: State) -> DeliveryService:
-    return DeliveryService(runtime_of(state).clock)
+    runtime = runtime_of(state)
+    return DeliveryService(runtime.clock, runtime.deliveries)
 
 
 class AdminNotificationController(Controller):

@@ -10,17 +10,14 @@ from booking.models.enums import (
     AttendanceStatus,
     BookingStatus,
     CohortStatus,
-    DeliveryStatus,
     JobRole,
     NeedArea,
-    ReminderStatus,
     Role,
     SessionStatus,
     WaitlistMode,
     accessibility_words,
 )
 from booking.models.hubs import Hub, Venue
-from booking.models.notifications import Delivery, Reminder
 from booking.models.outbox import DueWork, OutboxEvent
 from booking.models.trainers import AvailabilityException, TrainerAvailability
 from booking.models.users import ApiToken, EmailCode, User
@@ -38,8 +35,6 @@ __all__ = [
     "CohortStatus",
     "Course",
     "CourseNeedArea",
-    "Delivery",
-    "DeliveryStatus",
     "DueWork",
     "EmailCode",
     "FeedToken",
@@ -48,8 +43,6 @@ __all__ = [
     "JobRole",
     "NeedArea",
     "OutboxEvent",
-    "Reminder",
-    "ReminderStatus",
     "Role",
     "SessionStatus",
     "Timetable",

@@ -7,8 +7,8 @@ from datetime import datetime
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from booking.models.base import Base, Timestamped, id_column
-from booking.models.enums import AttendanceStatus, BookingStatus, enum_column_type
+from booking.models.base import Base, Timestamped, enum_column_type, id_column
+from booking.models.enums import AttendanceStatus, BookingStatus
 
 _ACTIVE = "status IN ('confirmed', 'offered', 'waitlisted')"
 

@@ -7,8 +7,8 @@ from datetime import datetime
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from booking.models.base import Base, Timestamped, id_column
-from booking.models.enums import CohortStatus, SessionStatus, WaitlistMode, enum_column_type
+from booking.models.base import Base, Timestamped, enum_column_type, id_column
+from booking.models.enums import CohortStatus, SessionStatus, WaitlistMode
 
 
 class Cohort(Timestamped, Base):

@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy import JSON, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from booking.models.base import Base, Timestamped, id_column
-from booking.models.enums import NeedArea, enum_column_type
+from booking.models.base import Base, Timestamped, enum_column_type, id_column
+from booking.models.enums import NeedArea
 
 
 class Course(Timestamped, Base):

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from sqlalchemy import Enum
-
 
 class Role(StrEnum):
     ADMIN = "admin"
@@ -67,18 +65,6 @@ class NeedArea(StrEnum):
     EARLY_IDENTIFICATION = "early_identification"
 
 
-def enum_column_type(enum: type[StrEnum], name: str) -> Enum:
-    """A VARCHAR with a CHECK constraint listing the values: the same on SQLite and PostgreSQL."""
-    return Enum(
-        enum,
-        name=name,
-        native_enum=False,
-        create_constraint=True,
-        length=32,
-        values_callable=lambda members: [m.value for m in members],
-    )
-
-
 class CohortStatus(StrEnum):
     DRAFT = "draft"
     PUBLISHED = "published"
@@ -110,17 +96,3 @@ SEAT_HOLDING_STATUSES = (BookingStatus.CONFIRMED, BookingStatus.OFFERED)
 class AttendanceStatus(StrEnum):
     ATTENDED = "attended"
     ABSENT = "absent"
-
-
-class DeliveryStatus(StrEnum):
-    """A mail's state. A claimed pending row (being sent right now) carries claimed_until."""
-
-    PENDING = "pending"
-    SENT = "sent"
-    FAILED = "failed"
-
-
-class ReminderStatus(StrEnum):
-    PENDING = "pending"
-    QUEUED = "queued"  # its delivery row exists (the mail is sent or on its way)
-    SKIPPED = "skipped"  # came due only after the session had started (no process was up)

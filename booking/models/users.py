@@ -7,8 +7,8 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from booking.models.base import ID_LENGTH, Base, Timestamped, id_column
-from booking.models.enums import JobRole, Role, enum_column_type
+from booking.models.base import ID_LENGTH, Base, Timestamped, enum_column_type, id_column
+from booking.models.enums import JobRole, Role
 
 EMAIL_LENGTH = 254
 

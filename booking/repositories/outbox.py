@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from booking.events import Event, kind_of, to_row
@@ -63,3 +63,10 @@ async def due_booking_ids(
         .limit(limit)
     )
     return rows.all()
+
+
+async def next_due(db_session: AsyncSession) -> datetime | None:
+    """The earliest due time of pending work of any kind."""
+    return await db_session.scalar(
+        select(func.min(DueWork.due_at)).where(DueWork.done_at.is_(None))
+    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from booking.models.enums import DeliveryStatus
+from booking.ports import DeliveryStatus
 from booking.schemas.common import Output
 
 

@@ -1,7 +1,5 @@
-"""Mail deliveries for admins (API.md, Email): see what was sent or failed, requeue a failure.
-
-The notifications dispatcher writes and sends these rows; this service only reads them and
-puts a failed one back in the queue.
+"""Mail deliveries for admins (docs/contract.md, Email): see what was sent or failed, requeue a
+failure. Notifications keeps the rows; this service reaches them through booking.ports.Deliveries.
 """
 
 from __future__ import annotations
@@ -10,14 +8,21 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from booking.clock import Clock
 from booking.database import unit_of_work
-from booking.errors import AlreadySentError, NotFoundError
-from booking.models import Delivery, DeliveryStatus, Role
-from booking.repositories import deliveries as delivery_repo
+from booking.errors import AlreadySentError, NotFoundError, ValidationError
+from booking.models import Role
+from booking.ports import Deliveries, DeliveryRecord, DeliveryStatus
+from booking.repositories.pagination import decode_cursor, encode_cursor
 from booking.schemas.deliveries import DeliveryPage, DeliveryRead
 from booking.services.actor import Actor
 
 
-def delivery_read(delivery: Delivery) -> DeliveryRead:
+def _can_be_an_id(value: str) -> bool:
+    # PostgreSQL refuses a NUL in a text parameter with an error rather than finding no row;
+    # no id we issue contains one, so such a value is answered here instead of becoming a 500.
+    return "\x00" not in value
+
+
+def delivery_read(delivery: DeliveryRecord) -> DeliveryRead:
     return DeliveryRead(
         id=delivery.id,
         kind=delivery.kind,
@@ -36,8 +41,9 @@ def delivery_read(delivery: Delivery) -> DeliveryRead:
 
 
 class DeliveryService:
-    def __init__(self, clock: Clock) -> None:
+    def __init__(self, clock: Clock, deliveries: Deliveries) -> None:
         self.clock = clock
+        self.deliveries = deliveries
 
     async def list(
         self,
@@ -50,31 +56,26 @@ class DeliveryService:
     ) -> DeliveryPage:
         """Admins only; newest first, optionally of one status."""
         actor.require_role(Role.ADMIN)
-        rows, next_cursor = await delivery_repo.list_deliveries(
-            db_session, status=status, limit=limit, cursor=cursor
+        after = None if cursor is None else decode_cursor(cursor)
+        if after is not None and not _can_be_an_id(after):
+            raise ValidationError.field("cursor", "is not a cursor this service gave out")
+        rows, last = await self.deliveries.page(db_session, status=status, limit=limit, after=after)
+        return DeliveryPage(
+            items=[delivery_read(d) for d in rows],
+            next_cursor=None if last is None else encode_cursor(last),
         )
-        return DeliveryPage(items=[delivery_read(d) for d in rows], next_cursor=next_cursor)
 
     async def retry(self, db_session: AsyncSession, actor: Actor, delivery_id: str) -> DeliveryRead:
         """Admins only. A failed mail goes back in the queue, due now, with a fresh budget of
         attempts; a sent one is refused (409 already_sent), a pending one is already queued and
-        is left as it is (its sender may hold a claim on it right now)."""
+        is left as it is."""
         actor.require_role(Role.ADMIN)
+        if not _can_be_an_id(delivery_id):
+            raise NotFoundError("no such delivery")
         async with unit_of_work(db_session):
-            delivery = await delivery_repo.get_delivery_for_update(db_session, delivery_id)
+            delivery = await self.deliveries.requeue(db_session, delivery_id, self.clock.now())
             if delivery is None:
                 raise NotFoundError("no such delivery")
             if delivery.status is DeliveryStatus.SENT:
                 raise AlreadySentError("this mail was sent; it is not sent again")
-            if delivery.status is DeliveryStatus.FAILED:
-                now = self.clock.now()
-                delivery.status = DeliveryStatus.PENDING
-                delivery.next_attempt_at = now
-                delivery.attempts = 0
-                # No sender holds a failed row; a lease left behind must not hold the retry up.
-                delivery.claimed_until = None
-                delivery.updated_at = now
-                # last_error stays: until the next attempt records its own outcome it is the
-                # only account of why the mail failed, and an admin looking at the queued row
-                # should still see it.
         return delivery_read(delivery)

@@ -36,9 +36,11 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from booking.database import create_engine, create_sessionmaker
-from booking.models import Delivery, DeliveryStatus, OutboxEvent
+from booking.models import OutboxEvent
+from booking.ports import DeliveryStatus
 from booking.settings import DatabaseSettings
 from notifications.messages import new_message
+from notifications.models import Delivery
 from tests.support.engine import published_cohort
 from tests.support.postgres import drop_database, recreate_database, require_postgres
 from tests.support.processes import booking_env, free_port, run_booking, start_booking, stop

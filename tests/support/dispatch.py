@@ -9,7 +9,9 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy import func, select
 
 from booking.events import KINDS
-from booking.models import Delivery, DeliveryStatus, OutboxEvent
+from booking.models import OutboxEvent
+from booking.ports import DeliveryStatus
+from notifications.models import Delivery
 
 
 async def settle(client: AsyncTestClient[Litestar]) -> None:

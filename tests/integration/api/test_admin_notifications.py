@@ -10,11 +10,14 @@ from sqlalchemy import select
 
 from booking.errors import AlreadySentError
 from booking.ids import new_id
-from booking.models import Delivery, DeliveryStatus, Role
-from booking.repositories import deliveries as delivery_repo
+from booking.models import Role
+from booking.ports import DeliveryStatus
 from booking.repositories.pagination import encode_cursor
 from booking.services.actor import Actor
 from booking.services.deliveries import DeliveryService
+from notifications import admin as admin_rows
+from notifications.admin import DeliveryRows
+from notifications.models import Delivery
 from tests.support.factories import admin_token, bearer, create_hub, create_user
 
 URL = "/api/v1/admin/notifications"
@@ -289,7 +292,9 @@ def retry_as_admin(sessionmaker, clock, delivery_id):
 
     async def retry():
         async with sessionmaker() as db_session:
-            return await DeliveryService(clock).retry(db_session, admin, delivery_id)
+            return await DeliveryService(clock, DeliveryRows()).retry(
+                db_session, admin, delivery_id
+            )
 
     return retry
 
@@ -333,7 +338,7 @@ async def test_control_without_the_row_lock_a_retry_overwrites_a_sent_mail(
     async def unlocked(db_session, delivery_id):
         return await db_session.get(Delivery, delivery_id)
 
-    monkeypatch.setattr(delivery_repo, "get_delivery_for_update", unlocked)
+    monkeypatch.setattr(admin_rows, "locked_row", unlocked)
     failed = await add_delivery(DeliveryStatus.FAILED)
     retried = await hold_row_as_sent_while(
         sessionmaker, failed, retry_as_admin(sessionmaker, clock, failed)

@@ -20,7 +20,8 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy import select
 
 from booking.app import create_app
-from booking.models import Delivery, DeliveryStatus, Reminder, ReminderStatus
+from booking.ports import DeliveryStatus
+from notifications.models import Delivery, Reminder, ReminderStatus
 from tests.integration.notifications.conftest import RecordingHandler, free_port
 from tests.support.dispatch import settle
 from tests.support.engine import build_world, published_cohort

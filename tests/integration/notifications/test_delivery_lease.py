@@ -12,9 +12,10 @@ from datetime import timedelta
 import msgspec
 from sqlalchemy import select
 
-from booking.models import Delivery, DeliveryStatus
+from booking.ports import DeliveryStatus
 from notifications.deliveries import DeliverySender
 from notifications.messages import new_message
+from notifications.models import Delivery
 from notifications.transports import FileTransport
 
 MAILS = 6

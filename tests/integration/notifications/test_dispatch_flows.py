@@ -13,7 +13,8 @@ import pytest
 from icalendar import Calendar
 from sqlalchemy import select
 
-from booking.models import Delivery, DeliveryStatus, Reminder, ReminderStatus
+from booking.ports import DeliveryStatus
+from notifications.models import Delivery, Reminder, ReminderStatus
 from tests.support.dispatch import settle
 from tests.support.engine import add_session, build_world, published_cohort, teacher_token
 from tests.support.factories import bearer

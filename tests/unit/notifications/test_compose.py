@@ -12,9 +12,10 @@ from functools import partial
 import pytest
 from icalendar import Calendar
 
+from booking.ports import CohortInfo, SessionInfo, VenueInfo
 from calendars.ical import Person, feed, invite, session_event
 from notifications import compose
-from notifications.content import CohortInfo, MailContext, SessionInfo, VenueInfo
+from notifications.content import MailContext
 from tests.support.ics_lint import checked
 
 BASE = "https://book.example.org"

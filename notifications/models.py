@@ -1,13 +1,15 @@
-"""Mail deliveries and reminders (DESIGN.md, Event-driven core, 3 and 4).
+"""The tables notifications owns: mail deliveries and reminders (docs/architecture.md, Events).
 
-Rows written by the notifications package and read by the admin endpoints. Every effect has a
-unique key, so a handler or a timer that runs twice (two processes, a restart) writes nothing
-twice.
+Written and read only by this package (booking's admin endpoints reach deliveries through the
+booking.ports.Deliveries port). Every effect has a unique key, so a handler or a timer that runs
+twice (two processes, a restart) writes nothing twice. The tables sit on booking's declarative
+base so one Alembic history migrates the whole schema; their foreign keys name booking's tables.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import (
     CheckConstraint,
@@ -20,9 +22,17 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from booking.models.base import Base, id_column
-from booking.models.enums import DeliveryStatus, ReminderStatus, enum_column_type
-from booking.models.users import EMAIL_LENGTH
+from booking.models.base import Base, enum_column_type, id_column
+from booking.ports import DeliveryStatus
+
+# An address is at most 254 octets (RFC 5321 path limit less the brackets).
+EMAIL_LENGTH = 254
+
+
+class ReminderStatus(StrEnum):
+    PENDING = "pending"
+    QUEUED = "queued"  # its delivery row exists (the mail is sent or on its way)
+    SKIPPED = "skipped"  # came due only after the session had started (no process was up)
 
 
 class Delivery(Base):

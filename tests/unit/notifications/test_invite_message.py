@@ -3,13 +3,14 @@
 import email
 import email.policy
 from datetime import UTC, datetime
+from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import parsedate_to_datetime
 
 import pytest
 
 from calendars.ical import Person, invite
-from calendars.invite_mail import invite_message
+from notifications.messages import Invite, new_message
 from tests.support.ics_lint import checked, sample_event
 
 ORGANIZER = Person("session-agent@book.example.org", "Book SEND training")
@@ -22,17 +23,20 @@ def ics_for(method: str = "REQUEST") -> bytes:
     return invite(event, method=method, organizer=ORGANIZER, attendee=TEACHER, stamp=SENT_AT)
 
 
+def mailbox(person: Person) -> str:
+    return str(Address(display_name=person.name, addr_spec=person.email))
+
+
 def message(method: str = "REQUEST", **kwargs) -> EmailMessage:
-    return invite_message(
-        sender=kwargs.pop("sender", ORGANIZER),
-        recipient=kwargs.pop("recipient", TEACHER),
+    return new_message(
+        sender=mailbox(kwargs.pop("sender", ORGANIZER)),
+        to=mailbox(kwargs.pop("recipient", TEACHER)),
         subject=kwargs.pop("subject", "Invitation: Supporting autistic pupils, 3 Nov"),
         text=kwargs.pop("text", "You are booked on Supporting autistic pupils.\n"),
         html=kwargs.pop("html", "<p>You are booked on <b>Supporting autistic pupils</b>.</p>"),
-        ics=kwargs.pop("ics", None) or ics_for(method),
-        method=method,
-        message_id_domain=kwargs.pop("message_id_domain", "book.example.org"),
+        domain=kwargs.pop("message_id_domain", "book.example.org"),
         date=kwargs.pop("date", SENT_AT),
+        invite=Invite(kwargs.pop("ics", None) or ics_for(method), method),
     )
 
 
@@ -175,12 +179,12 @@ def test_the_wire_form_uses_crlf_and_short_lines():
     ["Invite\r\nBcc: victim@example.org", "Invite\nX-Evil: 1", "Invite\r", "A\x00B", "A\u2028B"],
 )
 def test_a_subject_with_a_line_break_or_control_character_is_refused(subject):
-    with pytest.raises(ValueError, match="subject must be a single line"):
+    with pytest.raises(ValueError, match="subject contains a control character"):
         message(subject=subject)
 
 
 def test_a_message_id_domain_with_a_line_break_is_refused():
-    with pytest.raises(ValueError, match="single line"):
+    with pytest.raises(ValueError, match="is not a host name"):
         message(message_id_domain="book.example.org\r\nBcc: victim@example.org")
 
 
