@@ -16,7 +16,6 @@ import sys
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from datetime import datetime
 from pathlib import Path
 
 import asyncpg
@@ -66,10 +65,6 @@ async def postgres_version(url: str) -> str | None:
         return str(await conn.fetchval("SHOW server_version"))
     finally:
         await conn.close()
-
-
-def stamped(now: datetime) -> dict[str, datetime]:
-    return {"created_at": now, "updated_at": now}
 
 
 def free_port() -> int:
