@@ -1,6 +1,7 @@
-"""What the benchmark scripts share: a fresh database, `booking serve` on a free port, py-spy,
-percentiles and the machine's description. Imported by the scripts beside it (a script's own
-directory is on sys.path), not part of the service.
+"""Helpers the benchmark scripts share: PostgreSQL housekeeping, `booking serve` on a free port,
+py-spy, CPU time, percentiles and the machine's description. `skeleton.py` puts them together
+into the run every script shares. Imported by the scripts beside it (a script's own directory is
+on sys.path), not part of the service.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ import sys
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from datetime import datetime
 from pathlib import Path
 
 import asyncpg
@@ -24,6 +24,8 @@ from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results"
+# Any 32+ characters do; the in-process phases use the same key as the server.
+SECRET_KEY = "bench-" + "k" * 40
 
 
 def sqlite_url(workdir: Path) -> str:
@@ -65,26 +67,32 @@ async def postgres_version(url: str) -> str | None:
         await conn.close()
 
 
-def stamped(now: datetime) -> dict[str, datetime]:
-    return {"created_at": now, "updated_at": now}
-
-
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
 
 
+def service_environ(url: str, workdir: Path) -> dict[str, str]:
+    """The BOOKING_* settings of every benchmark's service, served or in-process."""
+    return {
+        "BOOKING_DATABASE_URL": url,
+        "BOOKING_MAIL_DIR": str(workdir / "mail"),
+        "BOOKING_SECRET_KEY": SECRET_KEY,
+    }
+
+
 def start_server(
     url: str, workdir: Path, workers: int = 1, env: Mapping[str, str] | None = None
 ) -> tuple[subprocess.Popen[bytes], str]:
     """`booking serve` with the production settings, its log in workdir/serve.log; `env` adds
-    BOOKING_* variables (SMTP, say) to the ones every benchmark sets."""
+    BOOKING_* variables (SMTP, say) to the ones every benchmark sets. The base URL is the
+    server's own, so the links it hands out (feed URLs, say) point back at it."""
     port = free_port()
+    base = f"http://127.0.0.1:{port}"
     environ = {k: v for k, v in os.environ.items() if not k.startswith("BOOKING_")} | {
-        "BOOKING_DATABASE_URL": url,
-        "BOOKING_MAIL_DIR": str(workdir / "mail"),
-        "BOOKING_SECRET_KEY": "bench-" + "k" * 40,
+        **service_environ(url, workdir),
+        "BOOKING_BASE_URL": base,
         **(env or {}),
     }
     command = [sys.executable, "-m", "booking.cli", "serve", "--port", str(port)]
@@ -96,7 +104,6 @@ def start_server(
             stderr=subprocess.STDOUT,
             cwd=workdir,
         )
-    base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if server.poll() is not None:

@@ -3,12 +3,13 @@
     uv run python benchmarks/booking_rush.py [--database-url URL] [--workers 1] [--teachers 2000]
         [--cohorts 40] [--seats 25] [--concurrency 64] [--health-seconds 5] [--py-spy FILE]
 
-Seeds a fresh database (SQLite in a temp dir, or: drops and recreates the PostgreSQL database
-named in --database-url), starts `booking serve --workers W`, and sends the bookings from a
-separate load process (this script with the hidden --load option). Then checks the invariants in
-the database, measures two ceilings (`GET /health` from the same load process, and on PostgreSQL a
-raw asyncpg loop doing the booking transaction without HTTP or ORM), prints one summary line and
-writes JSON to benchmarks/results/booking_rush-<database>-<W>w.json.
+Seeds a fresh database with a hub, one course, and per cohort a venue, a trainer and one session
+a week ahead, and `--teachers` teachers with API tokens. Starts `booking serve --workers W` and
+sends the bookings from a separate load process (this script with the hidden --load option):
+teacher i books cohort i % M. Then checks the invariants in the database and measures two
+ceilings (`GET /health` from the same load process, and on PostgreSQL a raw asyncpg loop doing
+the booking transaction without HTTP or ORM). Writes
+benchmarks/results/booking_rush-<database>-<W>w.json.
 """
 
 from __future__ import annotations
@@ -16,193 +17,86 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import secrets
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
-import uuid
 from collections import Counter, defaultdict
-from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack, asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import asyncpg
 import httpx
-from bench_common import (
-    RESULTS,
-    ROOT,
-    machine,
-    percentile,
-    pg_dsn,
-    postgres_version,
-    py_spy,
-    recreate_postgres,
-    stamped,
-    start_server,
-    stop_server,
-)
+import seeding
+import skeleton
+from bench_common import ROOT, percentile
+from ceilings import asyncpg_ceiling, health_ceiling, one_connection_clients
+from skeleton import Benchmark, Run
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from booking.database import create_engine, create_sessionmaker
+from booking.database import create_engine
 from booking.ids import new_id
-from booking.migrate import upgrade
 from booking.models import (
     ApiToken,
     Cohort,
-    CohortStatus,
     Course,
     CourseNeedArea,
     Hub,
-    NeedArea,
-    Role,
-    SessionStatus,
     TrainingSession,
     User,
     Venue,
-    WaitlistMode,
 )
-from booking.security import hash_token
 from booking.settings import DatabaseSettings
 
 # --- seeding ---------------------------------------------------------------------------------
 
 
-def venue_and_trainer(hub: Hub, index: int, seats: int, now: datetime) -> tuple[Venue, User]:
-    venue = Venue(
-        hub_id=hub.id,
-        name=f"Room {index}",
-        address="1 Street\nTown",
-        postcode="M1 1AE",
-        capacity=seats + 5,
-        timezone="Europe/London",
-        accessibility=["lift"],
-        **stamped(now),
-    )
-    trainer = User(
-        email=f"trainer{index}@bench.example",
-        name=f"Trainer {index}",
-        role=Role.TRAINER,
-        hub_id=hub.id,
-        **stamped(now),
-    )
-    return venue, trainer
-
-
-async def seed_cohort(db: Any, hub: Hub, course: Course, index: int, seats: int) -> str:  # noqa: ANN401 - an AsyncSession
-    """One venue, one trainer, one published cohort and its one session a week from now."""
-    now = datetime.now(UTC).replace(microsecond=0)
-    venue, trainer = venue_and_trainer(hub, index, seats, now)
-    db.add_all([venue, trainer])
-    await db.flush()
-    cohort = Cohort(
-        hub_id=hub.id,
-        course_id=course.id,
-        trainer_id=trainer.id,
-        venue_id=venue.id,
-        status=CohortStatus.PUBLISHED,
-        capacity=seats,
-        waitlist_mode=WaitlistMode.AUTO,
-        offer_ttl="PT48H",
-        promotion_cutoff="PT24H",
-        reminder_offsets=["P1D"],
-        published_at=now,
-        **stamped(now),
-    )
-    db.add(cohort)
-    await db.flush()
-    start = now + timedelta(days=7)
-    db.add(
-        TrainingSession(
-            cohort_id=cohort.id,
-            venue_id=venue.id,
-            trainer_id=trainer.id,
-            starts_at=start,
-            ends_at=start + timedelta(hours=3),
-            status=SessionStatus.SCHEDULED,
-            sequence=0,
-            uid=str(uuid.uuid4()),
-            **stamped(now),
+async def seed(db: AsyncSession, args: argparse.Namespace) -> dict[str, Any]:
+    """Cohorts that do not overlap (a venue and a trainer each), then the teachers; the plan:
+    teacher i books cohort i % cohorts."""
+    now = seeding.now_s()
+    hub, course = seeding.hub(now), seeding.course(now)
+    venues, trainers, cohorts, sessions = [], [], [], []
+    for i in range(args.cohorts):
+        venue = seeding.venue(now, hub["id"], name=f"Room {i}", capacity=args.seats + 5)
+        trainer = seeding.trainer(now, hub["id"], i)
+        cohort = seeding.cohort(
+            now,
+            hub_id=hub["id"],
+            course_id=course["id"],
+            trainer_id=trainer["id"],
+            venue_id=venue["id"],
+            capacity=args.seats,
         )
-    )
-    return cohort.id
-
-
-async def seed_teachers(db: Any, count: int) -> list[tuple[str, str]]:  # noqa: ANN401 - an AsyncSession
-    """`count` teachers with one API token each: [(user id, token)]."""
-    now = datetime.now(UTC).replace(microsecond=0)
-    users = [
-        User(
-            email=f"teacher{i}@bench.example",
-            name=f"Teacher {i}",
-            role=Role.TEACHER,
-            **stamped(now),
-        )
-        for i in range(count)
-    ]
-    db.add_all(users)
-    await db.flush()
-    tokens = [secrets.token_urlsafe(32) for _ in users]
-    db.add_all(
-        ApiToken(user_id=u.id, token_hash=hash_token(t), created_at=now)
-        for u, t in zip(users, tokens, strict=True)
-    )
-    return [(u.id, t) for u, t in zip(users, tokens, strict=True)]
-
-
-async def seed(url: str, args: argparse.Namespace) -> dict[str, Any]:
-    engine = create_engine(DatabaseSettings(url=url), enforce_foreign_keys=False)
-    await upgrade(engine)
-    now = datetime.now(UTC).replace(microsecond=0)
-    async with create_sessionmaker(engine)() as db, db.begin():
-        hub = Hub(
-            name="Bench Hub", region="North West", contact_email="hub@bench.example", **stamped(now)
-        )
-        course = Course(
-            title="Bench course",
-            summary="s",
-            audience=["teacher"],
-            need_area_rows=[CourseNeedArea(need_area=NeedArea.SENSORY_AND_PHYSICAL)],
-            **stamped(now),
-        )
-        db.add_all([hub, course])
-        await db.flush()
-        cohorts = [await seed_cohort(db, hub, course, i, args.seats) for i in range(args.cohorts)]
-        teachers = await seed_teachers(db, args.teachers)
-    await engine.dispose()
-    # Teacher i books cohort i % cohorts.
+        venues.append(venue)
+        trainers.append(trainer)
+        cohorts.append(cohort)
+        sessions.append(seeding.session(now, cohort, now + timedelta(days=7), hours=3))
+    teachers = [seeding.teacher(now, i) for i in range(args.teachers)]
+    tokens = [seeding.api_token(now, t["id"]) for t in teachers]
+    for model, rows in [
+        (Hub, [hub]),
+        (Course, [course]),
+        (CourseNeedArea, [seeding.need_area(course["id"])]),
+        (Venue, venues),
+        (User, trainers + teachers),
+        (Cohort, cohorts),
+        (TrainingSession, sessions),
+        (ApiToken, [row for row, _ in tokens]),
+    ]:
+        await seeding.insert_rows(db, model, rows)
     return {
-        "cohorts": cohorts,
+        "cohorts": [c["id"] for c in cohorts],
         "bookings": [
-            {"teacher_id": tid, "token": token, "cohort_id": cohorts[i % len(cohorts)]}
-            for i, (tid, token) in enumerate(teachers)
+            {"teacher_id": t["id"], "token": token, "cohort_id": cohorts[i % len(cohorts)]["id"]}
+            for i, (t, (_, token)) in enumerate(zip(teachers, tokens, strict=True))
         ],
     }
 
 
-# --- the server ------------------------------------------------------------------------------
-
-
 # --- the load process ------------------------------------------------------------------------
-
-
-@asynccontextmanager
-async def clients(base: str, count: int) -> AsyncIterator[list[httpx.AsyncClient]]:
-    """`count` clients of one keep-alive connection each, made before the clock starts (each
-    builds an SSL context). Not one pool of `count`: a shared httpx pool that large spends its
-    time scanning connections (encode/httpx#3215) and would measure the client, not the server."""
-    async with AsyncExitStack() as stack:
-        yield [
-            await stack.enter_async_context(
-                httpx.AsyncClient(
-                    base_url=base, limits=httpx.Limits(max_connections=1), timeout=120
-                )
-            )
-            for _ in range(count)
-        ]
 
 
 async def rush(base: str, bookings: list[dict[str, str]], concurrency: int) -> dict[str, Any]:
@@ -227,7 +121,7 @@ async def rush(base: str, bookings: list[dict[str, str]], concurrency: int) -> d
                 {"teacher_id": booking["teacher_id"], "status_code": status, "body": body}
             )
 
-    async with clients(base, concurrency) as pool:
+    async with one_connection_clients(base, concurrency) as pool:
         started = time.perf_counter()
         await asyncio.gather(*(worker(client) for client in pool))
         wall = time.perf_counter() - started
@@ -239,52 +133,20 @@ async def rush(base: str, bookings: list[dict[str, str]], concurrency: int) -> d
     }
 
 
-async def hammer_health(base: str, seconds: float, concurrency: int) -> dict[str, Any]:
-    done = Counter[int]()
-
-    async def worker(client: httpx.AsyncClient, deadline: float) -> None:
-        while time.perf_counter() < deadline:
-            try:
-                done[(await client.get("/health")).status_code] += 1
-            except httpx.HTTPError:
-                done[0] += 1
-
-    async with clients(base, concurrency) as pool:
-        started = time.perf_counter()
-        await asyncio.gather(*(worker(client, started + seconds) for client in pool))
-        wall = time.perf_counter() - started
-    return {"requests_per_s": sum(done.values()) / wall, "errors": sum(done.values()) - done[200]}
-
-
-async def bare_health(base: str, seconds: float, concurrency: int) -> float:
-    """`GET /health` over bare keep-alive sockets: how much of the httpx figure is the client."""
-    host, port = base.removeprefix("http://").split(":")
-    done = 0
-    deadline = time.perf_counter() + seconds
-
-    async def worker() -> None:
-        nonlocal done
-        reader, writer = await asyncio.open_connection(host, int(port))
-        while time.perf_counter() < deadline:
-            writer.write(b"GET /health HTTP/1.1\r\nHost: bench\r\n\r\n")
-            head = (await reader.readuntil(b"\r\n\r\n")).decode().lower()
-            length = int(head.split("content-length:", 1)[1].split("\r\n", 1)[0])
-            await reader.readexactly(length)
-            done += head.startswith("http/1.1 200")
-        writer.close()
-
-    started = time.perf_counter()
-    await asyncio.gather(*(worker() for _ in range(concurrency)))
-    return done / (time.perf_counter() - started)
-
-
 async def load(plan: dict[str, Any]) -> dict[str, Any]:
     """The idle server's /health first (httpx, then bare sockets), then the rush."""
-    base, seconds, concurrency = plan["base"], plan["health_seconds"], plan["concurrency"]
-    health = await hammer_health(base, seconds, concurrency)
-    health["bare_requests_per_s"] = await bare_health(base, seconds, concurrency)
+    base, concurrency = plan["base"], plan["concurrency"]
+    health = await health_ceiling(base, plan["health_seconds"], concurrency)
     booked = await rush(base, plan["bookings"], concurrency)
     return {"booking": booked, "health": health}
+
+
+def load_main(argv: list[str]) -> None:
+    """The hidden `--load PLAN RESULT`: the load generator, in a process of its own so that the
+    client's Python does not share an interpreter with the measuring."""
+    plan_file, result_file = (Path(a) for a in argv)
+    plan = json.loads(plan_file.read_text())
+    result_file.write_text(json.dumps(asyncio.run(load(plan))))
 
 
 def run_load_process(plan: dict[str, Any], workdir: Path) -> dict[str, Any]:
@@ -331,24 +193,19 @@ async def book_raw(conn: asyncpg.Connection, teacher_id: str, cohort_id: str) ->
         await conn.execute(INSERT_EVENT, new_id(), f"Booking{status.title()}", payload, now)
 
 
+async def empty_bookings(pool: asyncpg.Pool) -> None:
+    """Back to the seeded state, so the raw loop books the same seats the service did."""
+    await pool.execute("DELETE FROM outbox_event; DELETE FROM booking;")
+    await pool.execute("UPDATE cohort SET confirmed_count = 0, offered_count = 0, waitlist_seq = 0")
+
+
 async def raw_ceiling(url: str, bookings: list[dict[str, str]], concurrency: int) -> float:
     """Empties the bookings, then books them all again through asyncpg: bookings per second."""
-    dsn = pg_dsn(url)
-    async with asyncpg.create_pool(dsn, min_size=concurrency, max_size=concurrency) as pool:
-        await pool.execute("DELETE FROM outbox_event; DELETE FROM booking;")
-        await pool.execute(
-            "UPDATE cohort SET confirmed_count = 0, offered_count = 0, waitlist_seq = 0"
-        )
-        pending = iter(bookings)
 
-        async def worker() -> None:
-            async with pool.acquire() as conn:
-                for booking in pending:
-                    await book_raw(conn, booking["teacher_id"], booking["cohort_id"])
+    async def job(conn: asyncpg.Connection, booking: dict[str, str]) -> None:
+        await book_raw(conn, booking["teacher_id"], booking["cohort_id"])
 
-        started = time.perf_counter()
-        await asyncio.gather(*(worker() for _ in range(concurrency)))
-        return len(bookings) / (time.perf_counter() - started)
+    return await asyncpg_ceiling(url, bookings, concurrency, job, prepare=empty_bookings)
 
 
 # --- invariants ------------------------------------------------------------------------------
@@ -438,44 +295,28 @@ def told_positions(load_result: dict[str, Any]) -> dict[str, int | None]:
     }
 
 
-def http_phase(
-    url: str, workdir: Path, args: argparse.Namespace, world: dict[str, Any]
-) -> dict[str, Any]:
-    server, base = start_server(url, workdir, args.workers)
-    try:
+def measure(run: Run) -> dict[str, Any]:
+    args, bookings = run.args, run.world["bookings"]
+    with run.serve(workers=args.workers) as server:
         plan = {
-            "base": base,
-            "bookings": world["bookings"],
+            "base": server.base,
+            "bookings": bookings,
             "concurrency": args.concurrency,
             "health_seconds": args.health_seconds,
         }
-        with py_spy(server.pid, args.py_spy):
-            return run_load_process(plan, workdir)
-    finally:
-        stop_server(server)
-
-
-def measure(url: str, workdir: Path, args: argparse.Namespace) -> dict[str, Any]:
-    postgres = url.startswith("postgresql")
-    if postgres:
-        asyncio.run(recreate_postgres(url))
-    world = asyncio.run(seed(url, args))
-    load_result = http_phase(url, workdir, args, world)
+        load_result = run_load_process(plan, run.workdir)
     result = summarise_rush(load_result)
-    expected = len(world["bookings"])
-    problems = asyncio.run(check_invariants(url, args.seats, expected, told_positions(load_result)))
+    told = told_positions(load_result)
+    problems = asyncio.run(check_invariants(run.url, args.seats, len(bookings), told))
     if result["errors"]:
         problems.append(f"{result['errors']} non-201 responses: {result['status_codes']}")
     result["invariant_problems"] = problems
     result["confirmed_expected"] = min(args.seats, args.teachers // args.cohorts) * args.cohorts
     result["raw_bookings_per_s"] = None
-    if postgres:
-        result["raw_bookings_per_s"] = asyncio.run(
-            raw_ceiling(url, world["bookings"], args.concurrency)
-        )
-        raw_problems = asyncio.run(check_invariants(url, args.seats, expected, None))
+    if run.postgres:
+        result["raw_bookings_per_s"] = asyncio.run(raw_ceiling(run.url, bookings, args.concurrency))
+        raw_problems = asyncio.run(check_invariants(run.url, args.seats, len(bookings), None))
         result["raw_invariant_problems"] = raw_problems
-    result["postgres_version"] = asyncio.run(postgres_version(url))
     return result
 
 
@@ -495,46 +336,34 @@ def summary_line(result: dict[str, Any], args: argparse.Namespace) -> str:
     )
 
 
-def parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--database-url", default=None)
-    parser.add_argument("--workers", type=int, default=1)
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--workers", type=int, default=1, help="booking serve --workers")
     parser.add_argument("--teachers", type=int, default=2000)
     parser.add_argument("--cohorts", type=int, default=40)
     parser.add_argument("--seats", type=int, default=25)
-    parser.add_argument("--concurrency", type=int, default=64)
-    parser.add_argument("--health-seconds", type=float, default=5.0)
+    parser.add_argument("--concurrency", type=int, default=64, help="connections at once")
     parser.add_argument(
-        "--py-spy", type=Path, default=None, help="sample the server with py-spy into this file"
+        "--health-seconds", type=float, default=5.0, help="for each /health ceiling"
     )
-    parser.add_argument("--load", nargs=2, metavar=("PLAN", "RESULT"), help=argparse.SUPPRESS)
-    return parser.parse_args()
 
 
-def main() -> None:
-    args = parse_args()
-    if args.load:
-        plan = json.loads(Path(args.load[0]).read_text())
-        Path(args.load[1]).write_text(json.dumps(asyncio.run(load(plan))))
-        return
-    workdir = Path(tempfile.mkdtemp(prefix="booking-rush-"))
-    url = args.database_url or f"sqlite+aiosqlite:///{workdir / 'bench.db'}"
-    database = url.split(":", 1)[0].split("+", 1)[0]
-    result = {"database": database, **measure(url, workdir, args)}
-    result |= {
+BENCHMARK = Benchmark(
+    name="booking_rush",
+    doc=__doc__ or "",
+    add_arguments=add_arguments,
+    seed=seed,
+    measure=measure,
+    summary_line=summary_line,
+    parameters=lambda args: {
         "teachers": args.teachers,
         "cohorts": args.cohorts,
         "seats": args.seats,
         "workers": args.workers,
         "concurrency": args.concurrency,
-        "machine": machine(),
-        "when": datetime.now(UTC).isoformat(timespec="seconds"),
-    }
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    out = RESULTS / f"booking_rush-{database}-{args.workers}w.json"
-    out.write_text(json.dumps(result, indent=2) + "\n")
-    print(summary_line(result, args))
-
+    },
+    result_stem=lambda args, database: f"booking_rush-{database}-{args.workers}w",
+    helpers={"--load": load_main},
+)
 
 if __name__ == "__main__":
-    main()
+    skeleton.run(BENCHMARK)

@@ -1,10 +1,9 @@
 """Due reminders delivered by `booking serve` to a local aiosmtpd sink, against raw aiosmtplib.
 
     uv run python benchmarks/mail_bench.py [--database-url URL] [--mails 20000] [--cohorts 100]
-        [--lead 10] [--raw-connections 4] [--py-spy FILE]
+        [--lead 10] [--raw-connections 4] [--timeout 1800] [--py-spy FILE]
 
-Seeds a fresh database (SQLite in a temp dir, or: drops and recreates the PostgreSQL database
-named in --database-url) with `--mails` confirmed bookings, one teacher each, spread over
+Seeds a fresh database with `--mails` confirmed bookings, one teacher each, spread over
 `--cohorts` cohorts whose one session starts later the same day, and one pending reminder row per
 booking. Starts a counting SMTP sink in its own process (this script with the hidden --sink
 option) and `booking serve` sending to it, then sets every reminder due `--lead` seconds ahead
@@ -12,7 +11,7 @@ and waits for the mails. Measures mails/s from the first arrival to the last, an
 lateness (arrival minus its reminder's due time). Checks that every reminder arrived exactly once
 and every row is recorded sent, then stops the server and sends the same stored messages again
 with bare aiosmtplib (one connection, then several) to the same sink: the ceiling for the
-transport. Prints one summary line and writes JSON to benchmarks/results/mail_bench-<db>.json.
+transport. Writes benchmarks/results/mail_bench-<db>.json.
 """
 
 from __future__ import annotations
@@ -26,56 +25,37 @@ import re
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
-import uuid
 from collections import Counter
 from datetime import UTC, datetime, timedelta
-from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
-import aiosmtplib
+import seeding
+import skeleton
 from aiosmtpd.smtp import SMTP
-from bench_common import (
-    RESULTS,
-    cpu_seconds,
-    database_name,
-    free_port,
-    machine,
-    percentile,
-    postgres_version,
-    py_spy,
-    recreate_postgres,
-    sqlite_url,
-    stamped,
-    start_server,
-    stop_server,
-)
-from sqlalchemy import func, insert, select, update
+from bench_common import cpu_seconds, free_port, percentile
+from ceilings import smtp_ceiling
+from skeleton import Benchmark, Run
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from booking.database import create_engine, create_sessionmaker
 from booking.ids import new_id
-from booking.migrate import upgrade
 from booking.models import (
     Booking,
     BookingStatus,
     Cohort,
-    CohortStatus,
     Course,
     CourseNeedArea,
     Delivery,
     DeliveryStatus,
     Hub,
-    NeedArea,
     Reminder,
     ReminderStatus,
-    Role,
-    SessionStatus,
     TrainingSession,
     User,
     Venue,
-    WaitlistMode,
 )
 from booking.settings import DatabaseSettings
 
@@ -87,169 +67,85 @@ OFFSET_DELTA = timedelta(hours=2)
 NOT_YET = timedelta(days=1)
 # Give up when no mail has arrived for this long after the first was due.
 STALL_SECONDS = 120.0
+Arrival = tuple[float, str, str]  # (arrival time, recipient, Message-ID)
 
 
 # --- seeding ---------------------------------------------------------------------------------
 
 
-def _world_rows(now: datetime, cohorts: int) -> dict[str, list[dict[str, Any]]]:
-    """Hub, course, and per cohort a venue, a trainer, the cohort and its one session."""
-    hub_id, course_id = new_id(), new_id()
-    rows: dict[str, list[dict[str, Any]]] = {
-        "hub": [
-            {
-                "id": hub_id,
-                "name": "Bench Hub",
-                "region": "North West",
-                "contact_email": "hub@bench.example",
-                **stamped(now),
-            }
-        ],
-        "course": [
-            {
-                "id": course_id,
-                "title": "Bench course",
-                "summary": "s",
-                "audience": ["teacher"],
-                **stamped(now),
-            }
-        ],
-        "venue": [],
-        "trainer": [],
-        "cohort": [],
-        "session": [],
+def world_rows(now: datetime, mails: int, cohorts: int) -> dict[type[Any], list[seeding.Row]]:
+    """Hub, course, and per cohort a venue, a trainer, the cohort (seats for its share of the
+    bookings, all taken) and its one session."""
+    hub, course = seeding.hub(now), seeding.course(now)
+    seats = Counter(i % cohorts for i in range(mails))
+    rows: dict[type[Any], list[seeding.Row]] = {
+        Hub: [hub],
+        Course: [course],
+        CourseNeedArea: [seeding.need_area(course["id"])],
+        Venue: [],
+        User: [],
+        Cohort: [],
+        TrainingSession: [],
     }
     starts = now + NOT_YET + OFFSET_DELTA
     for i in range(cohorts):
-        venue_id, trainer_id, cohort_id = new_id(), new_id(), new_id()
-        rows["venue"].append(
-            {
-                "id": venue_id,
-                "hub_id": hub_id,
-                "name": f"Room {i}",
-                "address": "1 Street\nTown",
-                "postcode": "M1 1AE",
-                "capacity": 500,
-                "timezone": "Europe/London",
-                "accessibility": ["lift"],
-                **stamped(now),
-            }
+        venue = seeding.venue(now, hub["id"], name=f"Room {i}", capacity=500)
+        trainer = seeding.trainer(now, hub["id"], i)
+        taken = max(1, seats[i])
+        cohort = seeding.cohort(
+            now,
+            hub_id=hub["id"],
+            course_id=course["id"],
+            trainer_id=trainer["id"],
+            venue_id=venue["id"],
+            capacity=taken,
+            confirmed_count=taken,
+            reminder_offsets=[OFFSET],
         )
-        rows["trainer"].append(
-            {
-                "id": trainer_id,
-                "email": f"trainer{i}@bench.example",
-                "name": f"Trainer {i}",
-                "role": Role.TRAINER,
-                "hub_id": hub_id,
-                **stamped(now),
-            }
-        )
-        rows["cohort"].append(
-            {
-                "id": cohort_id,
-                "hub_id": hub_id,
-                "course_id": course_id,
-                "trainer_id": trainer_id,
-                "venue_id": venue_id,
-                "status": CohortStatus.PUBLISHED,
-                "capacity": 1,  # set to the number of bookings in seed()
-                "waitlist_mode": WaitlistMode.AUTO,
-                "offer_ttl": "PT48H",
-                "promotion_cutoff": "PT24H",
-                "reminder_offsets": [OFFSET],
-                "published_at": now,
-                **stamped(now),
-            }
-        )
-        rows["session"].append(
-            {
-                "id": new_id(),
-                "cohort_id": cohort_id,
-                "venue_id": venue_id,
-                "trainer_id": trainer_id,
-                "starts_at": starts,
-                "ends_at": starts + timedelta(hours=3),
-                "status": SessionStatus.SCHEDULED,
-                "sequence": 0,
-                "uid": str(uuid.uuid4()),
-                **stamped(now),
-            }
-        )
+        rows[Venue].append(venue)
+        rows[User].append(trainer)
+        rows[Cohort].append(cohort)
+        rows[TrainingSession].append(seeding.session(now, cohort, starts, hours=3))
     return rows
 
 
-def _booking_rows(
-    now: datetime, mails: int, world: dict[str, list[dict[str, Any]]]
-) -> dict[str, list[dict[str, Any]]]:
+def booking_rows(
+    now: datetime, mails: int, world: dict[type[Any], list[seeding.Row]]
+) -> dict[type[Any], list[seeding.Row]]:
     """One teacher, one confirmed booking and one pending reminder per mail."""
-    cohorts, sessions = world["cohort"], world["session"]
-    teachers, bookings, reminders = [], [], []
-    for i in range(mails):
-        teacher_id, booking_id = new_id(), new_id()
-        c = i % len(cohorts)
-        teachers.append(
-            {
-                "id": teacher_id,
-                "email": f"teacher{i}@bench.example",
-                "name": f"Teacher {i}",
-                "role": Role.TEACHER,
-                **stamped(now),
-            }
-        )
-        bookings.append(
-            {
-                "id": booking_id,
-                "cohort_id": cohorts[c]["id"],
-                "teacher_id": teacher_id,
-                "status": BookingStatus.CONFIRMED,
-                "confirmed_at": now,
-                **stamped(now),
-            }
-        )
+    cohorts, sessions = world[Cohort], world[TrainingSession]
+    teachers = [seeding.teacher(now, i) for i in range(mails)]
+    bookings, reminders = [], []
+    for i, teacher in enumerate(teachers):
+        booking = {
+            "id": new_id(),
+            "cohort_id": cohorts[i % len(cohorts)]["id"],
+            "teacher_id": teacher["id"],
+            "status": BookingStatus.CONFIRMED,
+            "confirmed_at": now,
+            **seeding.stamped(now),
+        }
+        bookings.append(booking)
         reminders.append(
             {
                 "id": new_id(),
-                "booking_id": booking_id,
-                "session_id": sessions[c]["id"],
+                "booking_id": booking["id"],
+                "session_id": sessions[i % len(cohorts)]["id"],
                 "reminder_offset": OFFSET,
                 "due_at": now + NOT_YET,
                 "status": ReminderStatus.PENDING,
                 "updated_at": now,
             }
         )
-    return {"teacher": teachers, "booking": bookings, "reminder": reminders}
+    return {User: teachers, Booking: bookings, Reminder: reminders}
 
 
-async def seed(url: str, mails: int, cohorts: int) -> None:
-    engine = create_engine(DatabaseSettings(url=url), enforce_foreign_keys=False)
-    await upgrade(engine)
-    now = datetime.now(UTC).replace(microsecond=0)
-    world = _world_rows(now, cohorts)
-    seats = Counter(i % cohorts for i in range(mails))
-    for c, cohort in enumerate(world["cohort"]):
-        cohort["capacity"] = cohort["confirmed_count"] = max(1, seats[c])
-    people = _booking_rows(now, mails, world)
-    models: list[tuple[type[Any], list[dict[str, Any]]]] = [
-        (Hub, world["hub"]),
-        (Course, world["course"]),
-        (Venue, world["venue"]),
-        (User, world["trainer"]),
-        (Cohort, world["cohort"]),
-        (TrainingSession, world["session"]),
-        (User, people["teacher"]),
-        (Booking, people["booking"]),
-        (Reminder, people["reminder"]),
-    ]
-    async with create_sessionmaker(engine)() as db, db.begin():
-        for model, rows in models:
-            for start in range(0, len(rows), 2000):
-                await db.execute(insert(model), rows[start : start + 2000])
-        await db.execute(
-            insert(CourseNeedArea),
-            [{"course_id": world["course"][0]["id"], "need_area": NeedArea.SENSORY_AND_PHYSICAL}],
-        )
-    await engine.dispose()
+async def seed(db: AsyncSession, args: argparse.Namespace) -> None:
+    now = seeding.now_s()
+    world = world_rows(now, args.mails, args.cohorts)
+    people = booking_rows(now, args.mails, world)
+    for model, rows in [*world.items(), *people.items()]:
+        await seeding.insert_rows(db, model, rows)
 
 
 async def arm(url: str, lead: float) -> datetime:
@@ -308,7 +204,7 @@ class CountingHandler:
     """Accepts everything; keeps (arrival time, recipient, Message-ID) per message."""
 
     def __init__(self) -> None:
-        self.arrivals: list[tuple[float, str, str]] = []
+        self.arrivals: list[Arrival] = []
 
     async def handle_DATA(self, _server: Any, _session: Any, envelope: Any) -> str:  # noqa: N802, ANN401 - aiosmtpd hook
         head = envelope.content.split(b"\r\n\r\n", 1)[0]
@@ -370,7 +266,7 @@ class Sink:
     def count(self) -> int:
         return int(self._ask("count"))
 
-    def take(self) -> list[tuple[float, str, str]]:
+    def take(self) -> list[Arrival]:
         self._taken += 1
         path = self.workdir / f"arrivals-{self._taken}.json"
         self._ask(f"take {path}")
@@ -401,23 +297,7 @@ def wait_for(sink: Sink, expected: int, due: datetime, timeout: float) -> None:
 # --- raw aiosmtplib --------------------------------------------------------------------------
 
 
-async def raw_send(port: int, messages: list[EmailMessage], connections: int) -> float:
-    """All messages over `connections` concurrent SMTP connections; seconds taken (client)."""
-    pending = iter(messages)
-
-    async def sender() -> None:
-        client = aiosmtplib.SMTP(hostname="127.0.0.1", port=port, start_tls=False, timeout=60)
-        await client.connect()
-        for message in pending:
-            await client.send_message(message)
-        await client.quit()
-
-    started = time.perf_counter()
-    await asyncio.gather(*(sender() for _ in range(connections)))
-    return time.perf_counter() - started
-
-
-def arrival_rate(arrivals: list[tuple[float, str, str]]) -> float:
+def arrival_rate(arrivals: list[Arrival]) -> float:
     """Mails per second from the first arrival to the last."""
     times = [a[0] for a in arrivals]
     span = max(times) - min(times) if len(times) > 1 else 0.0
@@ -432,7 +312,7 @@ def raw_phase(sink: Sink, raw_messages: list[bytes], connections: list[int]) -> 
     results: dict[str, Any] = {}
     for count in connections:
         sink_cpu = cpu_seconds(sink.process.pid)
-        client_seconds = asyncio.run(raw_send(sink.port, messages, count))
+        client_seconds = asyncio.run(smtp_ceiling(sink.port, messages, count))
         arrivals = sink.take()
         sink_cpu = cpu_seconds(sink.process.pid) - sink_cpu
         results[str(count)] = {
@@ -448,29 +328,22 @@ def raw_phase(sink: Sink, raw_messages: list[bytes], connections: list[int]) -> 
 # --- the run ---------------------------------------------------------------------------------
 
 
-def delivery_phase(
-    url: str, workdir: Path, sink: Sink, args: argparse.Namespace
-) -> tuple[dict[str, Any], list[tuple[float, str, str]], datetime]:
+def delivery_phase(run: Run, sink: Sink) -> tuple[dict[str, Any], list[Arrival], datetime]:
+    args = run.args
     env = {"BOOKING_SMTP_HOST": "127.0.0.1", "BOOKING_SMTP_PORT": str(sink.port)}
-    server, _ = start_server(url, workdir, env=env)
-    try:
+    with run.serve(env=env) as server:
         cpu_before = cpu_seconds(server.pid), cpu_seconds(sink.process.pid)
-        with py_spy(server.pid, args.py_spy):
-            due = asyncio.run(arm(url, args.lead))
-            wait_for(sink, args.mails, due, args.timeout)
+        due = asyncio.run(arm(run.url, args.lead))
+        wait_for(sink, args.mails, due, args.timeout)
         server_cpu = cpu_seconds(server.pid) - cpu_before[0]
         sink_cpu = cpu_seconds(sink.process.pid) - cpu_before[1]
         # A late duplicate would come after the last expected mail: give it a moment.
         time.sleep(3)
         arrivals = sink.take()
-    finally:
-        stop_server(server)
     return {"server_cpu_s": server_cpu, "sink_cpu_s": sink_cpu}, arrivals, due
 
 
-def delivery_figures(
-    arrivals: list[tuple[float, str, str]], due: datetime, expected: int
-) -> dict[str, Any]:
+def delivery_figures(arrivals: list[Arrival], due: datetime, expected: int) -> dict[str, Any]:
     lateness = [a[0] - due.timestamp() for a in arrivals]
     ids = Counter(a[2] for a in arrivals)
     recipients = {a[1] for a in arrivals}
@@ -511,17 +384,13 @@ def problems_of(result: dict[str, Any], expected: int) -> list[str]:
     return problems
 
 
-def measure(url: str, workdir: Path, args: argparse.Namespace) -> dict[str, Any]:
-    if url.startswith("postgresql"):
-        asyncio.run(recreate_postgres(url))
-    started = time.perf_counter()
-    asyncio.run(seed(url, args.mails, args.cohorts))
-    seed_s = time.perf_counter() - started
-    sink = Sink(workdir)
+def measure(run: Run) -> dict[str, Any]:
+    args = run.args
+    sink = Sink(run.workdir)
     try:
-        server_figures, arrivals, due = delivery_phase(url, workdir, sink, args)
-        result = {"seed_s": seed_s, **server_figures, **delivery_figures(arrivals, due, args.mails)}
-        outcome = asyncio.run(read_outcome(url))
+        server_figures, arrivals, due = delivery_phase(run, sink)
+        result = {**server_figures, **delivery_figures(arrivals, due, args.mails)}
+        outcome = asyncio.run(read_outcome(run.url))
         result |= {"deliveries": outcome["deliveries"], "reminders": outcome["reminders"]}
         result["raw"] = raw_phase(sink, outcome["messages"], [1, args.raw_connections])
     finally:
@@ -530,7 +399,6 @@ def measure(url: str, workdir: Path, args: argparse.Namespace) -> dict[str, Any]
     result["sink_cpu_ms_per_mail"] = 1000 * result["sink_cpu_s"] / max(1, result["arrived"])
     result["ratio_to_raw_1"] = result["mails_per_s"] / result["raw"]["1"]["mails_per_s"]
     result["problems"] = problems_of(result, args.mails)
-    result["postgres_version"] = asyncio.run(postgres_version(url))
     return result
 
 
@@ -555,42 +423,24 @@ def summary_line(result: dict[str, Any], args: argparse.Namespace) -> str:
     )
 
 
-def parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--database-url", default=None)
+def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--mails", type=int, default=20_000)
     parser.add_argument("--cohorts", type=int, default=100)
     parser.add_argument("--lead", type=float, default=10.0, help="seconds until the reminders")
     parser.add_argument("--raw-connections", type=int, default=4)
-    parser.add_argument("--timeout", type=float, default=1800.0)
-    parser.add_argument(
-        "--py-spy", type=Path, default=None, help="sample the server with py-spy into this file"
-    )
-    parser.add_argument("--sink", type=int, metavar="PORT", help=argparse.SUPPRESS)
-    return parser.parse_args()
+    parser.add_argument("--timeout", type=float, default=1800.0, help="seconds to wait for mail")
 
 
-def main() -> None:
-    args = parse_args()
-    if args.sink:
-        asyncio.run(run_sink(args.sink))
-        return
-    workdir = Path(tempfile.mkdtemp(prefix="mail-bench-"))
-    url = args.database_url or sqlite_url(workdir)
-    database = database_name(url)
-    result = {"database": database, **measure(url, workdir, args)}
-    result |= {
-        "mails": args.mails,
-        "cohorts": args.cohorts,
-        "lead_s": args.lead,
-        "machine": machine(),
-        "when": datetime.now(UTC).isoformat(timespec="seconds"),
-    }
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    out = RESULTS / f"mail_bench-{database}.json"
-    out.write_text(json.dumps(result, indent=2) + "\n")
-    print(summary_line(result, args))
-
+BENCHMARK = Benchmark(
+    name="mail_bench",
+    doc=__doc__ or "",
+    add_arguments=add_arguments,
+    seed=seed,
+    measure=measure,
+    summary_line=summary_line,
+    parameters=lambda args: {"mails": args.mails, "cohorts": args.cohorts, "lead_s": args.lead},
+    helpers={"--sink": lambda argv: asyncio.run(run_sink(int(argv[0])))},
+)
 
 if __name__ == "__main__":
-    main()
+    skeleton.run(BENCHMARK)

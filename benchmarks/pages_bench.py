@@ -1,10 +1,9 @@
 """The find-training page (`GET /`) over 200 published cohorts, signed out and as a teacher.
 
     uv run python benchmarks/pages_bench.py [--database-url URL] [--cohorts 200]
-        [--requests 200] [--walks 20] [--py-spy FILE]
+        [--requests 200] [--walks 20] [--seed 7] [--py-spy FILE]
 
-Seeds a fresh database (SQLite in a temp dir, or: drops and recreates the PostgreSQL database
-named in --database-url) with 4 hubs, 6 courses, 8 venues with accessibility features, a trainer
+Seeds a fresh database with 4 hubs, 6 courses, 8 venues with accessibility features, a trainer
 per hub and `--cohorts` published cohorts of 2 or 3 sessions each over the coming year (the
 session times of timetable_bench), and one teacher with an API token. Starts `booking serve` and
 times `GET /` `--requests` times signed out and `--requests` times signed in as the teacher (the
@@ -12,8 +11,8 @@ pages' session cookie holds an API token, booking.pages.session, so the token is
 cookie). The page shows at most booking.pages.training.PAGE_SIZE cohorts (50) and links to the
 next page; `--walks` times it also follows the "Next page" links through all the cohorts. Then,
 with the server stopped, the same requests go to the app in-process through Litestar's
-AsyncTestClient (no socket, no uvicorn): the server-side time. Prints one summary line and writes
-JSON to benchmarks/results/pages_bench-<db>.json.
+AsyncTestClient (no socket, no uvicorn): the server-side time. Writes
+benchmarks/results/pages_bench-<db>.json.
 """
 
 from __future__ import annotations
@@ -21,68 +20,43 @@ from __future__ import annotations
 import argparse
 import asyncio
 import html
-import json
 import logging
-import os
 import random
 import re
-import secrets
 import statistics
-import tempfile
 import time
-import uuid
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from datetime import datetime
 from typing import Any
 
 import httpx
-from bench_common import (
-    RESULTS,
-    database_name,
-    machine,
-    percentile,
-    postgres_version,
-    py_spy,
-    recreate_postgres,
-    sqlite_url,
-    stamped,
-    start_server,
-    stop_server,
-)
+import seeding
+import skeleton
+from bench_common import percentile, service_environ
 from litestar.testing import AsyncTestClient
-from sqlalchemy import insert
-from timetable_bench import SESSION_HOURS, session_times
+from skeleton import Benchmark, Run
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from booking.app import create_app
-from booking.database import create_engine, create_sessionmaker
-from booking.ids import new_id
-from booking.migrate import upgrade
 from booking.models import (
     Accessibility,
     ApiToken,
     Cohort,
-    CohortStatus,
     Course,
     CourseNeedArea,
     Hub,
     NeedArea,
-    Role,
-    SessionStatus,
     TrainingSession,
     User,
     Venue,
-    WaitlistMode,
 )
 from booking.pages.cookies import CookiePolicy
 from booking.pages.training import PAGE_SIZE
-from booking.security import hash_token
-from booking.settings import DatabaseSettings, load_settings
+from booking.settings import load_settings
 
 HUBS = 4
 COURSES = 6
 VENUES_PER_HUB = 2
-SECRET_KEY = "bench-" + "k" * 40  # what bench_common.start_server sets
 # One cookie name for the server and the in-process app: the base URL is http (no __Host-).
 SESSION_COOKIE = CookiePolicy(secure=False).session_name
 CARD = 'class="govuk-summary-card"'
@@ -92,125 +66,85 @@ NEXT = re.compile(r'href="(/\?[^"]*)" rel="next"')
 # --- seeding ---------------------------------------------------------------------------------
 
 
-async def seed(url: str, args: argparse.Namespace) -> dict[str, str]:
-    """Hubs, courses, venues, trainers, the cohorts and one teacher: {"teacher_id", "token"}."""
-    engine = create_engine(DatabaseSettings(url=url), enforce_foreign_keys=False)
-    await upgrade(engine)
-    now = datetime.now(UTC).replace(microsecond=0)
-    rng = random.Random(args.seed)
-    features = list(Accessibility)
+def catalogue(now: datetime, rng: random.Random) -> dict[type[Any], list[seeding.Row]]:
+    """Hubs, courses (two need areas each), venues (2 to 5 accessibility features) and a trainer
+    per hub."""
     need_areas = list(NeedArea)
     hubs = [
-        {
-            "id": new_id(),
-            "name": f"Bench Hub {n + 1}",
-            "region": "North West",
-            "contact_email": f"hub{n + 1}@bench.example",
-            **stamped(now),
-        }
+        seeding.hub(now, name=f"Bench Hub {n + 1}", contact_email=f"hub{n + 1}@bench.example")
         for n in range(HUBS)
     ]
     courses = [
-        {
-            "id": new_id(),
-            "title": f"Bench course {n + 1}: supporting pupils in the classroom",
-            "summary": "What the course covers, in a sentence or two.",
-            "audience": ["teacher", "teaching_assistant"],
-            **stamped(now),
-        }
+        seeding.course(
+            now,
+            title=f"Bench course {n + 1}: supporting pupils in the classroom",
+            summary="What the course covers, in a sentence or two.",
+            audience=["teacher", "teaching_assistant"],
+        )
         for n in range(COURSES)
     ]
     course_areas = [
-        {"course_id": c["id"], "need_area": area}
+        seeding.need_area(c["id"], area)
         for n, c in enumerate(courses)
         for area in {need_areas[n % len(need_areas)], need_areas[(n + 1) % len(need_areas)]}
     ]
     venues = [
-        {
-            "id": new_id(),
-            "hub_id": hub["id"],
-            "name": f"Training room {n + 1}",
-            "address": f"{n + 1} High Street\nTown",
-            "postcode": "M1 1AE",
-            "capacity": 30,
-            "timezone": "Europe/London",
-            "accessibility": [str(f) for f in rng.sample(features, rng.randint(2, 5))],
-            **stamped(now),
-        }
+        seeding.venue(
+            now,
+            hub["id"],
+            name=f"Training room {n + 1}",
+            address=f"{n + 1} High Street\nTown",
+            accessibility=[str(f) for f in rng.sample(list(Accessibility), rng.randint(2, 5))],
+        )
         for hub in hubs
         for n in range(VENUES_PER_HUB)
     ]
-    trainers = [
-        {
-            "id": new_id(),
-            "email": f"trainer{n + 1}@bench.example",
-            "name": f"Trainer {n + 1}",
-            "role": Role.TRAINER,
-            "hub_id": hub["id"],
-            **stamped(now),
-        }
-        for n, hub in enumerate(hubs)
-    ]
+    trainers = [seeding.trainer(now, hub["id"], n + 1) for n, hub in enumerate(hubs)]
+    return {Hub: hubs, Course: courses, CourseNeedArea: course_areas, Venue: venues, User: trainers}
+
+
+def cohorts_and_sessions(
+    now: datetime, rng: random.Random, count: int, world: dict[type[Any], list[seeding.Row]]
+) -> tuple[list[seeding.Row], list[seeding.Row]]:
+    """`count` cohorts round the venues (each with its hub's trainer) and courses, of 2 or 3
+    sessions at timetable_bench's times."""
+    venues, courses = world[Venue], world[Course]
     cohorts, sessions = [], []
-    for n in range(args.cohorts):
-        cohort_id = new_id()
+    for n in range(count):
         venue = venues[n % len(venues)]
-        trainer = next(t for t in trainers if t["hub_id"] == venue["hub_id"])
-        common = {"venue_id": venue["id"], "trainer_id": trainer["id"]}
-        cohorts.append(
-            {
-                "id": cohort_id,
-                "hub_id": venue["hub_id"],
-                "course_id": courses[n % len(courses)]["id"],
-                **common,
-                "status": CohortStatus.PUBLISHED,
-                "capacity": 20,
-                "waitlist_mode": WaitlistMode.AUTO,
-                "offer_ttl": "PT48H",
-                "promotion_cutoff": "PT24H",
-                "reminder_offsets": ["P1D"],
-                "published_at": now,
-                **stamped(now),
-            }
+        trainer = next(t for t in world[User] if t["hub_id"] == venue["hub_id"])
+        cohort = seeding.cohort(
+            now,
+            hub_id=venue["hub_id"],
+            course_id=courses[n % len(courses)]["id"],
+            trainer_id=trainer["id"],
+            venue_id=venue["id"],
         )
+        cohorts.append(cohort)
         sessions += [
-            {
-                "id": new_id(),
-                "cohort_id": cohort_id,
-                **common,
-                "starts_at": start,
-                "ends_at": start + timedelta(hours=SESSION_HOURS),
-                "status": SessionStatus.SCHEDULED,
-                "sequence": 0,
-                "uid": str(uuid.uuid4()),
-                **stamped(now),
-            }
-            for start in session_times(rng, now.date(), rng.choice((2, 3)))
+            seeding.session(now, cohort, start, hours=seeding.SESSION_HOURS)
+            for start in seeding.session_times(rng, now.date(), rng.choice((2, 3)))
         ]
-    teacher_id, token = new_id(), secrets.token_urlsafe(32)
-    teacher = {"id": teacher_id, "email": "teacher@bench.example", "name": "Teacher"}
-    async with create_sessionmaker(engine)() as db, db.begin():
-        await db.execute(insert(Hub), hubs)
-        await db.execute(insert(Course), courses)
-        await db.execute(insert(CourseNeedArea), course_areas)
-        await db.execute(insert(Venue), venues)
-        people = [*trainers, {**teacher, "role": Role.TEACHER, **stamped(now)}]
-        await db.execute(insert(User), people)
-        await db.execute(insert(Cohort), cohorts)
-        await db.execute(insert(TrainingSession), sessions)
-        await db.execute(
-            insert(ApiToken),
-            [
-                {
-                    "id": new_id(),
-                    "user_id": teacher_id,
-                    "token_hash": hash_token(token),
-                    "created_at": now,
-                }
-            ],
-        )
-    await engine.dispose()
-    return {"teacher_id": teacher_id, "token": token, "sessions": str(len(sessions))}
+    return cohorts, sessions
+
+
+async def seed(db: AsyncSession, args: argparse.Namespace) -> dict[str, str]:
+    """The catalogue, the cohorts and one teacher: {"teacher_id", "token", "sessions"}."""
+    now = seeding.now_s()
+    rng = random.Random(args.seed)
+    world = catalogue(now, rng)
+    cohorts, sessions = cohorts_and_sessions(now, rng, args.cohorts, world)
+    teacher = seeding.teacher(now)
+    token_row, token = seeding.api_token(now, teacher["id"])
+    world[User].append(teacher)
+    for model, rows in [
+        *world.items(),
+        (Cohort, cohorts),
+        (TrainingSession, sessions),
+        (ApiToken, [token_row]),
+    ]:
+        await seeding.insert_rows(db, model, rows)
+    return {"teacher_id": teacher["id"], "token": token, "sessions": str(len(sessions))}
 
 
 # --- timing ----------------------------------------------------------------------------------
@@ -271,49 +205,36 @@ async def http_phase(base: str, world: dict[str, str], args: argparse.Namespace)
     return result
 
 
-async def in_process_phase(
-    url: str, workdir: Path, world: dict[str, str], args: argparse.Namespace
-) -> dict:
+async def in_process_phase(run: Run) -> dict:
     """The same requests through the app in this process: Litestar, the session middleware's
     token lookup, the queries and the template, without uvicorn and the socket."""
-    settings = load_settings(
-        {
-            "BOOKING_DATABASE_URL": url,
-            "BOOKING_MAIL_DIR": str(workdir / "mail"),
-            "BOOKING_SECRET_KEY": SECRET_KEY,
-        }
-    )
+    settings = load_settings(service_environ(run.url, run.workdir))
     result = {}
-    for who, cookies in [("signed_out", {}), ("teacher", {SESSION_COOKIE: world["token"]})]:
+    for who, cookies in [("signed_out", {}), ("teacher", {SESSION_COOKIE: run.world["token"]})]:
         app = create_app(settings)
+        # After create_app, which sets up logging: the test client logs each request and the
+        # scheduler each tick, and neither belongs among the figures.
+        for name in ("httpx", "apscheduler"):
+            logging.getLogger(name).setLevel(logging.WARNING)
         async with AsyncTestClient(app=app, base_url="http://127.0.0.1:8000") as client:
             client.cookies.update(cookies)
-            logging.getLogger("httpx").setLevel(logging.WARNING)  # the app logs each request
 
             async def get(path: str, client: AsyncTestClient = client) -> tuple[int, str]:
                 response = await client.get(path)
                 return response.status_code, response.text
 
-            result[who] = await timed(get, args, signed_in=bool(cookies))
+            result[who] = await timed(get, run.args, signed_in=bool(cookies))
     return result
 
 
 # --- the run ---------------------------------------------------------------------------------
 
 
-def measure(url: str, workdir: Path, args: argparse.Namespace) -> dict[str, Any]:
-    if url.startswith("postgresql"):
-        asyncio.run(recreate_postgres(url))
-    world = asyncio.run(seed(url, args))
-    server, base = start_server(url, workdir)
-    try:
-        with py_spy(server.pid, args.py_spy):
-            result = {"http": asyncio.run(http_phase(base, world, args))}
-    finally:
-        stop_server(server)
-    result["in_process"] = asyncio.run(in_process_phase(url, workdir, world, args))
-    result["sessions"] = int(world["sessions"])
-    result["postgres_version"] = asyncio.run(postgres_version(url))
+def measure(run: Run) -> dict[str, Any]:
+    with run.serve() as server:
+        result = {"http": asyncio.run(http_phase(server.base, run.world, run.args))}
+    result["in_process"] = asyncio.run(in_process_phase(run))
+    result["sessions"] = int(run.world["sessions"])
     return result
 
 
@@ -337,39 +258,27 @@ def summary_line(result: dict[str, Any], args: argparse.Namespace) -> str:
     )
 
 
-def parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--database-url", default=None)
+def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--cohorts", type=int, default=200)
     parser.add_argument("--requests", type=int, default=200, help="first-page requests each")
     parser.add_argument("--walks", type=int, default=20, help="walks through all the pages")
     parser.add_argument("--seed", type=int, default=7, help="random seed for times and venues")
-    parser.add_argument(
-        "--py-spy", type=Path, default=None, help="sample the server with py-spy into this file"
-    )
-    return parser.parse_args()
 
 
-def main() -> None:
-    args = parse_args()
-    workdir = Path(tempfile.mkdtemp(prefix="pages-bench-"))
-    url = args.database_url or sqlite_url(workdir)
-    database = database_name(url)
-    result = {"database": database, **measure(url, workdir, args)}
-    result |= {
+BENCHMARK = Benchmark(
+    name="pages_bench",
+    doc=__doc__ or "",
+    add_arguments=add_arguments,
+    seed=seed,
+    measure=measure,
+    summary_line=summary_line,
+    parameters=lambda args: {
         "cohorts": args.cohorts,
         "page_size": PAGE_SIZE,
         "requests": args.requests,
         "walks": args.walks,
-        "machine": machine(),
-        "load": os.getloadavg(),
-        "when": datetime.now(UTC).isoformat(timespec="seconds"),
-    }
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    out = RESULTS / f"pages_bench-{database}.json"
-    out.write_text(json.dumps(result, indent=2) + "\n")
-    print(summary_line(result, args))
-
+    },
+)
 
 if __name__ == "__main__":
-    main()
+    skeleton.run(BENCHMARK)

@@ -1,76 +1,50 @@
 """`fits_my_timetable` over 500 cohorts for a teacher with a year of weekly lessons.
 
     uv run python benchmarks/timetable_bench.py [--database-url URL] [--cohorts 500]
-        [--sessions 3] [--repeat 20] [--py-spy FILE]
+        [--sessions 3] [--repeat 20] [--seed 7] [--py-spy FILE]
 
-Seeds a fresh database (SQLite in a temp dir, or: drops and recreates the PostgreSQL database
-named in --database-url) with `--cohorts` published cohorts of `--sessions` sessions each, spread
+Seeds a fresh database with `--cohorts` published cohorts of `--sessions` sessions each, spread
 over the coming year at school-day, after-school and holiday times, and one teacher with an API
 token. Starts `booking serve`, puts the teacher's timetable over HTTP (5 days x 6 lessons, with
 two school years of terms and half terms), then pages through
 `GET /api/v1/cohorts?fits_my_timetable=true&limit=200` `--repeat` times, timing every page and
 every walk through all the pages, and the same walk without the filter for comparison. With the
 server stopped, it times the service call behind each page in-process (no HTTP): the server-side
-time. Prints one summary line and writes JSON to benchmarks/results/timetable_bench-<db>.json.
+time. Writes benchmarks/results/timetable_bench-<db>.json.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import random
-import secrets
 import statistics
-import tempfile
 import time
-import uuid
-from datetime import UTC, date, datetime, timedelta
-from datetime import time as clock_time
-from pathlib import Path
+from datetime import UTC, date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import httpx
-from bench_common import (
-    RESULTS,
-    database_name,
-    machine,
-    percentile,
-    postgres_version,
-    py_spy,
-    recreate_postgres,
-    sqlite_url,
-    stamped,
-    start_server,
-    stop_server,
-)
-from sqlalchemy import insert
+import seeding
+import skeleton
+from bench_common import percentile
+from skeleton import Benchmark, Run
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from booking.clock import SystemClock
 from booking.database import create_engine, create_sessionmaker
-from booking.ids import new_id
-from booking.migrate import upgrade
 from booking.models import (
     ApiToken,
     Cohort,
-    CohortStatus,
     Course,
     CourseNeedArea,
     Hub,
-    NeedArea,
-    Role,
-    SessionStatus,
     TrainingSession,
     User,
     Venue,
-    WaitlistMode,
 )
-from booking.security import hash_token
 from booking.services.cohorts import CohortService
 from booking.settings import DatabaseSettings
 
-LONDON = ZoneInfo("Europe/London")
 PAGE = 200
 # Six lessons a day, Monday to Friday.
 LESSONS = [
@@ -81,9 +55,6 @@ LESSONS = [
     ("13:40", "14:35"),
     ("14:35", "15:30"),
 ]
-# Session start times (local): the first three fall in lessons on a school day, the others not.
-SESSION_STARTS = ["09:30", "11:30", "14:00", "16:00", "18:00"]
-SESSION_HOURS = 2
 
 
 # --- the teacher's timetable -----------------------------------------------------------------
@@ -121,110 +92,34 @@ def weekly_timetable(today: date) -> dict[str, Any]:
 # --- seeding ---------------------------------------------------------------------------------
 
 
-def session_times(rng: random.Random, today: date, count: int) -> list[datetime]:
-    """`count` local starts on days over the coming year (weekends too), as aware UTC."""
-    starts = []
-    for _ in range(count):
-        day = today + timedelta(days=rng.randrange(2, 365))
-        hhmm = clock_time.fromisoformat(rng.choice(SESSION_STARTS))
-        starts.append(datetime.combine(day, hhmm, LONDON).astimezone(UTC))
-    return sorted(starts)
-
-
-async def seed(url: str, args: argparse.Namespace) -> dict[str, str]:
-    """The cohorts and one teacher with an API token: {"teacher_id", "token"}."""
-    engine = create_engine(DatabaseSettings(url=url), enforce_foreign_keys=False)
-    await upgrade(engine)
-    now = datetime.now(UTC).replace(microsecond=0)
+async def seed(db: AsyncSession, args: argparse.Namespace) -> dict[str, str]:
+    """One hub, course, venue and trainer, the cohorts, and one teacher with an API token:
+    {"teacher_id", "token"}."""
+    now = seeding.now_s()
     rng = random.Random(args.seed)
-    hub_id, course_id, venue_id, trainer_id = new_id(), new_id(), new_id(), new_id()
-    cohorts, sessions = [], []
-    for _ in range(args.cohorts):
-        cohort_id = new_id()
-        cohorts.append(
-            {
-                "id": cohort_id,
-                "hub_id": hub_id,
-                "course_id": course_id,
-                "trainer_id": trainer_id,
-                "venue_id": venue_id,
-                "status": CohortStatus.PUBLISHED,
-                "capacity": 20,
-                "waitlist_mode": WaitlistMode.AUTO,
-                "offer_ttl": "PT48H",
-                "promotion_cutoff": "PT24H",
-                "reminder_offsets": ["P1D"],
-                "published_at": now,
-                **stamped(now),
-            }
-        )
-        sessions += [
-            {
-                "id": new_id(),
-                "cohort_id": cohort_id,
-                "venue_id": venue_id,
-                "trainer_id": trainer_id,
-                "starts_at": start,
-                "ends_at": start + timedelta(hours=SESSION_HOURS),
-                "status": SessionStatus.SCHEDULED,
-                "sequence": 0,
-                "uid": str(uuid.uuid4()),
-                **stamped(now),
-            }
-            for start in session_times(rng, now.date(), args.sessions)
-        ]
-    teacher_id, token = new_id(), secrets.token_urlsafe(32)
-    async with create_sessionmaker(engine)() as db, db.begin():
-        hub = {"name": "Bench Hub", "region": "North West", "contact_email": "hub@bench.example"}
-        await db.execute(insert(Hub), [{"id": hub_id, **hub, **stamped(now)}])
-        course = {"title": "Bench course", "summary": "s", "audience": ["teacher"]}
-        await db.execute(insert(Course), [{"id": course_id, **course, **stamped(now)}])
-        await db.execute(
-            insert(CourseNeedArea),
-            [{"course_id": course_id, "need_area": NeedArea.SENSORY_AND_PHYSICAL}],
-        )
-        venue = {
-            "name": "Room",
-            "address": "1 Street\nTown",
-            "postcode": "M1 1AE",
-            "capacity": 30,
-            "timezone": "Europe/London",
-            "accessibility": ["lift"],
-        }
-        await db.execute(
-            insert(Venue), [{"id": venue_id, "hub_id": hub_id, **venue, **stamped(now)}]
-        )
-        people = [
-            {
-                "id": trainer_id,
-                "email": "trainer@bench.example",
-                "name": "Trainer",
-                "role": Role.TRAINER,
-                "hub_id": hub_id,
-            },
-            {
-                "id": teacher_id,
-                "email": "teacher@bench.example",
-                "name": "Teacher",
-                "role": Role.TEACHER,
-            },
-        ]
-        await db.execute(insert(User), [{**p, **stamped(now)} for p in people])
-        await db.execute(insert(Cohort), cohorts)
-        await db.execute(insert(TrainingSession), sessions)
-        await db.execute(
-            insert(ApiToken),
-            [
-                {
-                    "id": new_id(),
-                    "user_id": teacher_id,
-                    "token_hash": hash_token(token),
-                    "created_at": now,
-                }
-            ],
-        )
-    await engine.dispose()
-    return {"teacher_id": teacher_id, "token": token}
+    hub, course = seeding.hub(now), seeding.course(now)
+    venue, trainer = seeding.venue(now, hub["id"]), seeding.trainer(now, hub["id"])
+    place = {"hub_id": hub["id"], "trainer_id": trainer["id"], "venue_id": venue["id"]}
+    cohorts = [seeding.cohort(now, course_id=course["id"], **place) for _ in range(args.cohorts)]
+    sessions = [
+        seeding.session(now, cohort, start, hours=seeding.SESSION_HOURS)
+        for cohort in cohorts
+        for start in seeding.session_times(rng, now.date(), args.sessions)
+    ]
+    teacher = seeding.teacher(now)
+    token_row, token = seeding.api_token(now, teacher["id"])
+    for model, rows in [
+        (Hub, [hub]),
+        (Course, [course]),
+        (CourseNeedArea, [seeding.need_area(course["id"])]),
+        (Venue, [venue]),
+        (User, [trainer, teacher]),
+        (Cohort, cohorts),
+        (TrainingSession, sessions),
+        (ApiToken, [token_row]),
+    ]:
+        await seeding.insert_rows(db, model, rows)
+    return {"teacher_id": teacher["id"], "token": token}
 
 
 # --- over HTTP -------------------------------------------------------------------------------
@@ -315,18 +210,12 @@ async def service_phase(url: str, teacher_id: str, repeat: int) -> dict[str, Any
 # --- the run ---------------------------------------------------------------------------------
 
 
-def measure(url: str, workdir: Path, args: argparse.Namespace) -> dict[str, Any]:
-    if url.startswith("postgresql"):
-        asyncio.run(recreate_postgres(url))
-    world = asyncio.run(seed(url, args))
-    server, base = start_server(url, workdir)
-    try:
-        with py_spy(server.pid, args.py_spy):
-            result = http_phase(base, world, args.repeat)
-    finally:
-        stop_server(server)
-    result["service"] = asyncio.run(service_phase(url, world["teacher_id"], args.repeat))
-    result["postgres_version"] = asyncio.run(postgres_version(url))
+def measure(run: Run) -> dict[str, Any]:
+    with run.serve() as server:
+        result = http_phase(server.base, run.world, run.args.repeat)
+    result["service"] = asyncio.run(
+        service_phase(run.url, run.world["teacher_id"], run.args.repeat)
+    )
     return result
 
 
@@ -343,37 +232,26 @@ def summary_line(result: dict[str, Any], args: argparse.Namespace) -> str:
     )
 
 
-def parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--database-url", default=None)
+def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--cohorts", type=int, default=500)
     parser.add_argument("--sessions", type=int, default=3, help="sessions per cohort")
     parser.add_argument("--repeat", type=int, default=20, help="walks through all the pages")
     parser.add_argument("--seed", type=int, default=7, help="random seed for session times")
-    parser.add_argument(
-        "--py-spy", type=Path, default=None, help="sample the server with py-spy into this file"
-    )
-    return parser.parse_args()
 
 
-def main() -> None:
-    args = parse_args()
-    workdir = Path(tempfile.mkdtemp(prefix="timetable-bench-"))
-    url = args.database_url or sqlite_url(workdir)
-    database = database_name(url)
-    result = {"database": database, **measure(url, workdir, args)}
-    result |= {
+BENCHMARK = Benchmark(
+    name="timetable_bench",
+    doc=__doc__ or "",
+    add_arguments=add_arguments,
+    seed=seed,
+    measure=measure,
+    summary_line=summary_line,
+    parameters=lambda args: {
         "cohorts": args.cohorts,
         "sessions_per_cohort": args.sessions,
         "repeat": args.repeat,
-        "machine": machine(),
-        "when": datetime.now(UTC).isoformat(timespec="seconds"),
-    }
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    out = RESULTS / f"timetable_bench-{database}.json"
-    out.write_text(json.dumps(result, indent=2) + "\n")
-    print(summary_line(result, args))
-
+    },
+)
 
 if __name__ == "__main__":
-    main()
+    skeleton.run(BENCHMARK)
