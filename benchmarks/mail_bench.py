@@ -48,16 +48,14 @@ from booking.models import (
     Cohort,
     Course,
     CourseNeedArea,
-    Delivery,
-    DeliveryStatus,
     Hub,
-    Reminder,
-    ReminderStatus,
     TrainingSession,
     User,
     Venue,
 )
+from booking.ports import DeliveryStatus
 from booking.settings import DatabaseSettings
+from notifications.models import Delivery, Reminder, ReminderStatus
 
 # The reminder comes due this long before its session, so the session is later the same day
 # whenever the run happens, and a reminder is still worth sending (its session has not begun).
