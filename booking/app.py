@@ -239,5 +239,6 @@ def _origin(base_url: str) -> str:
 
 
 def create_app_from_environment() -> Litestar:
-    """Factory for `uvicorn --factory` (several workers each build their own app)."""
-    return create_app(load_settings(os.environ))
+    """Factory for `uvicorn --factory` (several HTTP processes each build their own app)."""
+    settings = load_settings(os.environ)
+    return create_app(settings, background=settings.server.run_worker)

@@ -1,4 +1,4 @@
-"""`booking serve | db upgrade | create-admin` (API.md, Running it)."""
+"""`booking serve | worker | db upgrade | create-admin` (docs/operations.md)."""
 
 from __future__ import annotations
 
@@ -6,15 +6,16 @@ import argparse
 import asyncio
 import logging
 import os
+import signal
 import sys
 from collections.abc import Sequence
 
 import msgspec
-import uvicorn
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from booking.app import create_app
+from booking import serving
+from booking.app import Wiring, running
 from booking.clock import SystemClock
 from booking.database import create_engine, create_sessionmaker
 from booking.migrate import current_revision, head_revision, upgrade
@@ -33,7 +34,15 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=None, help="default: BOOKING_PORT, else 8000")
     serve.add_argument("--demo", action="store_true", help="seed demo data into an empty database")
-    serve.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
+    serve.add_argument(
+        "--workers", type=int, default=1, help="HTTP processes on the port (default 1)"
+    )
+
+    commands.add_parser(
+        "worker",
+        help="migrate, then run the outbox, mail and timers without HTTP (beside `serve` with"
+        " BOOKING_RUN_WORKER=false)",
+    )
 
     db = commands.add_parser("db", help="database maintenance")
     db_commands = db.add_subparsers(dest="db_command", required=True)
@@ -127,25 +136,20 @@ def serve(settings: Settings, args: argparse.Namespace) -> None:
     if args.demo:
         asyncio.run(seed_demo(settings))
     print(f"Serving on http://{args.host}:{port}  (API docs at /schema)", flush=True)  # noqa: T201
-    if args.workers > 1:
-        # Each worker process builds its own app from the same environment.
-        uvicorn.run(
-            "booking.app:create_app_from_environment",
-            factory=True,
-            host=args.host,
-            port=port,
-            workers=args.workers,
-            log_level="info",
-            proxy_headers=True,
-        )
-    else:
-        uvicorn.run(
-            create_app(settings),
-            host=args.host,
-            port=port,
-            log_level="info",
-            proxy_headers=True,
-        )
+    serving.serve(settings, host=args.host, port=port, processes=args.workers)
+
+
+async def run_worker(settings: Settings) -> None:
+    """The background alone until SIGTERM or SIGINT; what is running then finishes first."""
+    await migrate(settings)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    async with running(Wiring(settings, background=True)):
+        print("Worker running: outbox, mail, reminders and timers", flush=True)  # noqa: T201
+        await stop.wait()
+    print("Worker stopped", flush=True)  # noqa: T201
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -160,6 +164,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     if args.command == "serve":
         serve(settings, args)
+    elif args.command == "worker":
+        asyncio.run(run_worker(settings))
     elif args.command == "db":
         asyncio.run(migrate(settings))
         print("database is at head")  # noqa: T201 - CLI output

@@ -1,8 +1,9 @@
 """Engines and sessions for SQLite (embedded default) and PostgreSQL (production).
 
-SQLite needs care to be a correct multi-writer database (DESIGN.md, Capacity under concurrency):
-the sqlite3 driver's own transaction handling lets reads run before the write lock is taken, so
-we switch it off (`isolation_level=None`) and begin every transaction with `BEGIN IMMEDIATE`;
+SQLite needs care to be a correct multi-writer database (docs/architecture.md, Locks): the
+sqlite3 driver's own transaction handling lets reads run before the write lock is taken, so we
+switch it off (`isolation_level=None`) and begin every writing transaction (unit_of_work,
+migrations) with `BEGIN IMMEDIATE`, and every other one with a plain, deferred `BEGIN`;
 WAL lets readers in other processes carry on, and the busy timeout makes writers queue instead
 of failing with "database is locked".
 """
@@ -30,6 +31,9 @@ from sqlalchemy.pool import ConnectionPoolEntry
 from booking.settings import DatabaseSettings
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
+# Execution option of a transaction that will write: on SQLite it begins IMMEDIATE (the write
+# lock first); every other transaction is a deferred reader.
+WRITES = "booking_writes"
 
 
 def create_engine(settings: DatabaseSettings, *, enforce_foreign_keys: bool = True) -> AsyncEngine:
@@ -73,7 +77,10 @@ def _sqlite_engine(settings: DatabaseSettings, *, enforce_foreign_keys: bool) ->
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: Connection) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # A writer takes the write lock before it reads anything it will decide on (otherwise
+        # two could read the same seats); a reader only needs a snapshot and waits for no one.
+        writes = conn.get_execution_options().get(WRITES, False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
 
     return engine
 
@@ -139,6 +146,7 @@ async def unit_of_work(db_session: AsyncSession) -> AsyncIterator[AsyncSession]:
     db_session.info[_IN_UNIT_OF_WORK] = True
     try:
         async with db_session.begin():
+            await db_session.connection(execution_options={WRITES: True})
             yield db_session
     finally:
         db_session.info.pop(_IN_UNIT_OF_WORK, None)

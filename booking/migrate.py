@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from alembic import command
@@ -10,7 +12,9 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from booking.database import WRITES
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -39,15 +43,24 @@ async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
     """Migrate to `revision`. Several processes starting at once on PostgreSQL take turns (an
     advisory lock held for the migration's transaction); the later ones then find nothing to do.
     SQLite's BEGIN IMMEDIATE (booking.database) serialises them the same way."""
-    async with engine.begin() as conn:
+    async with writing(engine) as conn:
         if conn.dialect.name == "postgresql":
             await conn.execute(select(func.pg_advisory_xact_lock(MIGRATION_LOCK_KEY)))
         await conn.run_sync(lambda sync: command.upgrade(alembic_config(sync), revision))
 
 
 async def downgrade(engine: AsyncEngine, revision: str) -> None:
-    async with engine.begin() as conn:
+    async with writing(engine) as conn:
         await conn.run_sync(lambda sync: command.downgrade(alembic_config(sync), revision))
+
+
+@asynccontextmanager
+async def writing(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """A transaction that writes (BEGIN IMMEDIATE on SQLite, see booking.database)."""
+    async with engine.connect() as conn:
+        await conn.execution_options(**{WRITES: True})
+        async with conn.begin():
+            yield conn
 
 
 async def check(engine: AsyncEngine) -> None:

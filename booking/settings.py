@@ -53,6 +53,9 @@ class ServerSettings(msgspec.Struct, frozen=True, kw_only=True):
     secret_key_file: Path = Path("./var/secret.key")
     # JSON bodies over 64 KiB are refused (API.md, Conventions).
     max_json_body: int = 64 * 1024
+    # `booking serve` also runs the worker's jobs (outbox, mail, timers) in its own process:
+    # the one-command quick start. Production runs `booking worker` beside it and sets false.
+    run_worker: bool = True
 
 
 class TimetableSettings(msgspec.Struct, frozen=True, kw_only=True):
@@ -75,6 +78,7 @@ _ENVIRONMENT: dict[str, tuple[str, str]] = {
     "BOOKING_DATABASE_URL": ("database", "url"),
     "BOOKING_DATABASE_POOL_SIZE": ("database", "pool_size"),
     "BOOKING_PORT": ("server", "port"),
+    "BOOKING_RUN_WORKER": ("server", "run_worker"),
     "BOOKING_BASE_URL": ("server", "base_url"),
     "BOOKING_SECRET_KEY": ("server", "secret_key"),
     "BOOKING_SECRET_KEY_FILE": ("server", "secret_key_file"),

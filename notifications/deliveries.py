@@ -13,7 +13,7 @@ import email
 import email.policy
 import logging
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
@@ -26,6 +26,7 @@ from booking.database import unit_of_work
 from booking.ports import DeliveryStatus, MailUnavailableError
 from booking.settings import MailSettings
 from calendars.ical import Person
+from notifications.addresses import parse_mailbox
 from notifications.models import Delivery
 from notifications.transports import MailRejectedError, MailTransport
 
@@ -50,13 +51,28 @@ class Draft:
 
 
 async def queue(db_session: AsyncSession, draft: Draft, now: datetime) -> bool:
-    """Add the delivery unless its key exists (a handler run twice queues nothing twice).
+    """Add the delivery unless its key exists (a handler run twice queues nothing twice)."""
+    return bool(await queue_all(db_session, [draft], now))
 
-    A mail that cannot be composed (say, a name an old row let in that a header must refuse)
-    is stored as failed with the reason, for an admin to see, instead of blocking the outbox.
-    """
-    if await db_session.scalar(select(Delivery.id).where(Delivery.key == draft.key)) is not None:
-        return False
+
+async def queue_all(db_session: AsyncSession, drafts: Sequence[Draft], now: datetime) -> int:
+    """queue() for many drafts, their keys checked in one query; returns how many were new."""
+    if not drafts:
+        return 0
+    taken = set(
+        await db_session.scalars(
+            select(Delivery.key).where(Delivery.key.in_([d.key for d in drafts]))
+        )
+    )
+    new = [d for d in drafts if d.key not in taken]
+    for draft in new:
+        _add(db_session, draft, now)
+    return len(new)
+
+
+def _add(db_session: AsyncSession, draft: Draft, now: datetime) -> None:
+    """A mail that cannot be composed (say, a name an old row let in that a header must refuse)
+    is stored as failed with the reason, for an admin to see, instead of blocking the outbox."""
     status, data, subject, error = DeliveryStatus.PENDING, b"", "", None
     try:
         message = draft.compose()
@@ -84,7 +100,6 @@ async def queue(db_session: AsyncSession, draft: Draft, now: datetime) -> bool:
             updated_at=now,
         )
     )
-    return True
 
 
 def backoff(attempts: int, base_seconds: float, rng: random.Random) -> timedelta:
@@ -114,6 +129,8 @@ class DeliverySender:
         self._batch = batch
         self._lease = timedelta(seconds=settings.claim_seconds)
         self._rng = rng or random.Random()  # noqa: S311 - jitter, not secrecy
+        # The envelope sender of every mail: the From address (bounces come back there).
+        self._envelope_sender = parse_mailbox(settings.mail_from, "BOOKING_MAIL_FROM").addr_spec
 
     async def send_due(self) -> int:
         """One batch; returns how many rows it dealt with (sent, retried later or failed)."""
@@ -121,13 +138,13 @@ class DeliverySender:
         if not claimed:
             return 0
         async with self._transport.session() as connection:
-            for index, (delivery_id, data) in enumerate(claimed):
+            for index, (delivery_id, recipient, data) in enumerate(claimed):
                 if self._clock.now() >= lease_ends - self._lease / 2:
                     # A slow server: extend the claim on what is left, long before another
                     # process could take it over while this one is still sending.
-                    lease_ends = await self._renew([d for d, _ in claimed[index:]])
+                    lease_ends = await self._renew([d for d, _, _ in claimed[index:]])
                 try:
-                    await connection.send(_parse(data))
+                    await connection.send_raw(self._envelope_sender, recipient, _composed(data))
                 except MailRejectedError as exc:
                     await self._record_failure(delivery_id, str(exc), final=True)
                 except MailUnavailableError as exc:
@@ -138,7 +155,7 @@ class DeliverySender:
                     await self._record_sent(delivery_id)
         return len(claimed)
 
-    async def _claim(self) -> tuple[list[tuple[str, bytes]], datetime]:
+    async def _claim(self) -> tuple[list[tuple[str, str, bytes]], datetime]:
         async with self._sessionmaker() as db_session, unit_of_work(db_session):
             now = self._clock.now()
             rows = (
@@ -156,7 +173,7 @@ class DeliverySender:
             ).all()
             for row in rows:
                 row.claimed_until = now + self._lease
-            return [(row.id, row.message) for row in rows], now + self._lease
+            return [(row.id, row.recipient, row.message) for row in rows], now + self._lease
 
     async def _record_sent(self, delivery_id: str) -> None:
         async with self._sessionmaker() as db_session, unit_of_work(db_session):
@@ -203,10 +220,7 @@ class DeliverySender:
             return lease_ends
 
 
-def _parse(data: bytes) -> EmailMessage:
+def _composed(data: bytes) -> bytes:
     if not data:
         raise ValueError("the message was never composed")
-    message = email.message_from_bytes(data, policy=email.policy.SMTP)
-    if not isinstance(message, EmailMessage):  # pragma: no cover - policy.SMTP always gives one
-        raise TypeError("expected an EmailMessage")
-    return message
+    return data

@@ -61,8 +61,8 @@ def _mail(
 ) -> EmailMessage:
     base_url = checked_base_url(ctx)
     return new_message(
-        sender=str(_address(sender(ctx))),
-        to=str(_address(to)),
+        sender=mailbox(sender(ctx)),
+        to=mailbox(to),
         subject=subject,
         text=render_text(body, service_name=ctx.service_name, base_url=base_url),
         html=render_html(body, subject=subject, service_name=ctx.service_name, base_url=base_url),
@@ -179,10 +179,10 @@ def _line(value: str, field: str) -> str:
     return value
 
 
-def _address(person: Person) -> Address:
-    # str(Address) quotes a display name with specials ("Siân Jones, SENCo"), so parse_mailbox
-    # in new_message reads back the same single mailbox.
-    return Address(display_name=person.name, addr_spec=person.email)
+def mailbox(person: Person) -> str:
+    """`Name <address>` for new_message; str(Address) quotes a display name with specials
+    ("Siân Jones, SENCo"), so parse_mailbox reads back the same single mailbox."""
+    return str(Address(display_name=person.name, addr_spec=person.email))
 
 
 def _aware(moment: datetime) -> datetime:

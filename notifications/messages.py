@@ -81,6 +81,15 @@ def new_message(
     return message
 
 
+def readdressed(template: EmailMessage, to: str, domain: str) -> EmailMessage:
+    """`template`, made by new_message, for another recipient: its To and a Message-ID of its
+    own; every other header and the body stay (the caller knows nothing in them is the first
+    recipient's). Changes and returns the template."""
+    template.replace_header("To", parse_mailbox(to, "recipient"))
+    template.replace_header("Message-ID", make_msgid(domain=domain))
+    return template
+
+
 def _attach(message: EmailMessage, invite: Invite) -> None:
     message.add_alternative(
         invite.ics,

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from email.message import EmailMessage
+from functools import partial
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,7 +19,9 @@ from booking.ports import BookingInfo, CohortInfo, MailFacts, SessionInfo
 from calendars.ical import Person
 from notifications import compose
 from notifications.content import MailContext
-from notifications.deliveries import Draft, queue
+from notifications.deliveries import Draft, queue_all
+from notifications.mail_layout import mailbox
+from notifications.messages import readdressed
 from notifications.models import Reminder, ReminderStatus
 
 
@@ -92,61 +96,83 @@ async def queue_due(
     if not rows:
         return 0
     # What the batch needs is read in a few queries, not five per row: a burst of reminders
-    # (one session, all its attendees) shares its sessions and cohorts.
+    # (one session, all its attendees) shares its sessions and cohorts, and its mail.
     bookings = await facts.bookings(db_session, {row.booking_id for row in rows})
     sessions = await facts.sessions(db_session, {row.session_id for row in rows})
     cohorts = await facts.cohorts(db_session, {b.cohort_id for b in bookings.values()})
+    mails = _Mails(context())
+    drafts = []
     for row in rows:
         booking = bookings.get(row.booking_id)
-        await _settle(
+        draft = await _settle(
             db_session,
             row,
             now,
-            context,
+            mails,
             booking=booking,
             session=sessions.get(row.session_id),
             cohort=None if booking is None else cohorts.get(booking.cohort_id),
         )
+        if draft is not None:
+            drafts.append(draft)
+    await queue_all(db_session, drafts, now)
     return len(rows)
+
+
+class _Mails:
+    """Reminder mails of one batch. A reminder says the same to every attendee of a session
+    (nothing in it is the recipient's but the To header), so it is composed once per session
+    and offset, and readdressed for each further recipient with a Message-ID of its own."""
+
+    def __init__(self, ctx: MailContext) -> None:
+        self.ctx = ctx
+        self._composed: dict[tuple[str, str], EmailMessage] = {}
+
+    def reminder(
+        self, to: Person, cohort: CohortInfo, session: SessionInfo, offset: str
+    ) -> EmailMessage:
+        template = self._composed.get((session.id, offset))
+        if template is not None:
+            return readdressed(template, mailbox(to), self.ctx.message_id_domain)
+        message = compose.reminder(
+            ctx=self.ctx, to=to, cohort=cohort, session=session, offset=offset
+        )
+        self._composed[(session.id, offset)] = message
+        return message
 
 
 async def _settle(
     db_session: AsyncSession,
     row: Reminder,
     now: datetime,
-    context: Callable[[], MailContext],
+    mails: _Mails,
     *,
     booking: BookingInfo | None,
     session: SessionInfo | None,
     cohort: CohortInfo | None,
-) -> None:
+) -> Draft | None:
+    """The reminder's mail to queue, or None when there is nothing to send (the row deleted or
+    skipped as its booking and session now say)."""
     if booking is None or session is None:
-        return
+        return None
     if not booking.confirmed or session.cancelled:
         await db_session.delete(row)
-        return
+        return None
     if now >= session.starts_at:
         row.status, row.updated_at = ReminderStatus.SKIPPED, now
-        return
+        return None
     teacher = booking.teacher
     if cohort is None or teacher is None:
-        return
+        return None
     to = Person(email=teacher.email, name=teacher.name)
-    ctx = context()
-    await queue(
-        db_session,
-        Draft(
-            key=f"reminder:{row.booking_id}:{row.session_id}:{row.reminder_offset}:"
-            f"{int(row.due_at.timestamp())}",
-            kind="reminder",
-            to=to,
-            compose=lambda: compose.reminder(
-                ctx=ctx, to=to, cohort=cohort, session=session, offset=row.reminder_offset
-            ),
-            user_id=teacher.user_id,
-            booking_id=booking.id,
-            session_id=session.id,
-        ),
-        now,
-    )
     row.status, row.updated_at = ReminderStatus.QUEUED, now
+    return Draft(
+        key=f"reminder:{row.booking_id}:{row.session_id}:{row.reminder_offset}:"
+        f"{int(row.due_at.timestamp())}",
+        kind="reminder",
+        to=to,
+        compose=partial(mails.reminder, to, cohort, session, row.reminder_offset),
+        user_id=teacher.user_id,
+        booking_id=booking.id,
+        session_id=session.id,
+    )

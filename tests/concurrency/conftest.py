@@ -18,7 +18,7 @@ from datetime import timedelta
 import msgspec
 import pytest
 
-from booking.repositories import cohorts as cohort_repo
+from booking.services.bookings import BookingService
 from booking.settings import DatabaseSettings
 from tests.support.engine import build_world
 from tests.support.race import InFlight, serve_in_loop
@@ -61,7 +61,8 @@ def start(clock):
 
 @pytest.fixture
 def in_flight(monkeypatch) -> InFlight:
-    """How many requests were inside the cohort lookup (lock or pool wait) at once."""
+    """How many booking requests were inside the booking service at once (waiting for the
+    pool or the lock, or holding it)."""
     probe = InFlight()
-    monkeypatch.setattr(cohort_repo, "get_cohort", probe.wrap(cohort_repo.get_cohort))
+    monkeypatch.setattr(BookingService, "book", probe.wrap(BookingService.book))
     return probe

@@ -367,19 +367,19 @@ def emails(prefix: str, n: int) -> list[str]:
 
 
 class InFlight:
-    """Counts requests inside the cohort lookup at once (waiting for the lock or the pool, or
-    holding it): proof that a race test really overlapped its requests."""
+    """Counts calls inside a wrapped coroutine function at once (a request waiting for the lock
+    or the pool, or holding it): proof that a race test really overlapped its requests."""
 
     def __init__(self) -> None:
         self.now = 0
         self.most = 0
 
-    def wrap(self, get_cohort: Callable[..., Awaitable[T]]) -> Callable[..., Awaitable[T]]:
+    def wrap(self, function: Callable[..., Awaitable[T]]) -> Callable[..., Awaitable[T]]:
         async def counted(*args: Any, **kwargs: Any) -> T:
             self.now += 1
             self.most = max(self.most, self.now)
             try:
-                return await get_cohort(*args, **kwargs)
+                return await function(*args, **kwargs)
             finally:
                 self.now -= 1
 

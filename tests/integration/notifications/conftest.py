@@ -26,8 +26,9 @@ class Delivery:
 class RecordingHandler:
     """Accepts mail, except where told to refuse; counts sessions by their EHLO."""
 
-    def __init__(self, *, refuse=None, data_reply=None, max_per_connection=None):
+    def __init__(self, *, refuse=None, data_reply=None, max_per_connection=None, offers=None):
         self.refuse = refuse or {}  # recipient -> SMTP reply
+        self.offers = offers  # None: every extension aiosmtpd offers; else only these
         self.data_reply = data_reply  # subject prefix -> SMTP reply
         self.max_per_connection = max_per_connection
         self.deliveries: list[Delivery] = []
@@ -41,7 +42,12 @@ class RecordingHandler:
     async def handle_EHLO(self, server, session, envelope, hostname, responses):  # noqa: N802, ARG002 - aiosmtpd hook
         session.host_name = hostname  # the 5-argument hook takes this over from aiosmtpd
         self.ehlo_peers.append(session.peer)
-        return responses
+        if self.offers is None:
+            return responses
+        # "250-EXTENSION ..." lines; the first (greeting) and HELP-like ones always stay.
+        return [
+            r for r in responses if r[4:].split(" ")[0].upper() in self.offers or r == responses[0]
+        ]
 
     async def handle_MAIL(self, server, session, envelope, address, mail_options):  # noqa: N802, ARG002 - aiosmtpd hook
         self._mails[session.peer] += 1
@@ -104,9 +110,14 @@ def free_port() -> int:
 def start_server():
     servers: list[Server] = []
 
-    def start(*, refuse=None, data_reply=None, max_per_connection=None, **smtp_options) -> Server:
+    def start(
+        *, refuse=None, data_reply=None, max_per_connection=None, offers=None, **smtp_options
+    ) -> Server:
         handler = RecordingHandler(
-            refuse=refuse, data_reply=data_reply, max_per_connection=max_per_connection
+            refuse=refuse,
+            data_reply=data_reply,
+            max_per_connection=max_per_connection,
+            offers=offers,
         )
         port = free_port()
         controller = Controller(

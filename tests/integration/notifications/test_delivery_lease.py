@@ -30,11 +30,11 @@ class SlowFiles(FileTransport):
         self.rival = rival
         self.rival_claims: list[int] = []
 
-    async def send(self, message):
+    async def send_raw(self, sender, recipient, data):
         self.clock.advance(timedelta(seconds=SECONDS_PER_SEND))
         claimed, _ = await self.rival._claim()
         self.rival_claims.append(len(claimed))
-        await super().send(message)
+        await super().send_raw(sender, recipient, data)
 
 
 async def queue_mails(sessionmaker, now):

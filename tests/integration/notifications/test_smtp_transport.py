@@ -198,3 +198,40 @@ async def test_concurrent_sends_each_deliver(smtp_server):
     await asyncio.gather(*(smtp.send(message(n)) for n in range(10)))
 
     assert sorted(subjects(smtp_server)) == sorted(f"Message {n} — ünïcode" for n in range(10))
+
+
+def stored(sent) -> bytes:
+    return sent.as_bytes(policy=email.policy.SMTP)
+
+
+async def test_stored_bytes_go_out_exactly_as_stored_with_8bitmime(smtp_server):
+    data = stored(message(1))
+    assert not data.isascii()  # the body is 8-bit: the server is told so
+
+    async with transport(smtp_server.port).session() as connection:
+        await connection.send_raw("bookings@example.org", "teacher@school.example", data)
+
+    (delivery,) = smtp_server.handler.deliveries
+    assert (delivery.mail_from, delivery.rcpt_tos) == (
+        "bookings@example.org",
+        ["teacher@school.example"],
+    )
+    assert delivery.content == data
+
+
+async def test_8bit_bytes_to_a_relay_without_8bitmime_are_sent_as_7bit(start_server):
+    server = start_server(offers={"SIZE", "SMTPUTF8", "HELP"})
+    data = stored(message(2))
+
+    async with transport(server.port).session() as connection:
+        await connection.send_raw("bookings@example.org", "teacher@school.example", data)
+
+    (delivery,) = server.handler.deliveries
+    assert delivery.content.isascii()
+    received = email.message_from_bytes(delivery.content, policy=email.policy.default)
+    assert received.get_content().replace("\r\n", "\n") == "Body 2 — ünïcode\n"
+    assert received["Message-ID"] == message_id(data)
+
+
+def message_id(data: bytes) -> str:
+    return email.message_from_bytes(data, policy=email.policy.default)["Message-ID"]

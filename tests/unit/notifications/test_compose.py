@@ -16,6 +16,8 @@ from booking.ports import CohortInfo, SessionInfo, VenueInfo
 from calendars.ical import Person, feed, invite, session_event
 from notifications import compose
 from notifications.content import MailContext
+from notifications.mail_layout import mailbox
+from notifications.messages import readdressed
 from tests.support.ics_lint import checked
 
 BASE = "https://book.example.org"
@@ -768,3 +770,22 @@ def test_an_uninvite_is_only_a_cancel_of_a_session_that_goes_on(method, session)
             stamp=CTX.now,
             uninvite=True,
         )
+
+
+def test_a_reminder_readdressed_is_what_composing_it_for_that_recipient_gives():
+    """The reminder burst composes once per session and readdresses: that is only right while
+    nothing but To (and the Message-ID) is the recipient's."""
+    other = Person("ali.khan@school.example.org", "Ali Khan")
+    template = compose.reminder(ctx=CTX, to=TEACHER, cohort=COHORT, session=FIRST, offset="P1D")
+    first_id = template["Message-ID"]
+    readdressed_mail = readdressed(template, mailbox(other), CTX.message_id_domain)
+    composed = compose.reminder(ctx=CTX, to=other, cohort=COHORT, session=FIRST, offset="P1D")
+
+    def without_id(message):
+        data = message.as_bytes(policy=email.policy.SMTP)
+        data = re.sub(rb"Message-ID: <[^>]+>", b"Message-ID: <>", data)
+        return re.sub(rb"={15}\d+==", b"=boundary=", data)  # random per message
+
+    assert readdressed_mail["To"] == composed["To"]
+    assert readdressed_mail["Message-ID"] not in {first_id, composed["Message-ID"]}
+    assert without_id(readdressed_mail) == without_id(composed)
