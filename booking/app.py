@@ -27,6 +27,7 @@ from booking.api.feeds import FeedController, MyFeedController
 from booking.api.health import health, ready
 from booking.api.hubs import HubController, VenueController
 from booking.api.identity import AuthController, MeController, UsersController
+from booking.api.json_body import JsonObjectRequest
 from booking.api.problems import EXCEPTION_HANDLERS, http_error_handler
 from booking.api.query_params import applies_to, rejects_unknown_query
 from booking.api.sessions import SessionController
@@ -258,6 +259,7 @@ def create_app(
         exception_handlers={**EXCEPTION_HANDLERS, NotFoundException: not_found},
         middleware=[DefineMiddleware(BearerTokenMiddleware, exclude=["^/schema"])],
         before_request=check_request,
+        request_class=JsonObjectRequest,
         lifespan=[lifespan],
         request_max_body_size=settings.server.max_json_body,
         cors_config=CORSConfig(allow_origins=[_origin(settings.server.base_url)]),
