@@ -59,7 +59,8 @@ class InvalidCalendarError(ValueError):
 
 
 def read_ics(data: bytes) -> Calendar:
-    """Parse one VCALENDAR leniently; it must be UTF-8, at most 1 MiB and hold a VEVENT."""
+    """Parse one VCALENDAR leniently; it must be UTF-8 and at most 1 MiB. One without events is
+    an empty timetable (API.md v2); ``timetable_check`` reads the events strictly."""
     if len(data) > MAX_BYTES:
         raise InvalidCalendarError("the calendar is larger than 1 MiB")
     try:
@@ -73,8 +74,6 @@ def read_ics(data: bytes) -> Calendar:
         raise InvalidCalendarError("the file is not an iCalendar calendar") from error
     if not isinstance(parsed, Calendar) or parsed.name != "VCALENDAR":
         raise InvalidCalendarError("the file does not contain a VCALENDAR")
-    if not any(component.name == "VEVENT" for component in parsed.subcomponents):
-        raise InvalidCalendarError("the calendar has no events")
     return parsed
 
 
@@ -131,10 +130,10 @@ def _series(calendar: Calendar, window: Interval) -> list[list[Component]]:
 
 
 def _start_of(component: Component) -> date | None:
-    return _date_value(component.get("DTSTART"))
+    return date_value(component.get("DTSTART"))
 
 
-def _date_value(prop: object) -> date | None:
+def date_value(prop: object) -> date | None:
     """The date or date-time of a DTSTART/DTEND; None when absent, broken or of another type."""
     # A broken property is a vBroken, whose ``.dt`` raises; a repeated one is a list.
     value = prop.dt if isinstance(prop, vDDDTypes) else None
@@ -223,12 +222,12 @@ def _occurrences(
 def _busy_entry(component: Component, window: Interval) -> BusyEntry | None:
     if _text(component.get("STATUS")).upper() == "CANCELLED":
         return None
-    start = _date_value(component.get("DTSTART"))
-    end = _date_value(component.get("DTEND"))
+    start = date_value(component.get("DTSTART"))
+    end = date_value(component.get("DTEND"))
     if start is None or end is None:
         return None
     try:
-        start_utc, end_utc = _to_utc(start), _to_utc(end)
+        start_utc, end_utc = to_utc(start), to_utc(end)
     except OverflowError:
         return None
     # Zero-length events (RFC 5545: a DTSTART date-time alone) take no time and clash with
@@ -244,7 +243,7 @@ def _busy_entry(component: Component, window: Interval) -> BusyEntry | None:
     )
 
 
-def _to_utc(value: date) -> datetime:
+def to_utc(value: date) -> datetime:
     """A DTSTART/DTEND value as a UTC instant; dates are local midnight, floating is London."""
     if not isinstance(value, datetime):
         return datetime.combine(value, time(), _LOCAL).astimezone(UTC)

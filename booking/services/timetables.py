@@ -76,10 +76,13 @@ def expand(row: Timetable, window: Interval) -> list[tt.BusyEntry]:
 
 
 def parse_upload(data: bytes, now: datetime) -> None:
-    """Readable, and expandable over the coming year, or 400 invalid_calendar."""
+    """Every event readable, and expandable over the coming year, or 400 invalid_calendar (an
+    unreadable event named by its UID and line, also as the problem's `uid` and `line`)."""
     try:
-        tt.read_ics(data)
+        tt.check_events(data)
         tt.expand_ics(data, Interval(now, now + SUMMARY_WINDOW))
+    except tt.UnreadableEventError as exc:
+        raise InvalidCalendarError(str(exc), extra={"uid": exc.uid, "line": exc.line}) from exc
     except tt.InvalidCalendarError as exc:
         raise InvalidCalendarError(str(exc)) from exc
 
