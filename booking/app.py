@@ -37,6 +37,7 @@ from booking.auth import BearerTokenMiddleware
 from booking.clock import Clock, SystemClock
 from booking.database import create_engine, create_sessionmaker
 from booking.errors import ValidationError
+from booking.http_headers import security_headers
 from booking.migrate import head_revision
 from booking.pages.errors import http_error as page_http_error
 from booking.pages.rendering import template_config
@@ -259,6 +260,7 @@ def create_app(
         exception_handlers={**EXCEPTION_HANDLERS, NotFoundException: not_found},
         middleware=[DefineMiddleware(BearerTokenMiddleware, exclude=["^/schema"])],
         before_request=check_request,
+        before_send=[security_headers(settings.server.base_url)],
         request_class=JsonObjectRequest,
         lifespan=[lifespan],
         request_max_body_size=settings.server.max_json_body,
