@@ -14,7 +14,6 @@ from litestar.config.cors import CORSConfig
 from litestar.exceptions import HTTPException, NotFoundException
 from litestar.middleware.base import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 
 from booking import log_redaction
@@ -23,6 +22,7 @@ from booking.api.bookings import BookingController
 from booking.api.cohorts import CohortController
 from booking.api.courses import CourseController
 from booking.api.deps import DEPENDENCIES
+from booking.api.docs import VendoredSwaggerUI
 from booking.api.feeds import FeedController, MyFeedController
 from booking.api.health import health, ready
 from booking.api.hubs import HubController, VenueController
@@ -270,7 +270,7 @@ def create_app(
             version="1.0.0",
             description="In-person SEND training: hubs, venues, trainers, courses and cohorts.",
             path="/schema",
-            render_plugins=[ScalarRenderPlugin()],
+            render_plugins=[VendoredSwaggerUI()],
             components=Components(
                 security_schemes={
                     "bearer": SecurityScheme(type="http", scheme="bearer", description="API token")
