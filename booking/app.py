@@ -47,7 +47,7 @@ from booking.runtime import Runtime
 from booking.secret_key import load_secret_key
 from booking.services.bookings import BookingService
 from booking.services.timetables import TimetableService
-from booking.settings import Settings, load_settings
+from booking.settings import Settings, SettingsError, load_settings
 from notifications.addresses import parse_mailbox
 from notifications.content import MailContext
 from notifications.dispatcher import Dispatcher
@@ -96,6 +96,16 @@ def mail_context(settings: Settings, clock: Clock) -> Callable[[], MailContext]:
         )
 
     return context
+
+
+def check_mail_settings(settings: Settings) -> None:
+    """What the lifespan would find wrong with the mail settings (BOOKING_MAIL_FROM...), as a
+    SettingsError before anything is served rather than a traceback after."""
+    try:
+        mail_context(settings, SystemClock())
+        build_mailer(settings, build_mail_transport(settings))
+    except ValueError as exc:
+        raise SettingsError(str(exc)) from None
 
 
 def not_found(request: Request[Any, Any, Any], exc: NotFoundException) -> Response[Any]:

@@ -4,20 +4,24 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import copy
 import logging
 import os
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 import msgspec
 import uvicorn
+import uvicorn.config
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from booking.app import create_app
+from booking.app import check_mail_settings, create_app
 from booking.clock import SystemClock
 from booking.database import create_engine, create_sessionmaker
 from booking.migrate import current_revision, head_revision, upgrade
+from booking.preflight import check_database_path, check_serving
 from booking.schemas.common import Email, SingleLine
 from booking.services.users import UserService
 from booking.settings import Settings, SettingsError, load_settings
@@ -63,6 +67,11 @@ class CommandError(Exception):
         self.status = status
 
 
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
 def check_admin_arguments(email: str, name: str | None) -> None:
     """The API's own rules (booking.schemas.common), so the CLI cannot make what the API refuses."""
     try:
@@ -85,8 +94,7 @@ async def _require_migrated(engine: AsyncEngine) -> None:
     try:
         revision = await current_revision(engine)
     except (SQLAlchemyError, OSError) as exc:
-        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise CommandError(f"cannot read the database: {reason}") from None
+        raise CommandError(f"cannot read the database: {_first_line(exc)}") from None
     head = head_revision()
     if revision == head:
         return
@@ -121,55 +129,88 @@ async def seed_demo(settings: Settings) -> None:
         await engine.dispose()
 
 
+def run_migrations(settings: Settings) -> None:
+    """Migrate to head, or one line naming the setting when the database cannot be reached."""
+    try:
+        asyncio.run(migrate(settings))
+    except (SQLAlchemyError, OSError) as exc:
+        raise CommandError(
+            f"cannot migrate the database (BOOKING_DATABASE_URL): {_first_line(exc)}"
+        ) from None
+
+
 def serve(settings: Settings, args: argparse.Namespace) -> None:
-    asyncio.run(migrate(settings))
+    # Everything the running app would trip over is found first: "Serving on" means serving.
+    check_serving(settings)
+    check_mail_settings(settings)
+    run_migrations(settings)
     if args.demo:
         asyncio.run(seed_demo(settings))
+    app = "booking.app:create_app_from_environment" if args.workers > 1 else create_app(settings)
     print(f"Serving on http://{args.host}:{args.port}  (API docs at /schema)", flush=True)  # noqa: T201
-    if args.workers > 1:
-        # Each worker process builds its own app from the same environment.
-        uvicorn.run(
-            "booking.app:create_app_from_environment",
-            factory=True,
-            host=args.host,
-            port=args.port,
-            workers=args.workers,
-            log_level="info",
-            proxy_headers=True,
-        )
-    else:
-        uvicorn.run(
-            create_app(settings),
-            host=args.host,
-            port=args.port,
-            log_level="info",
-            proxy_headers=True,
-        )
+    # Several workers each build their own app from the same environment.
+    uvicorn.run(
+        app,
+        factory=args.workers > 1,
+        host=args.host,
+        port=args.port,
+        workers=args.workers if args.workers > 1 else None,
+        log_config=log_config(),
+        proxy_headers=True,
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Every way a command can fail on its input or settings is one line on stderr and a
+    non-zero status (2 for a setting), never a traceback."""
     args = _parser().parse_args(argv)
     # create-admin's stderr is for the operator: its note, or one line saying what went wrong.
     level = logging.WARNING if args.command == "create-admin" else logging.INFO
-    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=level, format=LOG_FORMAT)
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # see log_config
+    command = "booking create-admin" if args.command == "create-admin" else "booking"
     try:
         settings = load_settings(os.environ)
+        _run(args, settings)
     except SettingsError as exc:
         print(f"booking: {exc}", file=sys.stderr)  # noqa: T201 - CLI output
         return 2
+    except CommandError as exc:
+        print(f"{command}: {exc}", file=sys.stderr)  # noqa: T201 - CLI output
+        return exc.status
+    return 0
+
+
+def _run(args: argparse.Namespace, settings: Settings) -> None:
     if args.command == "serve":
         serve(settings, args)
     elif args.command == "db":
-        asyncio.run(migrate(settings))
+        check_database_path(settings)
+        run_migrations(settings)
         print("database is at head")  # noqa: T201 - CLI output
     elif args.command == "create-admin":
-        try:
-            token = asyncio.run(create_admin(settings, args.email, args.name))
-        except CommandError as exc:
-            print(f"booking create-admin: {exc}", file=sys.stderr)  # noqa: T201 - CLI output
-            return exc.status
-        print(token)  # noqa: T201 - CLI output
-    return 0
+        check_database_path(settings)
+        print(asyncio.run(create_admin(settings, args.email, args.name)))  # noqa: T201 - CLI output
+
+
+LOG_FORMAT = "%(levelname)s %(name)s: %(message)s"
+
+
+def log_config() -> dict[str, Any]:
+    """uvicorn's logging with ours, which uvicorn applies in every worker process: one format,
+    and APScheduler's routine INFO lines ("Running job", "executed successfully", two every
+    2 seconds) left out, so real events and the demo's tokens are not buried. Its warnings and
+    errors still show, and our own job failures are logged by notifications.scheduler."""
+    config = copy.deepcopy(uvicorn.config.LOGGING_CONFIG)
+    config["formatters"]["booking"] = {"format": LOG_FORMAT}
+    config["handlers"]["booking"] = {
+        "class": "logging.StreamHandler",
+        "formatter": "booking",
+        "stream": "ext://sys.stderr",
+    }
+    config["root"] = {"handlers": ["booking"], "level": "INFO"}
+    config["loggers"]["apscheduler"] = {"level": "WARNING"}
+    return config
 
 
 if __name__ == "__main__":
