@@ -188,8 +188,14 @@ class DeliverySender:
                 row.status = DeliveryStatus.FAILED
                 log.warning("delivery %s failed for good: %s", delivery_id, error)
             else:
-                row.next_attempt_at = now + backoff(
-                    row.attempts, self._settings.retry_base_seconds, self._rng
+                wait = backoff(row.attempts, self._settings.retry_base_seconds, self._rng)
+                row.next_attempt_at = now + wait
+                log.warning(
+                    "delivery %s not sent (attempt %d), retrying in %ds: %s",
+                    delivery_id,
+                    row.attempts,
+                    wait.total_seconds(),
+                    error,
                 )
 
     async def _renew(self, delivery_ids: list[str]) -> datetime:
