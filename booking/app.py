@@ -53,6 +53,7 @@ from notifications.content import MailContext
 from notifications.dispatcher import Dispatcher
 from notifications.mailer import Mailer, message_id_domain
 from notifications.messages import DEFAULT_SERVICE_NAME
+from notifications.recompose import recompose
 from notifications.scheduler import Ticker
 from notifications.transports import MailTransport, build_transport, parse_security
 from notifications.wakeup import waking_session_class
@@ -213,6 +214,7 @@ def create_app(
             mailer=mailer or build_mailer(settings, mail_transport),
             head_revision=head_revision(),
             secret_key=load_secret_key(settings.server),
+            recompose_mail=partial(recompose, context=mail_context(settings, the_clock)),
         )
         dispatcher = Dispatcher(
             sessionmaker,

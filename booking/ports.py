@@ -5,7 +5,12 @@ Booking never imports notifications (see DESIGN.md, Layout); it states what it n
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from booking.models import Delivery
 
 
 class MailUnavailableError(Exception):
@@ -17,4 +22,13 @@ class SignInMailer(Protocol):
 
     async def send_sign_in_code(self, email: str, code: str, valid_minutes: int) -> None:
         """Deliver the code or raise MailUnavailableError."""
+        ...
+
+
+class MailRecomposer(Protocol):
+    """Composes a failed delivery's mail again from its event and the data as it is now."""
+
+    async def __call__(self, db_session: AsyncSession, delivery: Delivery) -> bool:
+        """True with `delivery.message` and `subject` replaced; False with the reason in
+        `delivery.last_error`. Runs in the caller's transaction and writes nothing else."""
         ...

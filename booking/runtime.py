@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from booking.clock import Clock
-from booking.ports import SignInMailer
+from booking.ports import MailRecomposer, SignInMailer
 from booking.settings import Settings
 
 
@@ -20,3 +20,5 @@ class Runtime:
     mailer: SignInMailer
     head_revision: str
     secret_key: bytes
+    # An admin's retry of a mail that was never composed composes it again (notifications).
+    recompose_mail: MailRecomposer | None = None

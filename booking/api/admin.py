@@ -23,7 +23,8 @@ StatusFilter = Annotated[
 
 
 def provide_delivery_service(state: State) -> DeliveryService:
-    return DeliveryService(runtime_of(state).clock)
+    runtime = runtime_of(state)
+    return DeliveryService(runtime.clock, runtime.recompose_mail)
 
 
 class AdminNotificationController(Controller):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import defer
 
@@ -62,3 +62,11 @@ async def get_delivery_for_update(db_session: AsyncSession, delivery_id: str) ->
         .execution_options(populate_existing=True)
     )
     return await db_session.scalar(stmt)
+
+
+async def has_message(db_session: AsyncSession, delivery_id: str) -> bool:
+    """Whether the row holds a composed message, asked without reading the bytes."""
+    size = await db_session.scalar(
+        select(func.length(Delivery.message)).where(Delivery.id == delivery_id)
+    )
+    return bool(size)

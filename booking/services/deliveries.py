@@ -12,6 +12,7 @@ from booking.clock import Clock
 from booking.database import unit_of_work
 from booking.errors import AlreadySentError, NotFoundError
 from booking.models import Delivery, DeliveryStatus, Role
+from booking.ports import MailRecomposer
 from booking.repositories import deliveries as delivery_repo
 from booking.schemas.deliveries import DeliveryPage, DeliveryRead
 from booking.services.actor import Actor
@@ -36,8 +37,9 @@ def delivery_read(delivery: Delivery) -> DeliveryRead:
 
 
 class DeliveryService:
-    def __init__(self, clock: Clock) -> None:
+    def __init__(self, clock: Clock, recompose: MailRecomposer | None = None) -> None:
         self.clock = clock
+        self.recompose = recompose
 
     async def list(
         self,
@@ -58,7 +60,9 @@ class DeliveryService:
     async def retry(self, db_session: AsyncSession, actor: Actor, delivery_id: str) -> DeliveryRead:
         """Admins only. A failed mail goes back in the queue, due now, with a fresh budget of
         attempts; a sent one is refused (409 already_sent), a pending one is already queued and
-        is left as it is (its sender may hold a claim on it right now)."""
+        is left as it is (its sender may hold a claim on it right now). A failed mail that was
+        never composed is composed again from its event first; if it still cannot be, it stays
+        failed with the reason in last_error."""
         actor.require_role(Role.ADMIN)
         async with unit_of_work(db_session):
             delivery = await delivery_repo.get_delivery_for_update(db_session, delivery_id)
@@ -66,15 +70,25 @@ class DeliveryService:
                 raise NotFoundError("no such delivery")
             if delivery.status is DeliveryStatus.SENT:
                 raise AlreadySentError("this mail was sent; it is not sent again")
-            if delivery.status is DeliveryStatus.FAILED:
-                now = self.clock.now()
+            if delivery.status is not DeliveryStatus.FAILED:
+                return delivery_read(delivery)
+            now = self.clock.now()
+            delivery.updated_at = now
+            if await self._composed(db_session, delivery):
                 delivery.status = DeliveryStatus.PENDING
                 delivery.next_attempt_at = now
                 delivery.attempts = 0
                 # No sender holds a failed row; a lease left behind must not hold the retry up.
                 delivery.claimed_until = None
-                delivery.updated_at = now
                 # last_error stays: until the next attempt records its own outcome it is the
                 # only account of why the mail failed, and an admin looking at the queued row
                 # should still see it.
         return delivery_read(delivery)
+
+    async def _composed(self, db_session: AsyncSession, delivery: Delivery) -> bool:
+        """Whether the row has a message to send, composing it again when it has none."""
+        if await delivery_repo.has_message(db_session, delivery.id):
+            return True
+        if self.recompose is None:
+            return False
+        return await self.recompose(db_session, delivery)
