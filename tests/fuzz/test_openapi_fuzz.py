@@ -4,9 +4,9 @@ data, as an admin (who may reach every handler), and checks each response's stat
 type, headers and body against the document (API.md, Conventions: "No input may produce a 500").
 
 Bounded: 20 examples an operation, one to two minutes for the whole document on a slow, shared
-machine. schemathesis's negative_data_rejection check is not run: the document puts bearer security on
-every operation, public ones included, so that check expects a 401 from /api/v1/hubs without a
-token; it can join once public operations document their authentication as optional."""
+machine. schemathesis's negative_data_rejection check is not run: the document puts bearer
+security on every operation, public ones included, so that check expects a 401 from
+/api/v1/hubs without a token; it can join once public operations say their token is optional."""
 
 from __future__ import annotations
 
