@@ -16,7 +16,6 @@ from litestar.datastructures import State
 from litestar.exceptions import HTTPException, NotFoundException
 from litestar.middleware.base import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 
 from booking import log_redaction
@@ -25,28 +24,33 @@ from booking.api.bookings import BookingController
 from booking.api.cohorts import CohortController
 from booking.api.courses import CourseController
 from booking.api.deps import DEPENDENCIES
+from booking.api.docs import VendoredSwaggerUI
 from booking.api.feeds import FeedController, MyFeedController
 from booking.api.health import health, ready
 from booking.api.hubs import HubController, VenueController
 from booking.api.identity import AuthController, MeController, UsersController
+from booking.api.json_body import JsonObjectRequest
 from booking.api.problems import EXCEPTION_HANDLERS, http_error_handler
 from booking.api.query_params import applies_to, rejects_unknown_query
 from booking.api.sessions import SessionController
 from booking.api.timetables import TimetableController
 from booking.api.trainers import TrainerController
 from booking.auth import BearerTokenMiddleware
-from booking.background import Background
+from booking.background import Background, mail_context
 from booking.clock import Clock, SystemClock
 from booking.database import create_engine, create_sessionmaker
 from booking.errors import ValidationError
+from booking.http_headers import security_headers
 from booking.migrate import head_revision
 from booking.pages.errors import http_error as page_http_error
 from booking.pages.rendering import template_config
 from booking.pages.router import pages_router, static_router
 from booking.ports import SignInMailer
+from booking.repositories.mail_facts import MailFactsReader
 from booking.runtime import Runtime
 from booking.secret_key import load_secret_key
-from booking.settings import Settings, load_settings
+from booking.services import calendar_import
+from booking.settings import Settings, SettingsError, load_settings
 from notifications.admin import DeliveryRows
 from notifications.mailer import Mailer
 from notifications.transports import MailTransport, build_transport, parse_security
@@ -94,6 +98,7 @@ class Wiring:
 async def running(wiring: Wiring) -> AsyncIterator[tuple[Runtime, Background]]:
     """The runtime and background of one process, closed on leaving."""
     settings = wiring.settings
+    clock = wiring.clock or SystemClock()
     mail_transport = wiring.transport or build_mail_transport(settings)
     engine = create_engine(settings.database)
     session_info: dict[str, object] = {}
@@ -109,9 +114,9 @@ async def running(wiring: Wiring) -> AsyncIterator[tuple[Runtime, Background]]:
         sessionmaker=create_sessionmaker(
             engine, sync_session_class=waking_session_class(wake), info=session_info
         ),
-        clock=wiring.clock or SystemClock(),
+        clock=clock,
         mailer=wiring.mailer or build_mailer(settings, mail_transport),
-        deliveries=DeliveryRows(),
+        deliveries=DeliveryRows(facts=MailFactsReader(), context=mail_context(settings, clock)),
         head_revision=head_revision(),
         secret_key=load_secret_key(settings.server),
         session_info=session_info,
@@ -123,7 +128,18 @@ async def running(wiring: Wiring) -> AsyncIterator[tuple[Runtime, Background]]:
         yield runtime, background
     finally:
         await background.stop()
+        runtime.calendar_import.close()
         await engine.dispose()
+
+
+def check_mail_settings(settings: Settings) -> None:
+    """What the lifespan would find wrong with the mail settings (BOOKING_MAIL_FROM...), as a
+    SettingsError before anything is served rather than a traceback after."""
+    try:
+        mail_context(settings, SystemClock())
+        build_mailer(settings, build_mail_transport(settings))
+    except ValueError as exc:
+        raise SettingsError(str(exc)) from None
 
 
 def not_found(request: Request[Any, Any, Any], exc: NotFoundException) -> Response[Any]:
@@ -212,6 +228,8 @@ def create_app(
         exception_handlers={**EXCEPTION_HANDLERS, NotFoundException: not_found},
         middleware=[DefineMiddleware(BearerTokenMiddleware, exclude=["^/schema"])],
         before_request=check_request,
+        before_send=[security_headers(settings.server.base_url)],
+        request_class=JsonObjectRequest,
         lifespan=[lifespan],
         state=State({"wiring": Wiring(settings, clock, mailer, transport, background=background)}),
         request_max_body_size=settings.server.max_json_body,
@@ -221,7 +239,7 @@ def create_app(
             version="1.0.0",
             description="In-person SEND training: hubs, venues, trainers, courses and cohorts.",
             path="/schema",
-            render_plugins=[ScalarRenderPlugin()],
+            render_plugins=[VendoredSwaggerUI()],
             components=Components(
                 security_schemes={
                     "bearer": SecurityScheme(type="http", scheme="bearer", description="API token")
@@ -241,4 +259,5 @@ def _origin(base_url: str) -> str:
 def create_app_from_environment() -> Litestar:
     """Factory for `uvicorn --factory` (several HTTP processes each build their own app)."""
     settings = load_settings(os.environ)
+    calendar_import.prepare()
     return create_app(settings, background=settings.server.run_worker)

@@ -4,21 +4,25 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import copy
 import logging
 import os
 import signal
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 import msgspec
+import uvicorn.config
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from booking import serving
-from booking.app import Wiring, running
+from booking.app import Wiring, check_mail_settings, running
 from booking.clock import SystemClock
 from booking.database import create_engine, create_sessionmaker
 from booking.migrate import current_revision, head_revision, upgrade
+from booking.preflight import check_database_path, check_serving
 from booking.schemas.common import Email, SingleLine
 from booking.services.users import UserService
 from booking.settings import Settings, SettingsError, load_settings
@@ -72,6 +76,11 @@ class CommandError(Exception):
         self.status = status
 
 
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
 def check_admin_arguments(email: str, name: str | None) -> None:
     """The API's own rules (booking.schemas.common), so the CLI cannot make what the API refuses."""
     try:
@@ -94,8 +103,7 @@ async def _require_migrated(engine: AsyncEngine) -> None:
     try:
         revision = await current_revision(engine)
     except (SQLAlchemyError, OSError) as exc:
-        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise CommandError(f"cannot read the database: {reason}") from None
+        raise CommandError(f"cannot read the database: {_first_line(exc)}") from None
     head = head_revision()
     if revision == head:
         return
@@ -130,18 +138,32 @@ async def seed_demo(settings: Settings) -> None:
         await engine.dispose()
 
 
+def run_migrations(settings: Settings) -> None:
+    """Migrate to head, or one line naming the setting when the database cannot be reached."""
+    try:
+        asyncio.run(migrate(settings))
+    except (SQLAlchemyError, OSError) as exc:
+        raise CommandError(
+            f"cannot migrate the database (BOOKING_DATABASE_URL): {_first_line(exc)}"
+        ) from None
+
+
 def serve(settings: Settings, args: argparse.Namespace) -> None:
-    port = settings.server.port if args.port is None else args.port
-    asyncio.run(migrate(settings))
+    # Everything the running app would trip over is found first: "Serving on" means serving.
+    check_serving(settings)
+    check_mail_settings(settings)
+    run_migrations(settings)
     if args.demo:
         asyncio.run(seed_demo(settings))
+    port = settings.server.port if args.port is None else args.port
     print(f"Serving on http://{args.host}:{port}  (API docs at /schema)", flush=True)  # noqa: T201
-    serving.serve(settings, host=args.host, port=port, processes=args.workers)
+    serving.serve(
+        settings, host=args.host, port=port, processes=args.workers, log_config=log_config()
+    )
 
 
 async def run_worker(settings: Settings) -> None:
     """The background alone until SIGTERM or SIGINT; what is running then finishes first."""
-    await migrate(settings)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
@@ -152,31 +174,86 @@ async def run_worker(settings: Settings) -> None:
     print("Worker stopped", flush=True)  # noqa: T201
 
 
+def work(settings: Settings) -> None:
+    """`booking worker`: the same checks as serve, then the background until stopped."""
+    check_serving(settings)
+    check_mail_settings(settings)
+    run_migrations(settings)
+    asyncio.run(run_worker(settings))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    """Every way a command can fail on its input or settings is one line on stderr and a
+    non-zero status (2 for a setting), never a traceback."""
     args = _parser().parse_args(argv)
     # create-admin's stderr is for the operator: its note, or one line saying what went wrong.
     level = logging.WARNING if args.command == "create-admin" else logging.INFO
-    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=level, format=LOG_FORMAT)
+    quiet_scheduler()
+    command = "booking create-admin" if args.command == "create-admin" else "booking"
     try:
         settings = load_settings(os.environ)
+        _run(args, settings)
     except SettingsError as exc:
         print(f"booking: {exc}", file=sys.stderr)  # noqa: T201 - CLI output
         return 2
+    except CommandError as exc:
+        print(f"{command}: {exc}", file=sys.stderr)  # noqa: T201 - CLI output
+        return exc.status
+    return 0
+
+
+def _run(args: argparse.Namespace, settings: Settings) -> None:
     if args.command == "serve":
         serve(settings, args)
     elif args.command == "worker":
-        asyncio.run(run_worker(settings))
+        work(settings)
     elif args.command == "db":
-        asyncio.run(migrate(settings))
+        check_database_path(settings)
+        run_migrations(settings)
         print("database is at head")  # noqa: T201 - CLI output
     elif args.command == "create-admin":
-        try:
-            token = asyncio.run(create_admin(settings, args.email, args.name))
-        except CommandError as exc:
-            print(f"booking create-admin: {exc}", file=sys.stderr)  # noqa: T201 - CLI output
-            return exc.status
-        print(token)  # noqa: T201 - CLI output
-    return 0
+        check_database_path(settings)
+        print(asyncio.run(create_admin(settings, args.email, args.name)))  # noqa: T201 - CLI output
+
+
+LOG_FORMAT = "%(levelname)s %(name)s: %(message)s"
+
+
+class RoutineSchedulerLines(logging.Filter):
+    """APScheduler warns when a tick finds the last run still going; notifications.scheduler
+    skips such a tick on purpose (a run never stacks), so on a busy machine that "warning"
+    would come every 2 seconds. Its other warnings and errors still show."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "maximum number of running instances reached" not in str(record.msg)
+
+
+def quiet_scheduler() -> None:
+    """For commands that configure logging themselves (everything but the served app)."""
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    scheduler = logging.getLogger("apscheduler.scheduler")
+    if not any(isinstance(f, RoutineSchedulerLines) for f in scheduler.filters):
+        scheduler.addFilter(RoutineSchedulerLines())
+
+
+def log_config() -> dict[str, Any]:
+    """uvicorn's logging with ours, which uvicorn applies in every worker process: one format,
+    and APScheduler's routine INFO lines ("Running job", "executed successfully", two every
+    2 seconds) left out, so real events and the demo's tokens are not buried. Its warnings and
+    errors still show, and our own job failures are logged by notifications.scheduler."""
+    config = copy.deepcopy(uvicorn.config.LOGGING_CONFIG)
+    config["formatters"]["booking"] = {"format": LOG_FORMAT}
+    config["handlers"]["booking"] = {
+        "class": "logging.StreamHandler",
+        "formatter": "booking",
+        "stream": "ext://sys.stderr",
+    }
+    config["root"] = {"handlers": ["booking"], "level": "INFO"}
+    config["filters"] = {"routine": {"()": RoutineSchedulerLines}}
+    config["loggers"]["apscheduler"] = {"level": "WARNING"}
+    config["loggers"]["apscheduler.scheduler"] = {"filters": ["routine"]}
+    return config
 
 
 if __name__ == "__main__":

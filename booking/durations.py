@@ -15,7 +15,8 @@ IsoDuration = Annotated[
     str,
     msgspec.Meta(
         # At most six digits a unit: nobody means a million days, and timedelta has limits.
-        pattern=r"^P(?!$)(\d{1,6}D)?(T(?=\d)(\d{1,6}H)?(\d{1,6}M)?(\d{1,6}S)?)?$",
+        # `$(?!\n)`: Python's `$` also matches before a final newline (see schemas.common).
+        pattern=r"^P(?!$)(\d{1,6}D)?(T(?=\d)(\d{1,6}H)?(\d{1,6}M)?(\d{1,6}S)?)?$(?!\n)",
         max_length=32,
         description="ISO 8601 duration in days, hours, minutes and seconds, e.g. PT48H or P7D",
         examples=["PT48H"],

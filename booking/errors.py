@@ -194,6 +194,12 @@ class InvalidCalendarError(DomainError):
     title = "The calendar cannot be read"
 
 
+class CalendarTooLargeError(DomainError):
+    status = 400
+    code = "calendar_too_large"
+    title = "The calendar is too large"
+
+
 class UrlNotAllowedError(DomainError):
     status = 400
     code = "url_not_allowed"

@@ -37,7 +37,10 @@ async def next_due(runtime: Runtime) -> datetime | None:
 
 
 async def refresh_timetables(runtime: Runtime) -> int:
+    """Linked calendars due for a fetch, then timetables whose kept window needs moving on."""
+    service = TimetableService(runtime.clock, runtime.calendar_import)
     async with runtime.sessionmaker() as db_session:
-        return await TimetableService(runtime.clock).refresh_due(
+        done = await service.refresh_due(
             db_session, allow_private=runtime.settings.timetable.allow_private_urls
         )
+        return done + await service.move_windows(db_session)

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from booking.clock import Clock
 from booking.ports import Deliveries, SignInMailer
+from booking.services.calendar_import import CalendarImport
 from booking.services.feeds import RenderedFeeds
 from booking.settings import Settings
 
@@ -27,3 +28,5 @@ class Runtime:
     # test turns the cohort row lock off with (repositories.cohorts.LOCK_COHORT_ROWS).
     session_info: dict[str, object] = field(default_factory=dict)
     rendered_feeds: RenderedFeeds = field(default_factory=RenderedFeeds)
+    # The one thread this process reads teachers' calendars in (services.calendar_import).
+    calendar_import: CalendarImport = field(default_factory=CalendarImport)

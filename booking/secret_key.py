@@ -6,17 +6,21 @@ import os
 import secrets
 from pathlib import Path
 
+from booking.settings import MIN_SECRET_KEY_LENGTH as MIN_LENGTH
 from booking.settings import ServerSettings
-
-MIN_LENGTH = 32
 
 
 def load_secret_key(settings: ServerSettings) -> bytes:
+    """The key; ValueError when it is too short, OSError when its file cannot be read or made."""
     if settings.secret_key:
         if len(settings.secret_key) < MIN_LENGTH:
             raise ValueError(f"BOOKING_SECRET_KEY must be at least {MIN_LENGTH} characters")
         return settings.secret_key.encode()
-    return _from_file(settings.secret_key_file)
+    key = _from_file(settings.secret_key_file)
+    if len(key) < MIN_LENGTH:
+        # A file someone wrote by hand, or emptied: feed URLs derived from it would be guessable.
+        raise ValueError(f"{settings.secret_key_file} holds fewer than {MIN_LENGTH} characters")
+    return key
 
 
 def _from_file(path: Path) -> bytes:

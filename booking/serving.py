@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import logging
 import socket
+from typing import Any
 
 import uvicorn
 from uvicorn.supervisors import Multiprocess
 
 from booking.app import create_app
+from booking.services import calendar_import
 from booking.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -32,12 +34,15 @@ def tcp_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
-def serve(settings: Settings, *, host: str, port: int, processes: int) -> None:
+def serve(
+    settings: Settings, *, host: str, port: int, processes: int, log_config: dict[str, Any]
+) -> None:
     """uvicorn with httptools and uvloop (picked up when installed); `processes` > 1 each build
-    their own app from the environment."""
+    their own app from the environment. `log_config` is applied in every process."""
+    calendar_import.prepare()
     if processes == 1:
         app = create_app(settings, background=settings.server.run_worker)
-        uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=True)
+        uvicorn.run(app, host=host, port=port, log_config=log_config, proxy_headers=True)
         return
     config = uvicorn.Config(
         APP_FACTORY,
@@ -45,7 +50,7 @@ def serve(settings: Settings, *, host: str, port: int, processes: int) -> None:
         host=host,
         port=port,
         workers=processes,
-        log_level="info",
+        log_config=log_config,
         proxy_headers=True,
     )
     sock = tcp_socket(host, port)

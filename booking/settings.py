@@ -6,8 +6,11 @@ from collections.abc import Mapping
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
+from urllib.parse import urlsplit
 
 import msgspec
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./var/booking.db"
 
@@ -22,7 +25,7 @@ class SmtpSecurity(StrEnum):
 
 class DatabaseSettings(msgspec.Struct, frozen=True, kw_only=True):
     url: str = DEFAULT_DATABASE_URL
-    pool_size: int = 10
+    pool_size: Annotated[int, msgspec.Meta(ge=1, le=1000)] = 10
     echo: bool = False
 
 
@@ -110,7 +113,47 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         raise SettingsError(_explain(str(exc))) from exc
     if not 1 <= settings.mail.smtp_port <= 65535:  # noqa: PLR2004 - TCP port range
         raise SettingsError("BOOKING_SMTP_PORT must be between 1 and 65535")
+    _check_values(settings)
     return settings
+
+
+# The drivers the service is built on: async ones (DESIGN.md, Data and time; Capacity).
+DATABASE_DRIVERS = ("sqlite+aiosqlite", "postgresql+asyncpg")
+MIN_SECRET_KEY_LENGTH = 32
+
+
+def _check_values(settings: Settings) -> None:
+    """Rules msgspec's types cannot say; each message names the variable and never echoes a
+    secret. Paths (writable or not) are checked at start-up by booking.preflight."""
+    database = settings.database.url
+    try:
+        driver = make_url(database).drivername
+    except ArgumentError:
+        driver = None
+    if driver not in DATABASE_DRIVERS:
+        schemes = " or ".join(f"{d}://" for d in DATABASE_DRIVERS)
+        raise SettingsError(
+            f"BOOKING_DATABASE_URL must start with {schemes}"
+            f" (given: {driver or 'not a database URL'})"
+        )
+    base = urlsplit(settings.server.base_url)
+    if base.scheme not in {"http", "https"} or not base.hostname or not _is_plain(base.geturl()):
+        raise SettingsError(
+            "BOOKING_BASE_URL must be an absolute http(s) address such as"
+            f" https://training.example.org, not {settings.server.base_url!r}"
+        )
+    key = settings.server.secret_key
+    if key is not None and len(key) < MIN_SECRET_KEY_LENGTH:
+        raise SettingsError(
+            f"BOOKING_SECRET_KEY must be at least {MIN_SECRET_KEY_LENGTH} characters"
+        )
+    mail = settings.mail
+    if (mail.smtp_username is None) != (mail.smtp_password is None):
+        raise SettingsError("BOOKING_SMTP_USERNAME and BOOKING_SMTP_PASSWORD go together")
+
+
+def _is_plain(text: str) -> bool:
+    return text.isprintable() and " " not in text
 
 
 def _decode(type_: type, value: object) -> object:

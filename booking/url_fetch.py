@@ -1,7 +1,8 @@
 """Fetching a teacher's calendar URL without letting it reach inside our network (SSRF).
 
-Every hop's host is resolved first and refused if any address is private, loopback, link-local,
-multicast, reserved or unspecified (unless explicitly allowed, for tests and intranets); redirects
+Every hop's host is resolved first and refused if any address is not public (booking.ip_policy:
+private, loopback, link-local, site-local, multicast, reserved, unspecified, or IPv6 that
+carries such an IPv4 address), unless explicitly allowed, for tests and intranets; redirects
 are followed by hand so each new host is checked the same way. The connection then goes to the
 addresses that were checked, not to whatever a second lookup answers (DNS rebinding). Size and
 time are capped; a refresh sends the validators of the last fetch (ICALENDAR.md rule 42).
@@ -20,6 +21,7 @@ import httpcore
 import httpx
 
 from booking.errors import InvalidCalendarError, UrlNotAllowedError, UrlUnreachableError
+from booking.ip_policy import is_public
 
 MAX_BYTES = 1024 * 1024
 TIMEOUT_SECONDS = 10.0
@@ -61,10 +63,8 @@ async def check_host(url: str, *, allow_private: bool) -> list[str]:
     addresses = await resolve(*_host_and_port(url))
     if not allow_private:
         for text in addresses:
-            address = ipaddress.ip_address(text.split("%", 1)[0])
-            if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-                address = address.ipv4_mapped  # ::ffff:127.0.0.1 is loopback too
-            if not address.is_global or address.is_multicast:
+            # A zone index (fe80::1%eth0) only says which interface: the address decides.
+            if not is_public(ipaddress.ip_address(text.split("%", 1)[0])):
                 raise UrlNotAllowedError(
                     "private, loopback and link-local addresses are not fetched"
                 )

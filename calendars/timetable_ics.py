@@ -20,6 +20,7 @@ at most ``MAX_OCCURRENCES`` occurrences. Only ``InvalidCalendarError`` leaves th
 
 import time as clock
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -37,7 +38,8 @@ MAX_OCCURRENCES = 20_000
 # costs time even if none of it falls inside. At about a microsecond each, 200,000 (a plain daily
 # rule from the 1750s, a weekly BYDAY rule from the 1550s) takes well under a second.
 MAX_SERIES_CANDIDATES = 200_000
-# The wall-clock budget for expanding one calendar; real timetables need milliseconds.
+# The CPU budget (this thread's own time, so a busy machine is not held against a calendar)
+# for expanding one calendar; real timetables need milliseconds.
 EXPANSION_SECONDS = 3.0
 
 _LOCAL = ZoneInfo("Europe/London")
@@ -58,8 +60,26 @@ class InvalidCalendarError(ValueError):
     """The upload is not a usable iCalendar timetable; the message is safe to show the teacher."""
 
 
+class CalendarTooLargeError(InvalidCalendarError):
+    """Readable, but more occurrences than we keep, or more work than the budget allows."""
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """How much one calendar may give and cost; the defaults are the module's constants, read
+    when asked (so the caller decides, in whatever process the reading then runs in)."""
+
+    occurrences: int
+    cpu_seconds: float
+
+    @classmethod
+    def current(cls) -> "Limits":
+        return cls(MAX_OCCURRENCES, EXPANSION_SECONDS)
+
+
 def read_ics(data: bytes) -> Calendar:
-    """Parse one VCALENDAR leniently; it must be UTF-8, at most 1 MiB and hold a VEVENT."""
+    """Parse one VCALENDAR leniently; it must be UTF-8 and at most 1 MiB. One without events is
+    an empty timetable (API.md v2); ``timetable_check`` reads the events strictly."""
     if len(data) > MAX_BYTES:
         raise InvalidCalendarError("the calendar is larger than 1 MiB")
     try:
@@ -73,33 +93,38 @@ def read_ics(data: bytes) -> Calendar:
         raise InvalidCalendarError("the file is not an iCalendar calendar") from error
     if not isinstance(parsed, Calendar) or parsed.name != "VCALENDAR":
         raise InvalidCalendarError("the file does not contain a VCALENDAR")
-    if not any(component.name == "VEVENT" for component in parsed.subcomponents):
-        raise InvalidCalendarError("the calendar has no events")
     return parsed
 
 
-def expand_ics(data: bytes, window: Interval) -> list[BusyEntry]:
+def expand_ics(data: bytes, window: Interval, limits: Limits | None = None) -> list[BusyEntry]:
+    """expand_calendar of the calendar ``read_ics`` reads leniently."""
+    return expand_calendar(read_ics(data), window, limits)
+
+
+def expand_calendar(
+    calendar: Calendar, window: Interval, limits: Limits | None = None
+) -> list[BusyEntry]:
     """Every occurrence in the calendar that overlaps ``window``, whole (not clipped), sorted.
 
     Cancelled events and cancelled instances are left out, as are events that take no time
     (a DTSTART date-time without DTEND or DURATION) and series skipped as unreadable or too
-    costly to expand. More than ``MAX_OCCURRENCES`` in the window, or a calendar that cannot be
-    expanded within ``EXPANSION_SECONDS``, is an ``InvalidCalendarError``.
+    costly to expand. More occurrences in the window than the limits allow, or a calendar that
+    cannot be expanded within their CPU seconds, is a ``CalendarTooLargeError``.
     """
-    calendar = read_ics(data)
+    limits = limits or Limits.current()
     zone = _x_wr_timezone(calendar)
-    deadline = clock.monotonic() + EXPANSION_SECONDS
+    deadline = clock.thread_time() + limits.cpu_seconds
     entries: list[BusyEntry] = []
     for series in _series(calendar, window):
-        if clock.monotonic() > deadline:
-            raise InvalidCalendarError("the calendar is too complex to expand")
+        if clock.thread_time() > deadline:
+            raise CalendarTooLargeError("the calendar is too complex to expand")
         for component in _occurrences(series, zone, window):
             entry = _busy_entry(component, window)
             if entry is not None:
                 entries.append(entry)
-        if len(entries) > MAX_OCCURRENCES:
-            raise InvalidCalendarError(
-                f"the calendar has more than {MAX_OCCURRENCES} events in the period asked for"
+        if len(entries) > limits.occurrences:
+            raise CalendarTooLargeError(
+                f"the calendar has more than {limits.occurrences} events in the period asked for"
             )
     entries.sort()
     return entries
@@ -131,10 +156,10 @@ def _series(calendar: Calendar, window: Interval) -> list[list[Component]]:
 
 
 def _start_of(component: Component) -> date | None:
-    return _date_value(component.get("DTSTART"))
+    return date_value(component.get("DTSTART"))
 
 
-def _date_value(prop: object) -> date | None:
+def date_value(prop: object) -> date | None:
     """The date or date-time of a DTSTART/DTEND; None when absent, broken or of another type."""
     # A broken property is a vBroken, whose ``.dt`` raises; a repeated one is a list.
     value = prop.dt if isinstance(prop, vDDDTypes) else None
@@ -223,12 +248,12 @@ def _occurrences(
 def _busy_entry(component: Component, window: Interval) -> BusyEntry | None:
     if _text(component.get("STATUS")).upper() == "CANCELLED":
         return None
-    start = _date_value(component.get("DTSTART"))
-    end = _date_value(component.get("DTEND"))
+    start = date_value(component.get("DTSTART"))
+    end = date_value(component.get("DTEND"))
     if start is None or end is None:
         return None
     try:
-        start_utc, end_utc = _to_utc(start), _to_utc(end)
+        start_utc, end_utc = to_utc(start), to_utc(end)
     except OverflowError:
         return None
     # Zero-length events (RFC 5545: a DTSTART date-time alone) take no time and clash with
@@ -244,7 +269,7 @@ def _busy_entry(component: Component, window: Interval) -> BusyEntry | None:
     )
 
 
-def _to_utc(value: date) -> datetime:
+def to_utc(value: date) -> datetime:
     """A DTSTART/DTEND value as a UTC instant; dates are local midnight, floating is London."""
     if not isinstance(value, datetime):
         return datetime.combine(value, time(), _LOCAL).astimezone(UTC)

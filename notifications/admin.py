@@ -6,14 +6,17 @@ needs them, and a list of 200 mails with attachments would otherwise read megaby
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import defer
 
-from booking.ports import DeliveryRecord, DeliveryStatus
+from booking.ports import DeliveryRecord, DeliveryStatus, MailFacts
+from notifications.content import MailContext
 from notifications.models import Delivery
+from notifications.recompose import recompose
 
 _WITHOUT_MESSAGE = defer(Delivery.message, raiseload=True)
 
@@ -48,6 +51,11 @@ async def locked_row(db_session: AsyncSession, delivery_id: str) -> Delivery | N
 
 
 class DeliveryRows:
+    def __init__(self, *, facts: MailFacts, context: Callable[[], MailContext]) -> None:
+        # What composing a failed mail again needs (notifications.recompose).
+        self._facts = facts
+        self._context = context
+
     async def page(
         self,
         db_session: AsyncSession,
@@ -72,6 +80,8 @@ class DeliveryRows:
     ) -> DeliveryRecord | None:
         """A failed mail goes back in the queue, due now, with a fresh budget of attempts; a
         sent or pending one is left as it is (a pending one's sender may hold it right now).
+        A failed mail that was never composed is composed again from its event first; if it
+        still cannot be, it stays failed with the reason in last_error.
 
         The row is locked (PostgreSQL: FOR UPDATE, so a sender recording an attempt and a
         retry queue behind each other; SQLite's BEGIN IMMEDIATE already excludes writers)."""
@@ -79,13 +89,28 @@ class DeliveryRows:
         if delivery is None:
             return None
         if delivery.status is DeliveryStatus.FAILED:
-            delivery.status = DeliveryStatus.PENDING
-            delivery.next_attempt_at = now
-            delivery.attempts = 0
-            # No sender holds a failed row; a lease left behind must not hold the retry up.
-            delivery.claimed_until = None
             delivery.updated_at = now
-            # last_error stays: until the next attempt records its own outcome it is the only
-            # account of why the mail failed, and an admin looking at the queued row should
-            # still see it.
+            if await self._has_message(db_session, delivery.id) or await recompose(
+                db_session, delivery, self._facts, self._context
+            ):
+                self._queue_again(delivery, now)
         return record(delivery)
+
+    @staticmethod
+    async def _has_message(db_session: AsyncSession, delivery_id: str) -> bool:
+        """Whether the row holds a composed message, asked without reading the bytes."""
+        size = await db_session.scalar(
+            select(func.length(Delivery.message)).where(Delivery.id == delivery_id)
+        )
+        return bool(size)
+
+    @staticmethod
+    def _queue_again(delivery: Delivery, now: datetime) -> None:
+        delivery.status = DeliveryStatus.PENDING
+        delivery.next_attempt_at = now
+        delivery.attempts = 0
+        # No sender holds a failed row; a lease left behind must not hold the retry up.
+        delivery.claimed_until = None
+        # last_error stays: until the next attempt records its own outcome it is the only
+        # account of why the mail failed, and an admin looking at the queued row should still
+        # see it.

@@ -14,6 +14,7 @@ import email.policy
 import logging
 import random
 from collections.abc import Callable, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
@@ -33,6 +34,7 @@ from notifications.transports import MailRejectedError, MailTransport
 log = logging.getLogger(__name__)
 
 MAX_BACKOFF = timedelta(hours=1)
+SUBJECT_LENGTH = 400  # the column's
 _ERROR_LENGTH = 2000
 
 
@@ -50,13 +52,51 @@ class Draft:
     session_id: str | None = None
 
 
+@dataclass(slots=True)
+class Composed:
+    """A draft's mail as stored: the bytes and subject, or the reason it could not be made."""
+
+    data: bytes
+    subject: str
+    error: str | None
+
+
+def compose_draft(draft: Draft) -> Composed:
+    try:
+        message = draft.compose()
+        return Composed(message.as_bytes(policy=email.policy.SMTP), str(message["Subject"]), None)
+    except ValueError as exc:
+        log.warning("delivery %s could not be composed: %s", draft.key, exc)
+        return Composed(b"", f"({draft.kind})", f"cannot compose: {exc}")
+
+
+@dataclass(slots=True)
+class Recomposing:
+    """Set while notifications.recompose re-runs a handler for one failed delivery: `queue`
+    then composes only the draft with this key, into `composed`, and adds nothing."""
+
+    key: str
+    composed: Composed | None = None
+
+
+RECOMPOSING: ContextVar[Recomposing | None] = ContextVar("recomposing", default=None)
+
+
 async def queue(db_session: AsyncSession, draft: Draft, now: datetime) -> bool:
     """Add the delivery unless its key exists (a handler run twice queues nothing twice)."""
     return bool(await queue_all(db_session, [draft], now))
 
 
 async def queue_all(db_session: AsyncSession, drafts: Sequence[Draft], now: datetime) -> int:
-    """queue() for many drafts, their keys checked in one query; returns how many were new."""
+    """queue() for many drafts, their keys checked in one query; returns how many were new.
+    While a failed mail is composed again (RECOMPOSING), only that draft is composed and
+    nothing is added."""
+    recomposing = RECOMPOSING.get()
+    if recomposing is not None:
+        for draft in drafts:
+            if draft.key == recomposing.key:
+                recomposing.composed = compose_draft(draft)
+        return 0
     if not drafts:
         return 0
     taken = set(
@@ -73,14 +113,8 @@ async def queue_all(db_session: AsyncSession, drafts: Sequence[Draft], now: date
 def _add(db_session: AsyncSession, draft: Draft, now: datetime) -> None:
     """A mail that cannot be composed (say, a name an old row let in that a header must refuse)
     is stored as failed with the reason, for an admin to see, instead of blocking the outbox."""
-    status, data, subject, error = DeliveryStatus.PENDING, b"", "", None
-    try:
-        message = draft.compose()
-        data = message.as_bytes(policy=email.policy.SMTP)
-        subject = str(message["Subject"])
-    except ValueError as exc:
-        status, subject, error = DeliveryStatus.FAILED, f"({draft.kind})", f"cannot compose: {exc}"
-        log.warning("delivery %s could not be composed: %s", draft.key, exc)
+    composed = compose_draft(draft)
+    status = DeliveryStatus.PENDING if composed.error is None else DeliveryStatus.FAILED
     db_session.add(
         Delivery(
             key=draft.key,
@@ -90,12 +124,12 @@ def _add(db_session: AsyncSession, draft: Draft, now: datetime) -> None:
             event_id=draft.event_id,
             booking_id=draft.booking_id,
             session_id=draft.session_id,
-            subject=subject[:400],
-            message=data,
+            subject=composed.subject[:SUBJECT_LENGTH],
+            message=composed.data,
             status=status,
             attempts=0,
             next_attempt_at=now,
-            last_error=error,
+            last_error=composed.error,
             created_at=now,
             updated_at=now,
         )
@@ -205,8 +239,14 @@ class DeliverySender:
                 row.status = DeliveryStatus.FAILED
                 log.warning("delivery %s failed for good: %s", delivery_id, error)
             else:
-                row.next_attempt_at = now + backoff(
-                    row.attempts, self._settings.retry_base_seconds, self._rng
+                wait = backoff(row.attempts, self._settings.retry_base_seconds, self._rng)
+                row.next_attempt_at = now + wait
+                log.warning(
+                    "delivery %s not sent (attempt %d), retrying in %ds: %s",
+                    delivery_id,
+                    row.attempts,
+                    wait.total_seconds(),
+                    error,
                 )
 
     async def _renew(self, delivery_ids: list[str]) -> datetime:

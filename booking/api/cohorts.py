@@ -9,6 +9,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, HeaderParameter, JSONBody, QueryParameter
 
 from booking.api.deps import CurrentActor, Cursor, DbSession, Limit, MaybeActor, query_datetime
+from booking.api.openapi import OptionalJsonBody
 from booking.api.problems import problems
 from booking.auth import requires_role, requires_user
 from booking.errors import UnauthorizedError, ValidationError
@@ -194,6 +195,7 @@ class CohortController(Controller):
     @post(
         "/{cohort_id:str}/bookings",
         operation_id="bookCohort",
+        operation_class=OptionalJsonBody,
         guards=[requires_user],
         responses=problems(400, 401, 403, 404, 409, 413, 415),
     )

@@ -78,6 +78,11 @@ def provide_feed_service(state: State) -> FeedService:
     )
 
 
+def provide_timetable_service(state: State) -> TimetableService:
+    runtime = runtime_of(state)
+    return TimetableService(runtime.clock, runtime.calendar_import)
+
+
 def provide_auth_service(state: State) -> AuthService:
     runtime = runtime_of(state)
     return AuthService(runtime.clock, runtime.mailer)
@@ -91,7 +96,7 @@ DEPENDENCIES = {
     "session_service": _service(SessionService),
     "booking_service": _service(BookingService),
     "roster_service": _service(RosterService),
-    "timetable_service": _service(TimetableService),
+    "timetable_service": Provide(provide_timetable_service, sync_to_thread=False),
     "feed_service": Provide(provide_feed_service, sync_to_thread=False),
     "auth_service": Provide(provide_auth_service, sync_to_thread=False),
     "user_service": _service(UserService),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 import msgspec
@@ -13,7 +14,7 @@ from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from litestar.types import ExceptionHandlersMap
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from booking.errors import DomainError
+from booking.errors import DomainError, ValidationError
 from booking.schemas.common import Problem, ProblemError
 
 log = logging.getLogger(__name__)
@@ -85,13 +86,37 @@ def domain_error_handler(_request: Request[Any, Any, Any], exc: DomainError) -> 
     )
 
 
+# msgspec names the object, not the member, when a member is missing or unknown.
+_MEMBER = re.compile(r"^Object (?:missing required|contains unknown) field `([^`]*)`")
+# "... - at `$.weekly[2].start`": where in the body msgspec found the problem.
+_AT = re.compile(r" - at `\$(.*)`$")
+
+
+def field_name(container: str, message: str) -> str:
+    """The offending field in API.md's notation (`name`, `weekly[2].start`), never a container:
+    a missing or unknown member is named inside the object msgspec reports."""
+    container = "" if container in {"data", "body"} else container.removeprefix(".")
+    member = _MEMBER.match(message)
+    if member is None:
+        return container or "body"
+    return f"{container}.{member[1]}" if container else member[1]
+
+
+def body_error(exc: msgspec.ValidationError) -> ValidationError:
+    """A msgspec failure on a body this service converts itself, as Litestar's are reported."""
+    text = str(exc)
+    at = _AT.search(text)
+    message = text[: at.start()] if at else text
+    field = field_name(at[1] if at else "", message)
+    return ValidationError(f"{field}: {message}", errors=[{"field": field, "message": message}])
+
+
 def validation_handler(_request: Request[Any, Any, Any], exc: ValidationException) -> Response[Any]:
     errors = [
-        ProblemError(
-            field=str(item.get("key", "body")), message=str(item.get("message", "invalid"))
-        )
+        ProblemError(field=field_name(str(item.get("key", "")), message), message=message)
         for item in (exc.extra if isinstance(exc.extra, list) else [])
         if isinstance(item, dict)
+        for message in [str(item.get("message", "invalid"))]
     ]
     detail = "; ".join(f"{e.field}: {e.message}" for e in errors) or str(exc.detail)
     return problem_response(400, "validation_error", detail, errors=errors)

@@ -11,9 +11,9 @@ from litestar.exceptions import HTTPException
 from litestar.params import QueryParameter
 
 from booking.api.deps import CurrentActor, DbSession, query_datetime, runtime_of
-from booking.api.problems import problems
+from booking.api.json_body import decode_object
+from booking.api.problems import body_error, problems
 from booking.auth import requires_user
-from booking.errors import ValidationError
 from booking.schemas.timetables import BusyList, LinkedTimetable, TimetableRead, WeeklyTimetable
 from booking.services.timetables import TimetableService
 
@@ -47,9 +47,9 @@ class TimetableController(Controller):
             return await timetable_service.put_ics(db_session, actor, body)
         if len(body) > JSON_LIMIT:
             raise HTTPException(status_code=413, detail="JSON bodies are limited to 64 KiB")
+        raw = decode_object(body)
         try:
-            raw = msgspec.json.decode(body)
-            if isinstance(raw, dict) and "url" in raw:
+            if "url" in raw:
                 linked = msgspec.convert(raw, LinkedTimetable)
                 allow = runtime_of(request.app.state).settings.timetable.allow_private_urls
                 return await timetable_service.put_url(
@@ -57,9 +57,7 @@ class TimetableController(Controller):
                 )
             weekly = msgspec.convert(raw, WeeklyTimetable)
         except msgspec.ValidationError as exc:
-            raise ValidationError(str(exc)) from exc
-        except msgspec.DecodeError as exc:
-            raise ValidationError("the body is not valid JSON") from exc
+            raise body_error(exc) from exc
         return await timetable_service.put_weekly(db_session, actor, weekly)
 
     @get("/timetable", operation_id="getTimetable", responses=problems(401))

@@ -2,7 +2,7 @@
 
 from booking.models.base import Base
 from booking.models.bookings import Attendance, Booking, IdempotencyRecord
-from booking.models.calendars import FeedToken, Timetable
+from booking.models.calendars import FeedToken, Timetable, TimetableEntry
 from booking.models.cohorts import Cohort, TrainingSession
 from booking.models.courses import Course, CourseNeedArea
 from booking.models.enums import (
@@ -46,6 +46,7 @@ __all__ = [
     "Role",
     "SessionStatus",
     "Timetable",
+    "TimetableEntry",
     "TrainerAvailability",
     "TrainingSession",
     "User",

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, LargeBinary, String, Text
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from booking.models.base import Base
+from booking.models.base import Base, id_column
 
 
 class FeedToken(Base):
@@ -45,4 +45,31 @@ class Timetable(Base):
     last_modified: Mapped[str | None] = mapped_column(Text, default=None)
     last_error: Mapped[str | None] = mapped_column(Text, default=None)
     next_refresh_at: Mapped[datetime | None] = mapped_column(default=None, index=True)
+    # The entries below cover [expanded_from, expanded_until); NULL: not expanded yet (the
+    # refresh job expands it). The job moves the window along as the months pass.
+    expanded_from: Mapped[datetime | None] = mapped_column(default=None)
+    expanded_until: Mapped[datetime | None] = mapped_column(default=None, index=True)
+    # While in the future, one process is reading this timetable for a new window (a lease).
+    expanding_until: Mapped[datetime | None] = mapped_column(default=None)
     updated_at: Mapped[datetime] = mapped_column()
+
+
+class TimetableEntry(Base):
+    """One occurrence of a teacher's timetable, written when the timetable is saved (or its
+    window moves on), so that reading it, a booking's clash check and fits_my_timetable are an
+    indexed query and never parse a calendar again."""
+
+    __tablename__ = "timetable_entry"
+    __table_args__ = (
+        Index("ix_timetable_entry_user_id_starts_at", "user_id", "starts_at"),
+        CheckConstraint("ends_at > starts_at", name="ends_after_start"),
+    )
+
+    id: Mapped[str] = id_column()
+    user_id: Mapped[str] = mapped_column(ForeignKey("timetable.user_id", ondelete="CASCADE"))
+    starts_at: Mapped[datetime] = mapped_column()
+    ends_at: Mapped[datetime] = mapped_column()
+    summary: Mapped[str] = mapped_column(Text)
+    # All-day and transparent entries are shown, but are not busy time (calendars.clashes).
+    all_day: Mapped[bool] = mapped_column(default=False)
+    transparent: Mapped[bool] = mapped_column(default=False)

@@ -34,6 +34,8 @@ from booking.schemas.cohorts import CohortCancel, CohortCreate, CohortRead, Sess
 from booking.services.actor import Actor
 from booking.services.sessions import SessionService
 
+REASON_CHARACTERS = "The reason must be text only: remove any special characters pasted in with it"
+
 Db = NamedDependency[AsyncSession]
 # The field each refusal is about, and what it means in words.
 SESSION_REFUSALS: dict[type[Exception], tuple[str, str]] = {
@@ -229,10 +231,15 @@ class HubCohortPages(Controller):
         actor = hub_staff(request)
         cohort = await catalogue.cohorts.get(db_session, actor, cohort_id)
         reason = text(await request.form(), "reason")
+        errors = FormErrors()
         if not reason:
-            errors = FormErrors({"reason": "Enter the reason, so the people booked know why"})
+            errors.add("reason", "Enter the reason, so the people booked know why")
+        # The API's own rule: a character pasted from a word processor (a vertical tab, a bell)
+        # would make every cancellation mail fail to compose.
+        data = checked({"reason": reason}, CohortCancel, errors, {"reason": REASON_CHARACTERS})
+        if data is None or errors:
             return cancel_page(request, cohort, errors=errors)
-        await catalogue.cohorts.cancel(db_session, actor, cohort_id, CohortCancel(reason=reason))
+        await catalogue.cohorts.cancel(db_session, actor, cohort_id, data)
         return Redirect(f"/hub/cohorts/{cohort_id}?done=cancelled", status_code=303)
 
 

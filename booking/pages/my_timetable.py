@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Annotated, Any
 
+import msgspec
 from litestar import Controller, Request, get, post
 from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency
@@ -95,14 +96,13 @@ class MyTimetablePages(Controller):
         actor, errors = signed_in(request), FormErrors()
         url = (await request.form()).get("calendar_url", "")
         url = url.strip() if isinstance(url, str) else ""
-        if not url or len(url) > 2000:  # noqa: PLR2004 - LinkedTimetable's limit
+        linked = linked_timetable(url)
+        if linked is None:
             errors.add("calendar_url", "Enter the web address of your calendar")
         else:
             allow = runtime_of(request).settings.timetable.allow_private_urls
             try:
-                await timetable_service.put_url(
-                    db_session, actor, LinkedTimetable(url=url), allow_private=allow
-                )
+                await timetable_service.put_url(db_session, actor, linked, allow_private=allow)
             except (UrlNotAllowedError, UrlUnreachableError, InvalidCalendarError) as exc:
                 message = next(m for t, m in CALENDAR_ERRORS.items() if isinstance(exc, t))
                 errors.add("calendar_url", message)
@@ -176,3 +176,11 @@ async def timetable_page(
         rows=range(1, ROWS + 1),
         terms=range(1, TERMS + 1),
     )
+
+
+def linked_timetable(url: str) -> LinkedTimetable | None:
+    """The address as the API takes it (one line, no control character), or None."""
+    try:
+        return msgspec.convert({"url": url}, LinkedTimetable)
+    except msgspec.ValidationError:
+        return None

@@ -23,19 +23,6 @@ from booking.pages.training import TrainingPages
 
 FORM_MEDIA_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
-# No inline script or style anywhere, so the policy can be strict; no framing (clickjacking).
-SECURITY_HEADERS = [
-    ResponseHeader(
-        name="Content-Security-Policy",
-        value="default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; "
-        "form-action 'self'; frame-ancestors 'none'",
-    ),
-    ResponseHeader(name="X-Content-Type-Options", value="nosniff"),
-    ResponseHeader(name="Referrer-Policy", value="same-origin"),
-    # Pages carry personal details and form tokens: never kept by a shared cache.
-    ResponseHeader(name="Cache-Control", value="no-store"),
-]
-
 
 def pages_router() -> Router:
     return Router(
@@ -55,7 +42,10 @@ def pages_router() -> Router:
             CsrfMiddleware,
         ],
         exception_handlers=EXCEPTION_HANDLERS,
-        response_headers=SECURITY_HEADERS,
+        # Pages, their redirects and CSV downloads carry personal details and form tokens: never
+        # kept by a shared cache. The security headers (CSP and the rest) are added to every
+        # response by booking.app (booking/http_headers.py), error pages included.
+        response_headers=[ResponseHeader(name="Cache-Control", value="no-store")],
         include_in_schema=False,
         # exclude_from_auth: the API's Bearer middleware leaves the pages to the cookie.
         # media_types: booking.app's body check lets form posts through to these handlers.

@@ -11,10 +11,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import msgspec
+
 from booking.errors import ValidationError
 from booking.pages.filters import DATE_PARTS, read_date
 from booking.pages.rendering import FormErrors
-from booking.schemas.timetables import TeachingBlock, Term, WeeklyTimetable
+from booking.schemas.timetables import Label, TeachingBlock, Term, WeeklyTimetable
 from calendars.weekly import Weekday
 
 ROWS = 5
@@ -96,11 +98,25 @@ def read_blocks(
             errors.add(f"day-{row}", "Choose the day of the week")
         start = read_time(values["start"], "Start time", f"start-{row}", errors)
         end = read_time(values["end"], "End time", f"end-{row}", errors)
-        if start and end and values["day"] in WEEKDAYS:
-            day, label = Weekday(values["day"]), values["label"] or None
+        label = values["label"] or None
+        if label is not None and not _is(Label, label):
+            errors.add(
+                f"label-{row}", "The label must be text on one line, without special characters"
+            )
+        if start and end and values["day"] in WEEKDAYS and f"label-{row}" not in errors.messages:
+            day = Weekday(values["day"])
             blocks.append(TeachingBlock(day=day, start=start, end=end, label=label))
             result.block_rows.append(row)
     return blocks
+
+
+def _is(kind: object, value: str) -> bool:
+    """Whether the API would take `value` as `kind`: a TeachingBlock built here is not checked."""
+    try:
+        msgspec.convert(value, kind)
+    except msgspec.ValidationError:
+        return False
+    return True
 
 
 def read_terms(text: Callable[[str], str], result: WeeklyForm, errors: FormErrors) -> list[Term]:

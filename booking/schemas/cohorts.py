@@ -14,7 +14,7 @@ from booking.models.enums import (
     SessionStatus,
     WaitlistMode,
 )
-from booking.schemas.common import AwareDatetime, Id, Input, Output
+from booking.schemas.common import FILLED_MULTI_LINE_PATTERN, AwareDatetime, Id, Input, Output
 
 Capacity = Annotated[int, msgspec.Meta(ge=1, le=10_000)]
 ReminderOffsets = Annotated[list[IsoDuration], msgspec.Meta(max_length=10)]
@@ -45,7 +45,14 @@ class CohortUpdate(Input):
 
 
 class CohortCancel(Input):
-    reason: Annotated[str, msgspec.Meta(min_length=1, max_length=2000)] | None = None
+    # Told to everyone booked, by mail and in calendar invites: a bell or a vertical tab pasted
+    # from a word processor would make every one of those mails fail to compose.
+    reason: (
+        Annotated[
+            str, msgspec.Meta(min_length=1, max_length=2000, pattern=FILLED_MULTI_LINE_PATTERN)
+        ]
+        | None
+    ) = None
 
 
 class SessionCreate(Input):

@@ -22,6 +22,12 @@ SingleLine = Annotated[str, msgspec.Meta(min_length=1, max_length=200, pattern=S
 # included, are refused.
 MULTI_LINE_CHARACTERS = r"[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]"
 MultiLine = Annotated[str, msgspec.Meta(max_length=5000, pattern=rf"^{MULTI_LINE_CHARACTERS}*$")]
+# Multi-line and not blank: addresses, reasons.
+FILLED_MULTI_LINE_PATTERN = rf"^(?=[\s\S]*\S){MULTI_LINE_CHARACTERS}+$"
+# Values that are not prose (ids, zone names, codes, URLs): one line, no control character. They
+# are refused at the edge too: PostgreSQL cannot even compare a text value holding NUL, so a
+# lookup by such an id would fail as a 500, and a stored one could break a mail later.
+PRINTABLE_PATTERN = r"^[^\x00-\x1f\x7f-\x9f\u2028\u2029]*$(?!\n)"
 # A plain ASCII addr-spec we can really send to: dot-atom local part (at most 64 octets) and a
 # DNS name with at least one dot and labels of 1-63 characters; 254 octets in all.
 _ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
@@ -39,8 +45,13 @@ AwareDatetime = Annotated[
     datetime,
     msgspec.Meta(tz=True, description="RFC 3339 with an offset, e.g. 2027-03-04T16:00:00Z"),
 ]
-Id = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
-TimezoneName = Annotated[str, msgspec.Meta(min_length=1, max_length=64, examples=["Europe/London"])]
+Id = Annotated[str, msgspec.Meta(min_length=1, max_length=64, pattern=PRINTABLE_PATTERN)]
+TimezoneName = Annotated[
+    str,
+    msgspec.Meta(
+        min_length=1, max_length=64, pattern=PRINTABLE_PATTERN, examples=["Europe/London"]
+    ),
+]
 HHMM = Annotated[str, msgspec.Meta(pattern=r"^([01]\d|2[0-3]):[0-5]\d$(?!\n)", examples=["09:00"])]
 
 

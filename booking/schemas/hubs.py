@@ -7,7 +7,7 @@ import msgspec
 
 from booking.models.enums import Accessibility
 from booking.schemas.common import (
-    MULTI_LINE_CHARACTERS,
+    FILLED_MULTI_LINE_PATTERN,
     SINGLE_LINE_PATTERN,
     Email,
     Input,
@@ -21,17 +21,16 @@ Region = Annotated[str, msgspec.Meta(min_length=1, max_length=100, pattern=SINGL
 Postcode = Annotated[
     str,
     msgspec.Meta(
-        pattern=r"^\s*[A-Za-z]{1,2}[0-9][A-Za-z0-9]?\s*[0-9][A-Za-z]{2}\s*$",
+        # Spaces only: Python's \s also matches FS, GS, RS and US (U+001C-U+001F), and `$`
+        # a final newline.
+        pattern=r"^ *[A-Za-z]{1,2}[0-9][A-Za-z0-9]? *[0-9][A-Za-z]{2} *$(?!\n)",
         description="A UK postcode",
         examples=["M1 1AE"],
     ),
 ]
 Capacity = Annotated[int, msgspec.Meta(ge=1, le=10_000)]
 Address = Annotated[
-    str,
-    msgspec.Meta(
-        min_length=1, max_length=1000, pattern=rf"^(?=[\s\S]*\S){MULTI_LINE_CHARACTERS}+$"
-    ),
+    str, msgspec.Meta(min_length=1, max_length=1000, pattern=FILLED_MULTI_LINE_PATTERN)
 ]
 
 

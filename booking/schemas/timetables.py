@@ -5,7 +5,7 @@ from typing import Annotated, Literal
 
 import msgspec
 
-from booking.schemas.common import HHMM, Input, Output, TimezoneName
+from booking.schemas.common import HHMM, PRINTABLE_PATTERN, Input, Output, TimezoneName
 from calendars.weekly import Weekday
 
 # One line, possibly empty: the single-line characters without the "not blank" look-ahead.
@@ -33,7 +33,7 @@ class WeeklyTimetable(Input):
 
 
 class LinkedTimetable(Input):
-    url: Annotated[str, msgspec.Meta(min_length=1, max_length=2000)]
+    url: Annotated[str, msgspec.Meta(min_length=1, max_length=2000, pattern=PRINTABLE_PATTERN)]
 
 
 class TimetableRead(Output):

@@ -1,11 +1,12 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 import msgspec
 
 from booking.models.enums import JobRole, Role
-from booking.schemas.common import Email, Id, Input, Output, SingleLine
+from booking.schemas.common import PRINTABLE_PATTERN, Email, Id, Input, Output, SingleLine
 
 
 class EmailCodeRequest(Input):
@@ -14,7 +15,8 @@ class EmailCodeRequest(Input):
 
 class TokenRequest(Input):
     email: Email
-    code: str
+    # Any other text is simply a wrong code (400 invalid_code); control characters are refused.
+    code: Annotated[str, msgspec.Meta(max_length=64, pattern=PRINTABLE_PATTERN)]
 
 
 class UserRead(Output):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import math
 from dataclasses import dataclass
 from datetime import timedelta
@@ -19,6 +20,8 @@ from booking.schemas.users import TokenRead
 from booking.security import hash_sign_in_code, hash_token, new_sign_in_code, same_digest
 from booking.services.users import UserService, user_read
 from booking.services.validation import normalise_email
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +70,9 @@ class AuthService:
                 email, code, int(self.policy.code_ttl.total_seconds() // 60)
             )
         except ports.MailUnavailableError as exc:
+            # The caller only sees a 503: the reason (SMTP down, a mail directory that refuses
+            # files) is for the operator, on one line. The address stays out of the log.
+            log.warning("a sign-in code could not be sent: %s", exc)
             raise MailUnavailableError(
                 "the sign-in code could not be sent; try again shortly"
             ) from exc

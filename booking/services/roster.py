@@ -202,9 +202,13 @@ class RosterService:
         }
 
 
+# Spreadsheets run a cell as a formula when it starts with one of these, leading spaces
+# ignored (" =1+1" is a formula in Excel and LibreOffice): CSV injection.
+_FORMULA_STARTS = frozenset("=+-@\t\r")
+
+
 def _csv_safe(value: str) -> str:
-    # Spreadsheets run cells that start with these as formulas (CSV injection).
-    return "'" + value if value[:1] in {"=", "+", "-", "@", "\t", "\r"} else value
+    return "'" + value if value.lstrip(" ")[:1] in _FORMULA_STARTS else value
 
 
 __all__ = ["RosterService"]

@@ -53,12 +53,12 @@ from booking.models.enums import ACTIVE_BOOKING_STATUSES
 from booking.repositories import bookings as booking_repo
 from booking.repositories import cohorts as cohort_repo
 from booking.repositories import outbox as outbox_repo
+from booking.repositories import timetables as timetable_repo
 from booking.repositories.locks import lock_key, try_lock_key
 from booking.repositories.outbox import add_due, add_event, finish_due, pending_due
 from booking.schemas.bookings import Clash
 from booking.services import seat_rules as rules
 from booking.services.seat_rules import OFFER_EXPIRY, PROMOTION_RETRY, Verdict
-from booking.services.timetables import TimetableService
 from calendars.intervals import Interval
 from calendars.timetable import find_clashes
 
@@ -194,7 +194,9 @@ class Seating:
         if not sessions:
             return []
         window = Interval(min(i.start for _, i in sessions), max(i.end for _, i in sessions))
-        entries = await TimetableService(self.clock).entries(db_session, teacher_id, window)
+        entries = await timetable_repo.entries_between(
+            db_session, teacher_id, window.start, window.end
+        )
         return [
             Clash(summary=c.summary, starts_at=c.start, ends_at=c.end, session_id=c.session_id)
             for c in find_clashes(entries, sessions)

@@ -1,6 +1,10 @@
 """Teachers' timetables: upload, weekly times with terms, or a linked URL kept fresh; busy times.
 
-The parsing and expansion are pure (calendars.timetable); this module stores, fetches and asks.
+The parsing and expansion are pure (calendars.timetable) and run off the event loop
+(services.calendar_import). A timetable is read once, when it is saved: its occurrences in a
+window around today are stored as entries (repositories.timetables), and everything after
+that (GET, /me/busy, a booking's clash check, fits_my_timetable) is an indexed query. The job
+that refreshes linked calendars also moves each timetable's window on as the months pass.
 Network fetches never run inside a database transaction: a slow calendar server must not hold
 locks that bookings wait for.
 """
@@ -17,7 +21,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from booking.clock import Clock
 from booking.database import unit_of_work
-from booking.errors import InvalidCalendarError, ValidationError
+from booking.errors import (
+    CalendarTooLargeError,
+    DomainError,
+    InvalidCalendarError,
+    ValidationError,
+)
 from booking.models import Timetable
 from booking.repositories import bookings as booking_repo
 from booking.repositories import timetables as timetable_repo
@@ -29,6 +38,7 @@ from booking.schemas.timetables import (
     WeeklyTimetable,
 )
 from booking.services.actor import Actor
+from booking.services.calendar_import import CalendarImport
 from booking.services.validation import require_order, zone
 from booking.url_fetch import Fetched, fetch_calendar, normalise_url
 from calendars import timetable as tt
@@ -39,6 +49,11 @@ log = logging.getLogger(__name__)
 
 MAX_BUSY_WINDOW = timedelta(days=366)
 SUMMARY_WINDOW = timedelta(days=365)
+# Entries are kept from 30 days before today to 366 after (the span the 20,000 limit counts);
+# the job moves a window on once fewer than 335 days of it are left.
+KEEP_BEFORE = timedelta(days=30)
+KEEP_AFTER = timedelta(days=366)
+MOVE_ON_WITHIN = timedelta(days=335)
 REFRESH_EVERY = timedelta(hours=6)
 RETRY_AFTER_ERROR = timedelta(hours=1)
 # How long a process may take to refresh a claimed timetable before another may try.
@@ -54,43 +69,48 @@ class _Claim(NamedTuple):
     last_modified: str | None
 
 
-def expand(row: Timetable, window: Interval) -> list[tt.BusyEntry]:
-    """Every occurrence of the stored timetable inside `window`. A stored calendar that cannot
-    be expanded for this window (too many occurrences) counts as empty rather than failing the
-    booking or the busy list; uploads are checked over the coming year before they are kept."""
-    if row.source in {"ics", "url"} and row.ics:
-        try:
-            return tt.expand_ics(row.ics, window)
-        except tt.InvalidCalendarError:
-            log.warning("timetable of %s cannot be expanded over %s", row.user_id, window)
-            return []
-    if row.source == "weekly" and row.weekly:
-        data = msgspec.convert(row.weekly, WeeklyTimetable)
-        blocks = [
-            (b.day, parse_hhmm(b.start), parse_hhmm(b.end), b.label or "Teaching")
-            for b in data.weekly
-        ]
-        terms = [(t.start_date, t.end_date) for t in data.terms] if data.terms is not None else None
-        return tt.expand_weekly_timetable(blocks, ZoneInfo(data.timezone), terms, window)
-    return []
+def kept_window(now: datetime) -> Interval:
+    """The span a timetable's entries are kept for, by whole days (so one save and the next
+    the same day store the same window)."""
+    today = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    return Interval(today - KEEP_BEFORE, today + KEEP_AFTER)
 
 
-def parse_upload(data: bytes, now: datetime) -> None:
-    """Readable, and expandable over the coming year, or 400 invalid_calendar."""
-    try:
-        tt.read_ics(data)
-        tt.expand_ics(data, Interval(now, now + SUMMARY_WINDOW))
-    except tt.InvalidCalendarError as exc:
-        raise InvalidCalendarError(str(exc)) from exc
+def weekly_entries(weekly: dict[str, object], window: Interval) -> list[tt.BusyEntry]:
+    """The weekly form's teaching blocks inside `window` (term time only, when terms given)."""
+    data = msgspec.convert(weekly, WeeklyTimetable)
+    blocks = [
+        (b.day, parse_hhmm(b.start), parse_hhmm(b.end), b.label or "Teaching") for b in data.weekly
+    ]
+    terms = [(t.start_date, t.end_date) for t in data.terms] if data.terms is not None else None
+    return tt.expand_weekly_timetable(blocks, ZoneInfo(data.timezone), terms, window)
+
+
+def refused(exc: tt.InvalidCalendarError) -> DomainError:
+    """The problem for a calendar we cannot take: its first unreadable event by UID and line
+    (also as the problem's `uid` and `line`), or too large, or not a calendar at all."""
+    if isinstance(exc, tt.UnreadableEventError):
+        return InvalidCalendarError(str(exc), extra={"uid": exc.uid, "line": exc.line})
+    if isinstance(exc, tt.CalendarTooLargeError):
+        return CalendarTooLargeError(str(exc))
+    return InvalidCalendarError(str(exc))
 
 
 class TimetableService:
-    def __init__(self, clock: Clock) -> None:
+    def __init__(self, clock: Clock, imports: CalendarImport) -> None:
         self.clock = clock
+        self.imports = imports
+
+    async def _import(self, data: bytes) -> list[tt.BusyEntry]:
+        """The calendar's entries in the kept window, read in the import thread."""
+        try:
+            return await self.imports.entries(data, kept_window(self.clock.now()))
+        except tt.InvalidCalendarError as exc:
+            raise refused(exc) from exc
 
     async def put_ics(self, db_session: AsyncSession, actor: Actor, data: bytes) -> TimetableRead:
-        parse_upload(data, self.clock.now())
-        return await self._store(db_session, actor, source="ics", ics=data)
+        entries = await self._import(data)
+        return await self._store(db_session, actor, entries, source="ics", ics=data)
 
     async def put_weekly(
         self, db_session: AsyncSession, actor: Actor, data: WeeklyTimetable
@@ -104,9 +124,9 @@ class TimetableService:
         for i, term in enumerate(data.terms or []):
             if term.end_date < term.start_date:
                 raise ValidationError.field(f"terms[{i}].end_date", "must not be before start_date")
-        return await self._store(
-            db_session, actor, source="weekly", weekly=msgspec.to_builtins(data)
-        )
+        weekly = msgspec.to_builtins(data)
+        entries = weekly_entries(weekly, kept_window(self.clock.now()))
+        return await self._store(db_session, actor, entries, source="weekly", weekly=weekly)
 
     async def put_url(
         self, db_session: AsyncSession, actor: Actor, data: LinkedTimetable, *, allow_private: bool
@@ -114,10 +134,11 @@ class TimetableService:
         """Fetched now (outside any transaction) and refreshed every few hours."""
         url = normalise_url(data.url)
         fetched = await fetch_calendar(url, allow_private=allow_private)
-        parse_upload(fetched.body, self.clock.now())
+        entries = await self._import(fetched.body)
         return await self._store(
             db_session,
             actor,
+            entries,
             source="url",
             ics=fetched.body,
             url=url,
@@ -129,6 +150,7 @@ class TimetableService:
         self,
         db_session: AsyncSession,
         actor: Actor,
+        entries: list[tt.BusyEntry],
         *,
         source: str,
         ics: bytes | None = None,
@@ -149,9 +171,21 @@ class TimetableService:
             row.next_refresh_at = now + REFRESH_EVERY if source == "url" else None
             row.last_error, row.updated_at = None, now
             await db_session.flush()
-            return self._read(row, now)
+            await self._keep(db_session, row, entries, now)
+            return await self._read(db_session, row, now)
 
-    def _read(self, row: Timetable | None, now: datetime) -> TimetableRead:
+    @staticmethod
+    async def _keep(
+        db_session: AsyncSession, row: Timetable, entries: list[tt.BusyEntry], now: datetime
+    ) -> None:
+        window = kept_window(now)
+        await timetable_repo.replace_entries(db_session, row.user_id, entries)
+        row.expanded_from, row.expanded_until = window.start, window.end
+
+    @staticmethod
+    async def _read(
+        db_session: AsyncSession, row: Timetable | None, now: datetime
+    ) -> TimetableRead:
         if row is None:
             return TimetableRead(
                 source=None,
@@ -162,11 +196,13 @@ class TimetableService:
                 last_error=None,
                 updated_at=None,
             )
-        entries = expand(row, Interval(now, now + SUMMARY_WINDOW))
+        entries, busy = await timetable_repo.count_entries(
+            db_session, row.user_id, now, now + SUMMARY_WINDOW
+        )
         return TimetableRead(
             source=row.source,  # type: ignore[arg-type]  # one of the three, set by _store
-            entries=len(entries),
-            busy_entries=sum(1 for e in entries if e.counts_as_busy),
+            entries=entries,
+            busy_entries=busy,
             url=row.url,
             fetched_at=row.fetched_at,
             last_error=row.last_error,
@@ -174,9 +210,8 @@ class TimetableService:
         )
 
     async def get(self, db_session: AsyncSession, actor: Actor) -> TimetableRead:
-        return self._read(
-            await timetable_repo.get_timetable(db_session, actor.id), self.clock.now()
-        )
+        row = await timetable_repo.get_timetable(db_session, actor.id)
+        return await self._read(db_session, row, self.clock.now())
 
     async def delete(self, db_session: AsyncSession, actor: Actor) -> None:
         async with unit_of_work(db_session):
@@ -184,11 +219,11 @@ class TimetableService:
             if row is not None:
                 await db_session.delete(row)
 
+    @staticmethod
     async def entries(
-        self, db_session: AsyncSession, user_id: str, window: Interval
+        db_session: AsyncSession, user_id: str, window: Interval
     ) -> list[tt.BusyEntry]:
-        row = await timetable_repo.get_timetable(db_session, user_id)
-        return expand(row, window) if row is not None else []
+        return await timetable_repo.entries_between(db_session, user_id, window.start, window.end)
 
     async def busy(
         self, db_session: AsyncSession, actor: Actor, start: datetime, end: datetime
@@ -216,6 +251,35 @@ class TimetableService:
         ]
         return BusyList(items=sorted(items, key=lambda i: (i.starts_at, i.ends_at, i.source)))
 
+    async def move_windows(self, db_session: AsyncSession, *, batch: int = 20) -> int:
+        """Timetables whose kept window runs out within MOVE_ON_WITHIN, or that were never
+        expanded (saved before entries were kept), are read again for today's window. Claimed
+        under a lease like the refresh; the reading runs outside any transaction, and a
+        timetable saved again meanwhile keeps what its save stored."""
+        async with unit_of_work(db_session):
+            now = self.clock.now()
+            claimed = []
+            for row in await timetable_repo.claim_due_expansions(
+                db_session, now, now + MOVE_ON_WITHIN, batch
+            ):
+                row.expanding_until = now + REFRESH_LEASE
+                claimed.append((row.user_id, row.updated_at, row.source, row.ics, row.weekly))
+        for user_id, updated_at, source, ics, weekly in claimed:
+            window = kept_window(self.clock.now())
+            if source == "weekly" and weekly:
+                entries = weekly_entries(weekly, window)
+            elif ics:
+                entries = await self.imports.expanded(user_id, ics, window)
+            else:
+                entries = []
+            async with unit_of_work(db_session):
+                current = await timetable_repo.get_timetable(db_session, user_id)
+                if current is None or current.updated_at != updated_at:
+                    continue  # removed or saved again meanwhile: that save stored its entries
+                await self._keep(db_session, current, entries, self.clock.now())
+                current.expanding_until = None
+        return len(claimed)
+
     async def refresh_due(
         self, db_session: AsyncSession, *, allow_private: bool, batch: int = 5
     ) -> int:
@@ -237,6 +301,7 @@ class TimetableService:
         """Fetch with the stored validators (rule 42): a 304 keeps the calendar without parsing
         it again. A failure keeps the calendar too, records the error and retries later."""
         fetched: Fetched | None = None
+        entries: list[tt.BusyEntry] | None = None
         error: str | None = None
         try:
             fetched = await fetch_calendar(
@@ -245,8 +310,7 @@ class TimetableService:
                 etag=claim.etag,
                 last_modified=claim.last_modified,
             )
-            if not fetched.not_modified:
-                parse_upload(fetched.body, self.clock.now())
+            entries = None if fetched.not_modified else await self._import(fetched.body)
         except Exception as exc:  # noqa: BLE001 - any failure is recorded and retried later
             fetched, error = None, getattr(exc, "detail", type(exc).__name__)
         async with unit_of_work(db_session):
@@ -262,6 +326,7 @@ class TimetableService:
                     return  # fetched again meanwhile: "unchanged" was about an older copy
             else:
                 row.ics = fetched.body
+                await self._keep(db_session, row, entries or [], now)
             row.etag, row.last_modified = fetched.etag, fetched.last_modified
             row.fetched_at, row.last_error = now, None
             row.next_refresh_at = now + REFRESH_EVERY

@@ -7,7 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from booking.clock import Clock
 from booking.database import unit_of_work
-from booking.errors import EmailTakenError, NotFoundError, ValidationError
+from booking.errors import EmailTakenError, ForbiddenError, NotFoundError, ValidationError
 from booking.models import ApiToken, Role, User
 from booking.models.enums import HUB_ROLES
 from booking.repositories import cohorts as cohort_repo
@@ -54,11 +54,12 @@ class UserService:
         return token
 
     async def create(self, db_session: AsyncSession, actor: Actor, data: UserCreate) -> UserCreated:
-        """admin: any role; hub_admin: trainers of their own hub only."""
+        """admin: any role; hub_admin: trainers of their own hub only (any other role: 403)."""
         hub_id = data.hub_id
         if actor.role is Role.HUB_ADMIN:
             if data.role is not Role.TRAINER:
-                raise ValidationError.field("role", "hub admins may only add trainers")
+                # The request is well formed; this caller may not do it (API.md v2: 403).
+                raise ForbiddenError("hub admins may only add trainers to their own hub")
             hub_id = hub_id or actor.hub_id
             if hub_id is not None:
                 actor.require_hub_manager(hub_id)

@@ -10,6 +10,7 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError, StatementError
 from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 
+from booking.database import unit_of_work
 from booking.models import Hub, User, Venue
 
 
@@ -88,7 +89,7 @@ async def assert_refused(sessionmaker, row):
             db_session.add(row)
 
 
-async def race_increments(engine, sessionmaker) -> int:
+async def race_increments(engine, sessionmaker, writing=unit_of_work) -> int:
     """Five read-then-write transactions at once on one counter; returns the final count."""
     async with engine.begin() as conn:
         await conn.execute(text("CREATE TABLE IF NOT EXISTS counter_probe (n INTEGER)"))
@@ -96,7 +97,7 @@ async def race_increments(engine, sessionmaker) -> int:
         await conn.execute(text("INSERT INTO counter_probe VALUES (0)"))
 
     async def increment():
-        async with sessionmaker() as db_session, db_session.begin():
+        async with sessionmaker() as db_session, writing(db_session):
             n = await db_session.scalar(text("SELECT n FROM counter_probe"))
             await asyncio.sleep(0.05)
             await db_session.execute(text("UPDATE counter_probe SET n = :n"), {"n": n + 1})
@@ -110,8 +111,27 @@ async def race_increments(engine, sessionmaker) -> int:
             await conn.execute(text("DROP TABLE counter_probe"))
 
 
+def plain_transaction(db_session):
+    return db_session.begin()
+
+
+async def test_sqlite_a_reader_does_not_wait_for_a_writer(engine, sessionmaker, is_postgres):
+    """Only writers take the write lock: a read transaction opened while a writer holds it
+    reads its snapshot at once instead of queueing behind it."""
+    if is_postgres:
+        pytest.skip("SQLite's locking recipe")
+    async with sessionmaker() as writer, unit_of_work(writer):
+        await writer.execute(text("CREATE TABLE IF NOT EXISTS reader_probe (n INTEGER)"))
+        async with sessionmaker() as reader, reader.begin():
+            async with asyncio.timeout(1):  # the busy timeout is 15 s: a wait would show
+                assert await reader.scalar(text("SELECT count(*) FROM user_account")) == 0
+    async with engine.begin() as conn:
+        await conn.execute(text("DROP TABLE reader_probe"))
+
+
 async def test_sqlite_write_transactions_do_not_interleave(engine, sessionmaker, is_postgres):
-    """With BEGIN IMMEDIATE the second read-then-write waits for the first: nothing is lost."""
+    """A writer (unit_of_work) begins IMMEDIATE, so the second read-then-write waits for the
+    first: nothing is lost."""
     if is_postgres:
         pytest.skip("SQLite's locking recipe; PostgreSQL uses row locks (booking engine tests)")
     assert await race_increments(engine, sessionmaker) == 5
@@ -123,6 +143,6 @@ async def test_control_without_the_recipe_sqlite_loses_updates(engine, database_
         pytest.skip("SQLite's locking recipe; PostgreSQL uses row locks (booking engine tests)")
     plain = create_async_engine(database_url, connect_args={"timeout": 15})
     try:
-        assert await race_increments(plain, async_sessionmaker(plain)) < 5
+        assert await race_increments(plain, async_sessionmaker(plain), plain_transaction) < 5
     finally:
         await plain.dispose()

@@ -110,3 +110,38 @@ async def test_sqlite_fresh_file_opened_by_many_connections_at_once(tmp_path):
 async def _journal_mode(engine: AsyncEngine) -> str:
     async with engine.connect() as conn:
         return str((await conn.execute(text("PRAGMA journal_mode"))).scalar_one())
+
+
+async def test_text_stored_with_control_characters_is_put_right(tmp_path):
+    """Data saved before the edge refused control characters follows the same rules, so an
+    admin's retry can compose the mail that failed on it (d9e994a6515d)."""
+    engine = create_engine(
+        DatabaseSettings(url=f"sqlite+aiosqlite:///{tmp_path / 'old.db'}"),
+        enforce_foreign_keys=False,
+    )
+    now = "2027-01-11 09:00:00"
+    try:
+        await upgrade(engine, "5c2e7a91d4b3")
+        async with engine.begin() as conn:
+            await conn.execute(
+                text(
+                    "INSERT INTO hub (id, name, region, contact_email, created_at, updated_at)"
+                    " VALUES ('h', 'North\x07West Hub', 'North\tWest', 'a@b.example', :t, :t)"
+                ),
+                {"t": now},
+            )
+            await conn.execute(
+                text(
+                    "INSERT INTO course (id, title, summary, audience, created_at, updated_at)"
+                    " VALUES ('c', 'Autism ', :summary, '[]', :t, :t)"
+                ),
+                {"t": now, "summary": "Line one\x0bline two\x07\r\n\tIndented"},
+            )
+        await upgrade(engine)
+        async with engine.connect() as conn:
+            hub = (await conn.execute(text("SELECT name, region FROM hub"))).one()
+            course = (await conn.execute(text("SELECT title, summary FROM course"))).one()
+    finally:
+        await engine.dispose()
+    assert tuple(hub) == ("North West Hub", "North West")
+    assert tuple(course) == ("Autism ", "Line one\nline two\r\n\tIndented")

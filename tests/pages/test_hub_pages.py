@@ -218,6 +218,12 @@ async def test_a_hub_admin_creates_a_cohort_adds_a_session_publishes_and_cancels
     assert Page(refused.text).error_summary() == [
         ("#reason", "Enter the reason, so the people booked know why")
     ]
+    # A vertical tab pasted from a word processor would make every cancellation mail fail.
+    pasted = await submit(client, confirm, "Yes, cancel cohort", reason="The trainer\x0bis ill.")
+    assert Page(pasted.text).error_summary() == [
+        ("#reason", "The reason must be text only: remove any special characters pasted in with it")
+    ]
+    assert (await client.get(f"/api/v1/cohorts/{cohort_id}")).json()["status"] == "published"
     response = await submit(client, confirm, "Yes, cancel cohort", reason="The trainer is ill.")
 
     assert response.status_code == 303

@@ -150,6 +150,39 @@ async def test_an_end_before_the_start_is_explained_by_the_end_field(client, wor
     assert error.find_all("input", id="start-2")[0].attrs["value"] == "11:00"
 
 
+async def test_a_label_with_a_control_character_is_explained_by_its_field(client, world, mail_dir):
+    await sign_in(client, mail_dir, ADA)
+    page = await open_page(client, "/my/timetable")
+
+    response = await submit(
+        client,
+        page,
+        "Save teaching times",
+        **{"day-1": "mon", "start-1": "10:00", "end-1": "11:00", "label-1": "Year 7\x07maths"},
+    )
+
+    assert response.status_code == 400
+    assert Page(response.text).error_summary() == [
+        ("#label-1", "The label must be text on one line, without special characters")
+    ]
+
+
+async def test_a_calendar_address_with_a_control_character_is_refused_by_the_field(
+    client, world, mail_dir
+):
+    await sign_in(client, mail_dir, ADA)
+    page = await open_page(client, "/my/timetable")
+
+    response = await submit(
+        client, page, "Link calendar", calendar_url="https://calendar.example.org/a\x01.ics"
+    )
+
+    assert response.status_code == 400
+    assert Page(response.text).error_summary() == [
+        ("#calendar_url", "Enter the web address of your calendar")
+    ]
+
+
 async def test_a_private_calendar_address_is_refused_by_the_field(client, world, mail_dir):
     await sign_in(client, mail_dir, ADA)
     page = await open_page(client, "/my/timetable")

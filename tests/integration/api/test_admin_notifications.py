@@ -8,13 +8,16 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from booking.background import mail_context
 from booking.errors import AlreadySentError
 from booking.ids import new_id
 from booking.models import Role
 from booking.ports import DeliveryStatus
+from booking.repositories.mail_facts import MailFactsReader
 from booking.repositories.pagination import encode_cursor
 from booking.services.actor import Actor
 from booking.services.deliveries import DeliveryService
+from booking.settings import Settings
 from notifications import admin as admin_rows
 from notifications.admin import DeliveryRows
 from notifications.models import Delivery
@@ -292,9 +295,8 @@ def retry_as_admin(sessionmaker, clock, delivery_id):
 
     async def retry():
         async with sessionmaker() as db_session:
-            return await DeliveryService(clock, DeliveryRows()).retry(
-                db_session, admin, delivery_id
-            )
+            rows = DeliveryRows(facts=MailFactsReader(), context=mail_context(Settings(), clock))
+            return await DeliveryService(clock, rows).retry(db_session, admin, delivery_id)
 
     return retry
 

@@ -119,3 +119,102 @@ async def test_errors_do_not_leak_internals(client, app, admin):
 async def test_a_nul_character_in_the_address_is_a_400_not_a_500(client, admin, path):
     """PostgreSQL cannot compare a text value holding NUL: the lookup used to fail as a 500."""
     assert_problem(await client.get(path, headers=bearer(admin)), 400, "validation_error")
+
+
+# --- Input rules (API.md v2): the body itself ---------------------------------------------
+
+DEEP = b'{"a":' * 3000 + b"1" + b"}" * 3000  # about 18 KB, far under the size limit
+
+
+@pytest.mark.parametrize("signed_in", [False, True])
+@pytest.mark.parametrize("path", ["/api/v1/auth/email-code", "/api/v1/hubs"])
+async def test_a_body_nested_thousands_deep_is_400_not_a_recursion_error(
+    client, admin, path, signed_in
+):
+    headers = {"content-type": "application/json"} | (bearer(admin) if signed_in else {})
+    response = await client.post(path, content=DEEP, headers=headers)
+    if path == "/api/v1/hubs" and not signed_in:
+        assert_problem(response, 401, "unauthorized")  # the guard answers first
+    else:
+        assert_problem(response, 400, "validation_error")
+        assert "32" in response.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b'{"email": "a\xff@example.org"}',
+        b'{"email": "\xc3\x28@example.org"}',
+        b'{"\xed\xa0\x80": 1}',
+    ],
+)
+async def test_a_body_that_is_not_utf8_is_400(client, content):
+    response = await client.post(
+        "/api/v1/auth/email-code", content=content, headers={"content-type": "application/json"}
+    )
+    assert_problem(response, 400, "validation_error")
+
+
+@pytest.mark.parametrize("content", [b"null", b"[]", b"[{}]", b"1", b'"x"', b"true"])
+async def test_a_booking_body_that_is_not_an_object_books_nothing(client, admin, content):
+    """No body at all means "no options"; a body that is not an object is a mistake (`null`
+    used to book as if nothing had been sent)."""
+    response = await client.post(
+        "/api/v1/cohorts/no-such-cohort/bookings",
+        content=content,
+        headers=bearer(admin) | {"content-type": "application/json"},
+    )
+    assert_problem(response, 400, "validation_error")
+    assert "object" in response.json()["detail"]
+
+
+async def test_a_missing_field_is_named_not_its_container(client, admin):
+    response = await client.post(
+        "/api/v1/hubs",
+        json={"region": "R", "contact_email": "a@example.org"},
+        headers=bearer(admin),
+    )
+    assert_problem(response, 400, "validation_error")
+    assert response.json()["errors"] == [
+        {"field": "name", "message": "Object missing required field `name`"}
+    ]
+
+
+async def test_an_unknown_field_is_named(client, admin):
+    response = await client.post(
+        "/api/v1/hubs", json=HUB | {"colour": "red"}, headers=bearer(admin)
+    )
+    assert_problem(response, 400, "validation_error")
+    assert [e["field"] for e in response.json()["errors"]] == ["colour"]
+
+
+WEEK = [
+    {"day": "mon", "start": "09:00", "end": "10:00"},
+    {"day": "tue", "start": "09:00", "end": "10:00"},
+]
+
+
+@pytest.mark.parametrize(
+    ("third", "field"),
+    [
+        ({"day": "wed", "start": "9", "end": "10:00"}, "weekly[2].start"),
+        ({"day": "wed", "end": "10:00"}, "weekly[2].start"),
+        ({"day": "wed", "start": "09:00", "end": "10:00", "room": "4"}, "weekly[2].room"),
+    ],
+)
+async def test_the_weekly_timetable_names_the_field_in_errors(client, admin, third, field):
+    response = await client.put(
+        "/api/v1/me/timetable", json={"weekly": [*WEEK, third]}, headers=bearer(admin)
+    )
+    assert_problem(response, 400, "validation_error")
+    assert [e["field"] for e in response.json()["errors"]] == [field]
+
+
+async def test_a_nested_availability_field_is_named(client, admin, sessionmaker, clock):
+    response = await client.put(
+        "/api/v1/trainers/anyone/availability",
+        json={"timezone": "Europe/London", "weekly": [*WEEK, {"day": "wed", "end": "10:00"}]},
+        headers=bearer(admin),
+    )
+    assert_problem(response, 400, "validation_error")
+    assert [e["field"] for e in response.json()["errors"]] == ["weekly[2].start"]

@@ -43,7 +43,9 @@ async def test_hub_admin_may_only_create_trainers(client, admin, hub, role):
         json={"email": "x@example.org", "name": "X", "role": role, "hub_id": hub["id"]},
         headers=bearer(hub_admin["api_token"]),
     )
-    assert response.status_code in {400, 403}
+    # A permission refusal, not a malformed request (API.md v2, Admin user management).
+    assert response.status_code == 403, response.text
+    assert response.json()["code"] == "forbidden"
 
 
 async def test_hub_admin_cannot_create_trainers_in_another_hub(client, admin, hub):

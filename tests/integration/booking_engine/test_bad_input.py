@@ -171,3 +171,63 @@ async def test_free_slots_at_the_ends_of_time_are_400(client, world):
         headers=bearer(world.hub_admin),
     )
     assert response.status_code == 400
+
+
+CONTROL_CHARACTERS = ["\x00", "\x07", "\x0b", "\x1b", "\x7f", "\x85"]
+
+
+@pytest.mark.parametrize("char", CONTROL_CHARACTERS, ids=lambda c: hex(ord(c)))
+async def test_a_cancel_reason_with_a_control_character_is_400_and_cancels_nothing(
+    client, world, start, char
+):
+    """A bell or a vertical tab in the reason used to be saved, then every cancellation mail
+    failed to compose; a NUL was a 500 on PostgreSQL."""
+    cohort = await published_cohort(client, world, start)
+    response = await client.post(
+        f"/api/v1/cohorts/{cohort['id']}/cancel",
+        json={"reason": f"The trainer{char}is ill"},
+        headers=bearer(world.hub_admin),
+    )
+    assert response.status_code == 400, response.text
+    assert response.json()["errors"][0]["field"] == "reason"
+    after = (await client.get(f"/api/v1/cohorts/{cohort['id']}")).json()
+    assert (after["status"], after["cancel_reason"]) == ("published", None)
+
+
+async def test_a_cancel_reason_may_span_lines(client, world, start):
+    cohort = await published_cohort(client, world, start)
+    response = await client.post(
+        f"/api/v1/cohorts/{cohort['id']}/cancel",
+        json={"reason": "The trainer is ill.\r\n\tWe will offer new dates."},
+        headers=bearer(world.hub_admin),
+    )
+    assert response.status_code == 200, response.text
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "field"),
+    [
+        (
+            "/api/v1/users",
+            {"email": "x@example.org", "name": "X", "role": "trainer", "hub_id": "a\x00b"},
+            "hub_id",
+        ),
+        ("/api/v1/cohorts", {"hub_id": "a\x00b"}, "hub_id"),
+        ("/api/v1/cohorts", {"venue_id": "\x00"}, "venue_id"),
+        ("/api/v1/me", {"school": "Oak\x00 Primary"}, "school"),
+    ],
+)
+async def test_a_nul_in_a_user_or_cohort_field_is_400_not_a_500(client, world, path, body, field):
+    """PostgreSQL refuses to store (or even compare) a text value holding NUL."""
+    method = "PATCH" if path == "/api/v1/me" else "POST"
+    if path == "/api/v1/cohorts":
+        body = {
+            "hub_id": world.hub["id"],
+            "course_id": world.course["id"],
+            "trainer_id": world.trainer["user"]["id"],
+            "venue_id": world.venue["id"],
+            "capacity": 2,
+        } | body
+    response = await client.request(method, path, json=body, headers=bearer(world.admin))
+    assert response.status_code == 400, response.text
+    assert [e["field"] for e in response.json()["errors"]] == [field]

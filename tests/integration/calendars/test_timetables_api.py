@@ -10,6 +10,7 @@ import pytest
 from litestar.testing import AsyncTestClient
 
 from booking.app import create_app
+from booking.services.calendar_import import CalendarImport
 from booking.services.timetables import TimetableService
 from booking.settings import TimetableSettings
 from tests.support.engine import build_world, published_cohort, teacher_token
@@ -57,13 +58,37 @@ async def test_upload_is_understood_and_summarised(client, teacher):
     ] == body["entries"]
 
 
-@pytest.mark.parametrize(
-    "data", [b"", b"hello", b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n", b"\xff\xfe\x00"]
-)
+@pytest.mark.parametrize("data", [b"", b"hello", b"\xff\xfe\x00"])
 async def test_invalid_calendars_are_400(client, teacher, data):
     response = await put_ics(client, teacher, data)
     assert response.status_code == 400
     assert response.json()["code"] == "invalid_calendar"
+
+
+async def test_a_calendar_whose_only_event_cannot_be_read_is_400_naming_uid_and_line(
+    client, teacher
+):
+    """It used to be kept as an empty timetable, so every clash with it was missed."""
+    data = weekly_ics().replace(b"DTSTART;TZID=Europe/London:20270111T160000", b"DTSTART:notadate")
+    response = await put_ics(client, teacher, data)
+    assert response.status_code == 400, response.text
+    body = response.json()
+    assert (body["code"], body["uid"], body["line"]) == (
+        "invalid_calendar",
+        "lesson-1@school.example",
+        7,
+    )
+    assert "lesson-1@school.example (line 7)" in body["detail"]
+    assert (await client.get("/api/v1/me/timetable", headers=bearer(teacher))).json()[
+        "source"
+    ] is None
+
+
+async def test_a_calendar_with_no_events_is_an_empty_timetable(client, teacher):
+    data = b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//School//MIS//EN\r\nEND:VCALENDAR\r\n"
+    response = await put_ics(client, teacher, data)
+    assert response.status_code == 200, response.text
+    assert (response.json()["source"], response.json()["entries"]) == ("ics", 0)
 
 
 async def test_uploads_over_1_mib_are_413(client, teacher):
@@ -165,7 +190,12 @@ async def test_linked_url_is_fetched_and_refreshed(permissive, mail_dir, session
         routes.table["/cal.ics"] = (200, {}, weekly_ics("New lesson"))
         clock.advance(timedelta(hours=7))
         async with sessionmaker() as db_session:
-            assert await TimetableService(clock).refresh_due(db_session, allow_private=True) == 1
+            assert (
+                await TimetableService(clock, CalendarImport()).refresh_due(
+                    db_session, allow_private=True
+                )
+                == 1
+            )
     busy = await permissive.get(
         "/api/v1/me/busy",
         params={

@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -38,6 +38,7 @@ from booking.app import create_app
 from booking.errors import InvalidCalendarError, UrlNotAllowedError, UrlUnreachableError
 from booking.models import Timetable
 from booking.services import timetables as timetables_service
+from booking.services.calendar_import import CalendarImport
 from booking.services.timetables import RETRY_AFTER_ERROR, TimetableService
 from booking.settings import TimetableSettings
 from booking.url_fetch import fetch_calendar
@@ -415,7 +416,9 @@ async def stored(sessionmaker: async_sessionmaker[AsyncSession]) -> Timetable:
 
 async def refresh(sessionmaker, clock) -> int:
     async with sessionmaker() as db_session:
-        return await TimetableService(clock).refresh_due(db_session, allow_private=True)
+        return await TimetableService(clock, CalendarImport()).refresh_due(
+            db_session, allow_private=True
+        )
 
 
 async def test_api_links_a_public_name_and_refuses_a_redirect_inside(client, teacher, network):
@@ -541,13 +544,13 @@ async def test_refresh_sends_validators_and_304_keeps_the_calendar(
             )
 
     parses: list[bytes] = []
-    real_parse = timetables_service.parse_upload
+    real_read = CalendarImport.entries
 
-    def parse_upload(data: bytes, now: datetime) -> None:
+    async def read(self, data: bytes, window):
         parses.append(data)
-        real_parse(data, now)
+        return await real_read(self, data, window)
 
-    monkeypatch.setattr(timetables_service, "parse_upload", parse_upload)
+    monkeypatch.setattr(CalendarImport, "entries", read)
     token = await teacher_token(permissive, TEACHER)
     with local_server(respond) as server:
         url = f"{server.base}/cal.ics"

@@ -10,7 +10,9 @@ from __future__ import annotations
 import asyncio
 import email
 import email.policy
+import logging
 from collections import Counter
+from contextlib import contextmanager
 from datetime import timedelta
 
 import msgspec
@@ -75,6 +77,21 @@ def sink(port):
     sink.down()
 
 
+@contextmanager
+def logged(name):
+    """Records of one logger, caught on the logger itself: the app under test installs its own
+    root handler (Litestar's queue), which pytest's caplog does not see."""
+    records: list[logging.LogRecord] = []
+    handler = logging.Handler()
+    handler.emit = records.append
+    logger = logging.getLogger(name)
+    logger.addHandler(handler)
+    try:
+        yield records
+    finally:
+        logger.removeHandler(handler)
+
+
 async def rows(sessionmaker):
     async with sessionmaker() as db_session:
         return (await db_session.scalars(select(Delivery).order_by(Delivery.id))).all()
@@ -98,12 +115,17 @@ async def test_smtp_down_for_a_while_then_up_every_mail_arrives_exactly_once(
 ):
     app = create_app(smtp_settings, clock=clock)
     async with AsyncTestClient(app=app) as client:
-        await book_three(client, sessionmaker, clock)
-        await settle(client)
+        with logged("notifications.deliveries") as records:
+            await book_three(client, sessionmaker, clock)
+            await settle(client)
         first = await rows(sessionmaker)
         assert len(first) == 3
         assert {(r.status, r.attempts) for r in first} == {(DeliveryStatus.PENDING, 1)}
         assert all("connect" in (r.last_error or "").lower() for r in first), first[0].last_error
+        # The operator is told, once per mail and attempt, and when it will be tried again.
+        told = [r.getMessage() for r in records if r.levelno == logging.WARNING]
+        assert len(told) == 3
+        assert all("not sent (attempt 1), retrying in" in line for line in told), told
         # Backoff: nothing is retried before its time, however often the dispatcher runs.
         waits = [r.next_attempt_at - clock.now() for r in first]
         assert all(timedelta(seconds=15) <= w <= timedelta(seconds=30) for w in waits), waits

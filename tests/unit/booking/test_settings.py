@@ -51,6 +51,12 @@ def test_every_variable_is_read():
     assert settings.server.port == 8080
 
 
+def test_a_secret_key_refused_is_not_echoed():
+    with pytest.raises(SettingsError) as caught:
+        load_settings({"BOOKING_SECRET_KEY": "hunter2-but-short"})
+    assert "hunter2" not in str(caught.value)
+
+
 def test_empty_values_count_as_unset():
     assert load_settings({"BOOKING_SMTP_HOST": "", "BOOKING_SMTP_PORT": " "}) == Settings()
 
@@ -68,6 +74,19 @@ def test_other_variables_are_ignored():
         ("BOOKING_PORT", "0"),
         ("BOOKING_SMTP_SECURITY", "ssl"),
         ("BOOKING_TIMETABLE_ALLOW_PRIVATE_URLS", "perhaps"),
+        ("BOOKING_SECRET_KEY", "short"),
+        ("BOOKING_SECRET_KEY", "x" * 31),
+        ("BOOKING_BASE_URL", "not-a-url"),
+        ("BOOKING_BASE_URL", "training.example.org"),
+        ("BOOKING_BASE_URL", "javascript:alert(1)"),
+        ("BOOKING_BASE_URL", "https://training example.org"),
+        ("BOOKING_DATABASE_URL", "mysql://booking@db.example.org/booking"),
+        ("BOOKING_DATABASE_URL", "postgresql://booking@db.example.org/booking"),
+        ("BOOKING_DATABASE_URL", "sqlite:///booking.db"),
+        ("BOOKING_DATABASE_URL", "not a url"),
+        ("BOOKING_DATABASE_POOL_SIZE", "0"),
+        ("BOOKING_SMTP_USERNAME", "booking"),
+        ("BOOKING_SMTP_PASSWORD", "secret"),
     ],
 )
 def test_bad_values_name_the_variable(name, value):

@@ -137,6 +137,8 @@ def test_windows_tzid_without_vtimezone_maps_to_its_iana_zone():
     assert starts(data) == [utc(2026, 3, 30, 8)]
 
 
+# Expansion stays lenient: it reads calendars stored before uploads were checked strictly
+# (calendars.timetable_check refuses these at upload; see test_timetable_check.py).
 def test_tzid_nobody_defines_is_read_as_floating_london_time():
     data = calendar(
         "UID:a\nDTSTART;TZID=Nowhere/Special:20260330T090000\n"
