@@ -46,6 +46,7 @@ from booking.pages.errors import http_error as page_http_error
 from booking.pages.rendering import template_config
 from booking.pages.router import pages_router, static_router
 from booking.ports import SignInMailer
+from booking.repositories.feed_changes import track_feed_changes
 from booking.repositories.mail_facts import MailFactsReader
 from booking.runtime import Runtime
 from booking.secret_key import load_secret_key
@@ -108,11 +109,13 @@ async def running(wiring: Wiring) -> AsyncIterator[tuple[Runtime, Background]]:
         if background is not None:
             background.wake()
 
+    session_class = waking_session_class(wake)
+    track_feed_changes(session_class)
     runtime = Runtime(
         settings=settings,
         engine=engine,
         sessionmaker=create_sessionmaker(
-            engine, sync_session_class=waking_session_class(wake), info=session_info
+            engine, sync_session_class=session_class, info=session_info
         ),
         clock=clock,
         mailer=wiring.mailer or build_mailer(settings, mail_transport),

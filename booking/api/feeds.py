@@ -13,7 +13,7 @@ from booking.api.deps import CurrentActor, DbSession
 from booking.api.problems import problems
 from booking.auth import requires_user
 from booking.errors import NotFoundError
-from booking.services.feeds import FeedBody, FeedService, FeedUrls
+from booking.services.feeds import FeedService, FeedUrls, FeedVersion
 
 # Litestar adds "; charset=utf-8" to text/* types.
 ICS = "text/calendar"
@@ -64,7 +64,9 @@ class FeedController(Controller):
         feed_service: NamedDependency[FeedService],
     ) -> Response[bytes]:
         token = _ics_name(name)
-        return _respond(request, await feed_service.personal(db_session, token), PERSONAL_HEADERS)
+        return await _respond(
+            request, await feed_service.personal(db_session, token), PERSONAL_HEADERS
+        )
 
     @get(
         "/hubs/{name:str}",
@@ -80,7 +82,7 @@ class FeedController(Controller):
         db_session: DbSession,
         feed_service: NamedDependency[FeedService],
     ) -> Response[bytes]:
-        return _respond(
+        return await _respond(
             request, await feed_service.hub(db_session, _ics_name(name)), PUBLIC_HEADERS
         )
 
@@ -91,19 +93,20 @@ def _ics_name(name: str) -> str:
     return name.removesuffix(".ics")
 
 
-def _respond(
-    request: Request[Any, Any, Any], feed: FeedBody, extra: dict[str, str]
+async def _respond(
+    request: Request[Any, Any, Any], feed: FeedVersion, extra: dict[str, str]
 ) -> Response[bytes]:
-    """text/calendar whatever the Accept header; 304 when the client's copy is current."""
+    """text/calendar whatever the Accept header; 304 when the client's copy is current, known
+    without rendering the body."""
     headers = {"ETag": feed.etag, **extra}
     if feed.last_modified is not None:
         headers["Last-Modified"] = format_datetime(feed.last_modified, usegmt=True)
     if _not_modified(request, feed):
         return Response(b"", status_code=304, headers=headers, media_type=ICS)
-    return Response(feed.body, status_code=200, headers=headers, media_type=ICS)
+    return Response(await feed.render(), status_code=200, headers=headers, media_type=ICS)
 
 
-def _not_modified(request: Request[Any, Any, Any], feed: FeedBody) -> bool:
+def _not_modified(request: Request[Any, Any, Any], feed: FeedVersion) -> bool:
     if_none_match = request.headers.get("if-none-match")
     if if_none_match is not None:
         tags = {t.strip().removeprefix("W/") for t in if_none_match.split(",")}

@@ -2,7 +2,7 @@
 
 from booking.models.base import Base
 from booking.models.bookings import Attendance, Booking, IdempotencyRecord
-from booking.models.calendars import FeedToken, Timetable, TimetableEntry
+from booking.models.calendars import FeedMark, FeedToken, Timetable, TimetableEntry
 from booking.models.cohorts import Cohort, TrainingSession
 from booking.models.courses import Course, CourseNeedArea
 from booking.models.enums import (
@@ -37,6 +37,7 @@ __all__ = [
     "CourseNeedArea",
     "DueWork",
     "EmailCode",
+    "FeedMark",
     "FeedToken",
     "Hub",
     "IdempotencyRecord",

@@ -73,3 +73,18 @@ class TimetableEntry(Base):
     # All-day and transparent entries are shown, but are not busy time (calendars.clashes).
     all_day: Mapped[bool] = mapped_column(default=False)
     transparent: Mapped[bool] = mapped_column(default=False)
+
+
+class FeedMark(Base):
+    """A mark on everything one feed scope shows, moved on whenever any of it changes: the
+    scopes are `hub:<id>` (a hub's feeds), `user:<id>` (a trainer's sessions, a teacher's booked
+    cohorts) and `all` (the admins' feed). A feed's ETag is made from its marks, so a poll is
+    answered from one indexed query, without rendering (services.feeds)."""
+
+    __tablename__ = "feed_mark"
+
+    scope: Mapped[str] = mapped_column(String(64), primary_key=True)
+    # +1 on every change, so two changes in one instant (one clock tick) still differ.
+    version: Mapped[int] = mapped_column(default=0)
+    # The latest change's time: the feed's Last-Modified.
+    changed_at: Mapped[datetime] = mapped_column()

@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import secrets
 from collections import OrderedDict
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit, urlunsplit
@@ -18,13 +19,19 @@ from booking.database import unit_of_work
 from booking.errors import NotFoundError
 from booking.models import FeedToken, accessibility_words
 from booking.repositories import feeds as feed_repo
-from booking.repositories import hubs as hub_repo
 from booking.schemas.common import Output
 from booking.services.actor import Actor
 from calendars.ical import SessionEvent, feed, session_event
 
 WINDOW_BEFORE = timedelta(days=30)
 WINDOW_AFTER = timedelta(days=366)
+# A hub's public feed is everyone's: kept well under 1 MB (Google ignores larger feeds,
+# ICALENDAR rule 35) by a shorter window and, past that, its first events only.
+HUB_WINDOW_BEFORE = timedelta(days=7)
+HUB_WINDOW_AFTER = timedelta(days=180)
+HUB_MAX_EVENTS = 1000
+# Part of every ETag: bump it when the rendering changes, so no client keeps an old body.
+RENDERING = "2"
 
 
 FEED_NAMES = {
@@ -41,35 +48,50 @@ class FeedUrls(Output):
 
 
 @dataclass(frozen=True, slots=True)
-class FeedBody:
-    body: bytes
+class FeedVersion:
+    """A feed as it stands: its ETag and Last-Modified, known from one query, and how to
+    render its body (only when the client's copy is not current)."""
+
     etag: str
     last_modified: datetime | None
+    render: Callable[[], Awaitable[bytes]]
 
 
 class RenderedFeeds:
-    """Feeds already rendered in this process, by (calendar id, base URL, fingerprint).
-
-    A poll whose fingerprint is known costs a few aggregate queries, not a render: that is what
-    makes 304s cheap. Another process rendering the same data produces the same bytes (the
-    output is deterministic), so its ETag matches too.
-    """
+    """Bodies already rendered in this process, by ETag: a new poller of a feed that another
+    client fetched moments ago gets the bytes without a render. The ETag names the body (it is
+    made from the feed's marks, its window and the base URL), so any process that renders it
+    produces the same bytes."""
 
     def __init__(self, size: int = 512) -> None:
         self.size = size
-        self.entries: OrderedDict[tuple[object, ...], FeedBody] = OrderedDict()
+        self.entries: OrderedDict[str, bytes] = OrderedDict()
 
-    def get(self, key: tuple[object, ...]) -> FeedBody | None:
+    def get(self, key: str) -> bytes | None:
         found = self.entries.get(key)
         if found is not None:
             self.entries.move_to_end(key)
         return found
 
-    def put(self, key: tuple[object, ...], body: FeedBody) -> None:
+    def put(self, key: str, body: bytes) -> None:
         self.entries[key] = body
         self.entries.move_to_end(key)
         while len(self.entries) > self.size:
             self.entries.popitem(last=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """Whose sessions a feed shows, under which name, over which window."""
+
+    role: str
+    user_id: str | None
+    hub_id: str | None
+    calendar_id: str
+    name: str
+    before: timedelta
+    after: timedelta
+    most: int | None
 
 
 class FeedService:
@@ -124,33 +146,67 @@ class FeedService:
         await db_session.flush()
         return row
 
-    async def personal(self, db_session: AsyncSession, token: str) -> FeedBody:
-        owner = await feed_repo.token_owner(db_session, hashlib.sha256(token.encode()).hexdigest())
-        if owner is None:
+    async def personal(self, db_session: AsyncSession, token: str) -> FeedVersion:
+        state = await feed_repo.personal_state(
+            db_session, hashlib.sha256(token.encode()).hexdigest()
+        )
+        if state is None:
             raise NotFoundError("no such feed")
-        # No personal data in the calendar itself: feed URLs get shared and pasted around.
-        name = FEED_NAMES[owner.role.value]
-        return await self._render(
+        return self._version(
             db_session,
-            role=owner.role.value,
-            user_id=owner.id,
-            hub_id=owner.hub_id,
-            calendar_id=f"feed-{owner.id}",
-            name=name,
+            Scope(
+                role=state.role,
+                user_id=state.owner_id,
+                hub_id=state.hub_id,
+                calendar_id=f"feed-{state.owner_id}",
+                # No personal data in the calendar itself: feed URLs get shared and pasted.
+                name=FEED_NAMES[state.role],
+                before=WINDOW_BEFORE,
+                after=WINDOW_AFTER,
+                most=None,
+            ),
+            state.marks,
+            state.changed_at,
         )
 
-    async def hub(self, db_session: AsyncSession, hub_id: str) -> FeedBody:
-        hub = await hub_repo.get_hub(db_session, hub_id)
-        if hub is None:
+    async def hub(self, db_session: AsyncSession, hub_id: str) -> FeedVersion:
+        found = await feed_repo.hub_state(db_session, hub_id)
+        if found is None:
             raise NotFoundError("no such hub")
-        return await self._render(
-            db_session,
+        name, marks, changed_at = found
+        scope = Scope(
             role="hub",
             user_id=None,
-            hub_id=hub.id,
-            calendar_id=f"hub-{hub.id}",
-            name=f"SEND training: {hub.name}",
+            hub_id=hub_id,
+            calendar_id=f"hub-{hub_id}",
+            name=f"SEND training: {name}",
+            before=HUB_WINDOW_BEFORE,
+            after=HUB_WINDOW_AFTER,
+            most=HUB_MAX_EVENTS,
         )
+        return self._version(db_session, scope, marks, changed_at)
+
+    def _version(
+        self,
+        db_session: AsyncSession,
+        scope: Scope,
+        marks: tuple[object, ...],
+        changed_at: datetime | None,
+    ) -> FeedVersion:
+        """The ETag from what the feed shows (its marks), its window (by whole days, so the
+        body stays byte-identical within a day) and everything else the body is made of."""
+        today = self.clock.now().replace(hour=0, minute=0, second=0, microsecond=0)
+        key = repr((RENDERING, scope, self.base_url, today, marks))
+        etag = '"' + hashlib.sha256(key.encode()).hexdigest()[:32] + '"'
+
+        async def render() -> bytes:
+            cached = self.rendered.get(etag)
+            if cached is None:
+                cached = await self._render(db_session, scope, today)
+                self.rendered.put(etag, cached)
+            return cached
+
+        return FeedVersion(etag=etag, last_modified=changed_at, render=render)
 
     async def cohort_calendar(self, db_session: AsyncSession, cohort_id: str) -> bytes:
         """A cohort's live sessions as a file to import: the feed's calendar and events (same
@@ -178,33 +234,15 @@ class FeedService:
             last_modified=session.updated_at,
         )
 
-    async def _render(
-        self,
-        db_session: AsyncSession,
-        *,
-        role: str,
-        user_id: str | None,
-        hub_id: str | None,
-        calendar_id: str,
-        name: str,
-    ) -> FeedBody:
-        now = self.clock.now()
-        # The window moves by whole days so the body stays byte-identical within a day.
-        today = now.replace(hour=0, minute=0, second=0, microsecond=0)
-        start, end = today - WINDOW_BEFORE, today + WINDOW_AFTER
-        aggregates, changed = await feed_repo.fingerprint(
-            db_session, role=role, user_id=user_id, hub_id=hub_id, start=start, end=end
-        )
-        key = (calendar_id, name, self.base_url, today, *aggregates, changed)
-        cached = self.rendered.get(key)
-        if cached is not None:
-            return cached
+    async def _render(self, db_session: AsyncSession, scope: Scope, today: datetime) -> bytes:
         rows = await feed_repo.feed_rows(
-            db_session, role=role, user_id=user_id, hub_id=hub_id, start=start, end=end
+            db_session,
+            role=scope.role,
+            user_id=scope.user_id,
+            hub_id=scope.hub_id,
+            start=today - scope.before,
+            end=today + scope.after,
+            most=scope.most,
         )
         events = [self._event(row) for row in rows]
-        body = feed(events, calendar_id=calendar_id, name=name)
-        etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
-        rendered = FeedBody(body=body, etag=etag, last_modified=changed)
-        self.rendered.put(key, rendered)
-        return rendered
+        return feed(events, calendar_id=scope.calendar_id, name=scope.name)

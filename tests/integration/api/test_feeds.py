@@ -13,7 +13,12 @@ from sqlalchemy import select
 
 from booking.log_redaction import RedactFeedTokens
 from booking.models import Base
-from booking.services.feeds import WINDOW_AFTER, WINDOW_BEFORE
+from booking.services.feeds import (
+    HUB_WINDOW_AFTER,
+    HUB_WINDOW_BEFORE,
+    WINDOW_AFTER,
+    WINDOW_BEFORE,
+)
 from tests.support.engine import (
     add_session,
     build_world,
@@ -164,6 +169,8 @@ async def test_the_feed_window_and_its_edges(client, world, clock, mail_dir):
         window_start,  # starts on the first instant of the window
         now + timedelta(days=335),  # 11 months ahead
         window_end - two_hours - timedelta(minutes=1),  # ends 23:59 the day before the end
+        now + timedelta(days=10),  # in the hub's shorter window too
+        today + HUB_WINDOW_AFTER,  # just past the hub's window, inside a personal one
     }
     outside = {
         now - timedelta(days=31),
@@ -190,8 +197,12 @@ async def test_the_feed_window_and_its_edges(client, world, clock, mail_dir):
     feed = await client.get(path)
     checked(feed.content)
     assert event_starts(feed.content) == inside
+    # A hub's public feed keeps a shorter window (7 days back, 180 ahead), to stay small.
+    hub_start, hub_end = today - HUB_WINDOW_BEFORE, today + HUB_WINDOW_AFTER
     hub_feed = await client.get(f"/feeds/hubs/{world.hub['id']}.ics")
-    assert event_starts(hub_feed.content) == inside
+    in_hub_window = {s for s in inside | outside if s + two_hours > hub_start and s < hub_end}
+    assert in_hub_window == {now + timedelta(days=10)}
+    assert event_starts(hub_feed.content) == in_hub_window
 
 
 async def test_if_modified_since(client, world, clock, mail_dir):

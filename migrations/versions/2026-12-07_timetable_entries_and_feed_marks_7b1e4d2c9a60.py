@@ -1,5 +1,6 @@
 """Timetables stored as entries: one row per occurrence in a moving window, so reading a
 timetable, checking a booking for clashes and fits_my_timetable never parse a calendar again.
+Feed marks: what a feed's ETag is made from, so a poll is answered 304 from one query.
 
 Timetables saved before this have no entries yet (expanded_until is NULL); the timetable job
 expands them as soon as a process runs it.
@@ -55,8 +56,17 @@ def upgrade() -> None:
         unique=False,
     )
 
+    op.create_table(
+        "feed_mark",
+        sa.Column("scope", sa.String(length=64), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("changed_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("scope", name=op.f("pk_feed_mark")),
+    )
+
 
 def downgrade() -> None:
+    op.drop_table("feed_mark")
     op.drop_index("ix_timetable_entry_user_id_starts_at", table_name="timetable_entry")
     op.drop_table("timetable_entry")
     with op.batch_alter_table("timetable", schema=None) as batch_op:
