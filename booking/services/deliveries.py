@@ -4,6 +4,7 @@ failure. Notifications keeps the rows; this service reaches them through booking
 
 from __future__ import annotations
 
+import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from booking.clock import Clock
@@ -23,21 +24,8 @@ def _can_be_an_id(value: str) -> bool:
 
 
 def delivery_read(delivery: DeliveryRecord) -> DeliveryRead:
-    return DeliveryRead(
-        id=delivery.id,
-        kind=delivery.kind,
-        recipient=delivery.recipient,
-        subject=delivery.subject,
-        status=delivery.status,
-        attempts=delivery.attempts,
-        next_attempt_at=delivery.next_attempt_at,
-        last_error=delivery.last_error,
-        created_at=delivery.created_at,
-        sent_at=delivery.sent_at,
-        booking_id=delivery.booking_id,
-        session_id=delivery.session_id,
-        event_id=delivery.event_id,
-    )
+    """The port's record as the API shows it: the same fields."""
+    return msgspec.convert(delivery, DeliveryRead, from_attributes=True)
 
 
 class DeliveryService:
