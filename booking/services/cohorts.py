@@ -147,8 +147,8 @@ class CohortService:
                 cursor=cursor,
             )
             if clash_free_for is not None:
-                # Bookings are excluded in SQL; the timetable is expanded here, page by page,
-                # until the page is full or the list ends.
+                # Bookings are excluded in SQL; the timetable's stored entries are checked
+                # here, page by page, until the page is full or the list ends.
                 cohorts = await self._fitting(db_session, clash_free_for, cohorts)
             found += cohorts
             if cursor is None or len(found) >= limit:

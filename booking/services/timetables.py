@@ -102,7 +102,7 @@ class TimetableService:
         self.imports = imports
 
     async def _import(self, data: bytes) -> list[tt.BusyEntry]:
-        """The calendar's entries in the kept window, read in the import thread."""
+        """The calendar's entries in the kept window, read in the calendar-reading process."""
         try:
             return await self.imports.entries(data, kept_window(self.clock.now()))
         except tt.InvalidCalendarError as exc:
