@@ -1,5 +1,6 @@
 """Every mapped table, imported here so Alembic and the app see the whole schema."""
 
+from booking.models.accounts import AuditEvent, RateLimitCounter
 from booking.models.base import Base
 from booking.models.bookings import Attendance, Booking, IdempotencyRecord
 from booking.models.calendars import FeedToken, Timetable
@@ -14,6 +15,7 @@ from booking.models.enums import (
     NeedArea,
     Role,
     SessionStatus,
+    TokenKind,
     WaitlistMode,
     accessibility_words,
 )
@@ -26,6 +28,7 @@ __all__ = [
     "Accessibility",
     "ApiToken",
     "Attendance",
+    "AuditEvent",
     "AttendanceStatus",
     "AvailabilityException",
     "Base",
@@ -43,9 +46,11 @@ __all__ = [
     "JobRole",
     "NeedArea",
     "OutboxEvent",
+    "RateLimitCounter",
     "Role",
     "SessionStatus",
     "Timetable",
+    "TokenKind",
     "TrainerAvailability",
     "TrainingSession",
     "User",
