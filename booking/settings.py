@@ -85,7 +85,7 @@ class LimitSettings(msgspec.Struct, frozen=True, kw_only=True):
 
 
 def parse_networks(text: str) -> Networks:
-    """"10.0.0.1, 192.168.0.0/16" -> networks; ValueError names the part that is not one."""
+    """ "10.0.0.1, 192.168.0.0/16" -> networks; ValueError names the part that is not one."""
     networks = []
     for part in (p.strip() for p in text.split(",")):
         if part:

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import defer
 
 from booking.ports import DeliveryRecord, DeliveryStatus
+from notifications import privacy
 from notifications.models import Delivery
 
 _WITHOUT_MESSAGE = defer(Delivery.message, raiseload=True)
@@ -89,3 +90,15 @@ class DeliveryRows:
             # account of why the mail failed, and an admin looking at the queued row should
             # still see it.
         return record(delivery)
+
+    async def of_person(self, db_session: AsyncSession, user_id: str) -> list[DeliveryRecord]:
+        rows = await db_session.scalars(
+            select(Delivery)
+            .options(_WITHOUT_MESSAGE)
+            .where(Delivery.user_id == user_id)
+            .order_by(Delivery.id.desc())
+        )
+        return [record(row) for row in rows]
+
+    async def erase_person(self, db_session: AsyncSession, user_id: str, email: str) -> None:
+        await privacy.erase_person(db_session, user_id, email)

@@ -149,9 +149,9 @@ class TimetableService:
             row.next_refresh_at = now + REFRESH_EVERY if source == "url" else None
             row.last_error, row.updated_at = None, now
             await db_session.flush()
-            return self._read(row, now)
+            return self.summary(row, now)
 
-    def _read(self, row: Timetable | None, now: datetime) -> TimetableRead:
+    def summary(self, row: Timetable | None, now: datetime) -> TimetableRead:
         if row is None:
             return TimetableRead(
                 source=None,
@@ -174,7 +174,7 @@ class TimetableService:
         )
 
     async def get(self, db_session: AsyncSession, actor: Actor) -> TimetableRead:
-        return self._read(
+        return self.summary(
             await timetable_repo.get_timetable(db_session, actor.id), self.clock.now()
         )
 

@@ -121,6 +121,7 @@ def downgrade() -> None:
 
     with op.batch_alter_table("api_token", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_api_token_expires_at"))
+        batch_op.drop_constraint(batch_op.f("ck_api_token_token_kind"), type_="check")
         batch_op.drop_column("expires_at")
         batch_op.drop_column("last_used_at")
         batch_op.drop_column("kind")
