@@ -75,13 +75,13 @@ Networks = tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]
 
 class LimitSettings(msgspec.Struct, frozen=True, kw_only=True):
     # Peers whose X-Forwarded-For is believed: addresses or CIDRs, comma-separated.
-    trusted_proxies: str = ""
+    trusted_proxies: str | None = None
     sign_in_per_address_per_hour: Annotated[int, msgspec.Meta(ge=1)] = 20
     requests_per_minute: Annotated[int, msgspec.Meta(ge=1)] = 600
 
     @property
     def proxy_networks(self) -> Networks:
-        return parse_networks(self.trusted_proxies)
+        return parse_networks(self.trusted_proxies or "")
 
 
 def parse_networks(text: str) -> Networks:
@@ -158,7 +158,7 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         if ttl < MIN_TOKEN_TTL:
             raise SettingsError(f"{name} must be at least 5 minutes (PT5M)")
     try:
-        parse_networks(settings.limits.trusted_proxies)
+        parse_networks(settings.limits.trusted_proxies or "")
     except ValueError as exc:
         raise SettingsError(f"BOOKING_TRUSTED_PROXIES: {exc}") from None
     return settings
