@@ -15,6 +15,8 @@ from booking.models import AuditEvent
 from booking.repositories.pagination import page
 
 ERASED = "erased"
+# The account's own fields that name the person.
+PERSONAL_FIELDS = frozenset({"name", "email", "school"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,8 +68,9 @@ async def about_person(db_session: AsyncSession, user_id: str, limit: int) -> Se
 
 
 async def erase_person(db_session: AsyncSession, user_id: str, name: str, email: str) -> int:
-    """Replace the person's name and email in `changes` with "erased": in the rows about their
-    account, and wherever else the address or name appears as a value. The JSON is searched as
+    """Replace the person's name and email in `changes` with "erased": every name, email and
+    school of the rows about their account, and wherever else their current address or name
+    appears as a value. The JSON is searched as
     stored text (names with accents are stored escaped, so the escaped form is searched)."""
     needles = [_stored(v) for v in (email, name) if v]
     text = cast(AuditEvent.changes, String)
@@ -83,7 +86,11 @@ async def erase_person(db_session: AsyncSession, user_id: str, name: str, email:
     ).all()
     changed = 0
     for row in rows:
-        scrubbed = _scrub(row.changes, {v for v in (email, name) if v}, email)
+        changes = row.changes
+        if row.entity == "user_account" and row.entity_id == user_id:
+            # Every name and address the account ever had, not only the last.
+            changes = {k: ERASED if k in PERSONAL_FIELDS else v for k, v in changes.items()}
+        scrubbed = _scrub(changes, {v for v in (email, name) if v}, email)
         if scrubbed != row.changes:
             await db_session.execute(
                 update(AuditEvent).where(AuditEvent.id == row.id).values(changes=scrubbed)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from datetime import datetime
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,6 +17,7 @@ from booking.models import (
     EmailCode,
     FeedToken,
     IdempotencyRecord,
+    SessionStatus,
     Timetable,
     TrainerAvailability,
     TrainingSession,
@@ -62,12 +64,28 @@ async def attendance_of(
     return {(row.booking_id, row.session_id): row for row in rows}
 
 
-async def active_bookings(db_session: AsyncSession, user_id: str) -> Sequence[Booking]:
-    """Sorted by cohort: erasure locks their cohorts one by one in this order."""
+async def live_bookings(
+    db_session: AsyncSession, user_id: str, now: datetime
+) -> Sequence[Booking]:
+    """Active bookings in cohorts not yet over (a session still to end): a finished course's
+    booking is history, kept as it is. Sorted by cohort: erasure locks their cohorts in order."""
+    unfinished = (
+        select(TrainingSession.id)
+        .where(
+            TrainingSession.cohort_id == Booking.cohort_id,
+            TrainingSession.status == SessionStatus.SCHEDULED,
+            TrainingSession.ends_at > now,
+        )
+        .exists()
+    )
     return (
         await db_session.scalars(
             select(Booking)
-            .where(Booking.teacher_id == user_id, Booking.status.in_(ACTIVE_BOOKING_STATUSES))
+            .where(
+                Booking.teacher_id == user_id,
+                Booking.status.in_(ACTIVE_BOOKING_STATUSES),
+                unfinished,
+            )
             .order_by(Booking.cohort_id)
         )
     ).all()

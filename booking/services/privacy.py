@@ -1,7 +1,8 @@
 """A person's rights over their data (UK GDPR articles 15 and 17; API.md, Accounts, tokens and
 privacy): everything held about them as one document, and erasure.
 
-Erasure runs in one unit of work: their active bookings are cancelled through the normal path
+Erasure runs in one unit of work: their active bookings (in courses not yet over; a finished
+course's booking is history and stays) are cancelled through the normal path
 (Seating.cancel_locked under each cohort's lock: seats go to the waitlist, reminders go, events
 are written), then their tokens, timetable, feed, codes and unsent mail are deleted, and their
 name and email are removed wherever they are kept. The account row stays, nameless, so past
@@ -171,7 +172,7 @@ class PrivacyService:
 
     async def _cancel_bookings(self, db_session: AsyncSession, user: User) -> None:
         """As if they had cancelled each one: under the cohort's lock, through Seating."""
-        for booking in await data_repo.active_bookings(db_session, user.id):
+        for booking in await data_repo.live_bookings(db_session, user.id, self.clock.now()):
             cohort = await lock_cohort(db_session, booking.cohort_id)
             await db_session.refresh(booking)  # it may have moved before the lock was ours
             if booking.status in ACTIVE_BOOKING_STATUSES:
