@@ -97,7 +97,8 @@ async def test_my_tokens_lists_kinds_and_marks_the_current_one(client, mail_dir,
     assert newest["created_at"] == newest["last_used_at"] == "2027-01-11T09:05:00Z"
     assert newest["expires_at"] == "2027-01-11T11:05:00Z"
     assert set(newest) == {"id", "kind", "created_at", "last_used_at", "expires_at", "current"}
-    assert first not in response.text and second not in response.text
+    assert first not in response.text
+    assert second not in response.text
 
 
 async def test_revoking_one_of_my_tokens_ends_it_at_once(client, mail_dir):
