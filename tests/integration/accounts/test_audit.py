@@ -243,6 +243,16 @@ def test_school_leads_are_audited_by_value():
     assert {"admin", "hub_admin", "trainer", "school_lead"} == AUDITED_ROLES
 
 
+async def add_hub_then_fail(db_session, now):
+    async with unit_of_work(db_session):
+        db_session.add(
+            Hub(name="H", region="R", contact_email="h@x.org", created_at=now, updated_at=now)
+        )
+        await db_session.flush()
+        assert await db_session.scalar(select(func.count()).select_from(AuditEvent)) == 1
+        raise RuntimeError("the change fails after its flush")
+
+
 async def test_the_audit_row_rolls_back_with_its_change(engine, clock):
     """Written on the flush's connection: a unit of work that fails leaves no audit row."""
     sessionmaker = create_sessionmaker(engine, sync_session_class=audited_session_class(Session))
@@ -251,19 +261,7 @@ async def test_the_audit_row_rolls_back_with_its_change(engine, clock):
     async with sessionmaker() as db_session:
         db_session.info[CONTEXT_KEY] = AuditContext(admin, clock)
         with pytest.raises(RuntimeError):
-            async with unit_of_work(db_session):
-                db_session.add(
-                    Hub(
-                        name="H",
-                        region="R",
-                        contact_email="h@x.org",
-                        created_at=now,
-                        updated_at=now,
-                    )
-                )
-                await db_session.flush()
-                assert await db_session.scalar(select(func.count()).select_from(AuditEvent)) == 1
-                raise RuntimeError("the change fails after its flush")
+            await add_hub_then_fail(db_session, now)
     async with sessionmaker() as db_session:
         assert await db_session.scalar(select(func.count()).select_from(AuditEvent)) == 0
         db_session.info[CONTEXT_KEY] = AuditContext(admin, clock)
