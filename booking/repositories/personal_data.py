@@ -64,9 +64,7 @@ async def attendance_of(
     return {(row.booking_id, row.session_id): row for row in rows}
 
 
-async def live_bookings(
-    db_session: AsyncSession, user_id: str, now: datetime
-) -> Sequence[Booking]:
+async def live_bookings(db_session: AsyncSession, user_id: str, now: datetime) -> Sequence[Booking]:
     """Active bookings in cohorts not yet over (a session still to end): a finished course's
     booking is history, kept as it is. Sorted by cohort: erasure locks their cohorts in order."""
     unfinished = (

@@ -148,6 +148,13 @@ class PrivacyService:
             ],
         )
 
+    async def bookings_to_cancel(self, db_session: AsyncSession, actor: Actor) -> dict[str, int]:
+        """What erasing the caller would cancel, by booking status (the confirmation step)."""
+        counts: dict[str, int] = {}
+        for booking in await data_repo.live_bookings(db_session, actor.id, self.clock.now()):
+            counts[booking.status.value] = counts.get(booking.status.value, 0) + 1
+        return counts
+
     async def erase(self, db_session: AsyncSession, actor: Actor, user_id: str) -> None:
         """The caller erases themselves, or an admin erases anyone (the last active admin:
         409 last_admin). See the module docstring for what happens."""
