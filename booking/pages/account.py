@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from booking.errors import ConflictError, NotFoundError
 from booking.models import JobRole
 from booking.pages.formatting import HOME_ZONE, clock_time, long_date
+from booking.pages.my_bookings import runtime_of
 from booking.pages.rendering import FormErrors, page
 from booking.pages.session import cookie_policy
 from booking.pages.sign_in import form_text
@@ -51,6 +52,16 @@ DONE = {
     "signed-out": "That sign-in has been signed out",
     "signed-out-others": "You are signed out everywhere else",
 }
+
+
+def lasting(span: timedelta) -> str:
+    """30 days, 12 hours, 45 minutes: the largest whole unit."""
+    seconds = int(span.total_seconds())
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
+        if seconds >= size and seconds % size == 0:
+            count = seconds // size
+            return f"{count} {unit}{'' if count == 1 else 's'}"
+    return f"{seconds // 60} minutes"
 
 
 def moment(value: datetime) -> str:
@@ -260,4 +271,5 @@ async def account_page(
         job_roles=[("", "Not given"), *((r.value, label) for r, label in JOB_ROLE_LABELS.items())],
         sign_ins=sign_ins,
         others=any(not s.current for s in sign_ins),
+        unused_for=lasting(runtime_of(request).settings.accounts.token_ttl),
     )
