@@ -127,6 +127,9 @@ def serve(settings: Settings, args: argparse.Namespace) -> None:
     if args.demo:
         asyncio.run(seed_demo(settings))
     print(f"Serving on http://{args.host}:{port}  (API docs at /schema)", flush=True)  # noqa: T201
+    # proxy_headers=False: uvicorn would trust X-Forwarded-For from 127.0.0.1 (or
+    # FORWARDED_ALLOW_IPS); the service reads it itself, only from BOOKING_TRUSTED_PROXIES, so
+    # the rate limits count the address the contract names (booking.limiter.client_address).
     if args.workers > 1:
         # Each worker process builds its own app from the same environment.
         uvicorn.run(
@@ -136,7 +139,7 @@ def serve(settings: Settings, args: argparse.Namespace) -> None:
             port=port,
             workers=args.workers,
             log_level="info",
-            proxy_headers=True,
+            proxy_headers=False,
         )
     else:
         uvicorn.run(
@@ -144,7 +147,7 @@ def serve(settings: Settings, args: argparse.Namespace) -> None:
             host=args.host,
             port=port,
             log_level="info",
-            proxy_headers=True,
+            proxy_headers=False,
         )
 
 
