@@ -61,6 +61,11 @@ def upgrade() -> None:
         batch_op.create_index(
             batch_op.f("ix_rate_limit_counter_expires_at"), ["expires_at"], unique=False
         )
+    if op.get_bind().dialect.name == "postgresql":
+        # Counters need no crash safety (a crash starts fresh windows), and without WAL each
+        # request's upsert commits without waiting for a flush: measured here, the upsert went
+        # from about twice a `SELECT 1` to the same.
+        op.execute("ALTER TABLE rate_limit_counter SET UNLOGGED")
 
     with op.batch_alter_table("api_token", schema=None) as batch_op:
         batch_op.add_column(sa.Column("kind", TOKEN_KIND, nullable=True))
