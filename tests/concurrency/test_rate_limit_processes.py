@@ -9,6 +9,7 @@ window starts at its first hit, so the bursts below land well inside one window.
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
 from contextlib import AsyncExitStack
 from functools import partial
@@ -30,7 +31,7 @@ from tests.support.race import race
 PROCESSES = 3
 PER_MINUTE = 12
 CODES_PER_HOUR = 5
-WHOLE_TEST_TIMEOUT = 90
+WHOLE_TEST_TIMEOUT = 150
 
 
 @pytest.mark.postgres
@@ -74,6 +75,7 @@ async def test_limits_and_revocation_hold_across_three_processes(tmp_path):
                 ]
                 headers = {"Authorization": f"Bearer {admin}"}
                 # The admin's token: one minute's worth, spread over the three processes.
+                started = time.monotonic()
                 responses = await race(
                     [
                         partial(clients[i % PROCESSES].get, "/api/v1/me", headers=headers)
@@ -81,7 +83,13 @@ async def test_limits_and_revocation_hold_across_three_processes(tmp_path):
                     ]
                 )
                 statuses = sorted(r.status_code for r in responses)
-                assert statuses == [200] * PER_MINUTE + [429] * (2 * PER_MINUTE)
+                took = time.monotonic() - started
+                assert took < 60, f"the burst took {took:.0f} s: longer than the window"
+                assert statuses == [200] * PER_MINUTE + [429] * (2 * PER_MINUTE), [
+                    (r.status_code, r.text[:120])
+                    for r in responses
+                    if r.status_code not in {200, 429}
+                ]
                 assert all(
                     r.json()["code"] == "rate_limited" and int(r.headers["retry-after"]) <= 60
                     for r in responses
@@ -99,7 +107,11 @@ async def test_limits_and_revocation_hold_across_three_processes(tmp_path):
                     ]
                 )
                 statuses = sorted(r.status_code for r in responses)
-                assert statuses == [202] * CODES_PER_HOUR + [429] * (2 * CODES_PER_HOUR)
+                assert statuses == [202] * CODES_PER_HOUR + [429] * (2 * CODES_PER_HOUR), [
+                    (r.status_code, r.text[:120])
+                    for r in responses
+                    if r.status_code not in {202, 429}
+                ]
                 # A fresh admin token, signed out on one process: refused by all three at once.
                 created = await asyncio.to_thread(
                     run_booking, "create-admin", "ops@example.org", env=env
