@@ -148,6 +148,12 @@ async def test_admins_find_and_deactivate_people(client, world, mail_dir):
     page = await open_page(client, response.headers["location"])
     assert "teacher@example.org is deactivated" in page.text
     assert (await client.get("/api/v1/me", headers=bearer(teacher))).status_code == 401
+    # A page's write is audited like the API's: the caller comes from the cookie.
+    audit = await client.get(
+        "/api/v1/admin/audit", params={"entity": "user_account"}, headers=bearer(world.admin)
+    )
+    latest = audit.json()["items"][0]
+    assert (latest["action"], latest["actor_role"]) == ("deactivate", "admin")
     page = await open_page(client, "/admin/users?q=teacher")
     assert "Deactivated" in page.text
     [button] = [b for b in page.buttons() if b.startswith("Reactivate")]
