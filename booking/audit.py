@@ -56,7 +56,6 @@ HUB_PATHS = (
     ("booking_id", "booking"),
     ("trainer_id", "user_account"),
 )
-ERASED = "erased"
 
 
 @dataclass(slots=True)

@@ -140,7 +140,6 @@ class RateLimits:
         self.storage = SqlStorage(engine, clock)
         self.strategy = FixedWindowRateLimiter(self.storage)
         self.clock = clock
-        self.settings = settings
         self.proxies = settings.proxy_networks
         self._key = hashlib.sha256(b"rate-limit\x00" + secret_key).digest()
         self.sign_in_per_address = RateLimitItemPerHour(

@@ -181,11 +181,7 @@ class AccountPages(Controller):
     async def sign_out_others(
         self, request: Request[Any, Any, Any], db_session: Db, token_service: Tokens
     ) -> Redirect:
-        actor = signed_in(request)
-        for token in (await token_service.mine(db_session, actor)).items:
-            if not token.current:
-                with contextlib.suppress(NotFoundError):
-                    await token_service.revoke_mine(db_session, actor, token.id)
+        await token_service.revoke_others(db_session, signed_in(request))
         return Redirect("/account?done=signed-out-others", status_code=303)
 
     @get("/account/export")

@@ -62,8 +62,12 @@ async def revoke(db_session: AsyncSession, user_id: str, token_id: str) -> bool:
     return bool(getattr(result, "rowcount", 0))
 
 
-async def revoke_all(db_session: AsyncSession, user_id: str) -> None:
-    await db_session.execute(delete(ApiToken).where(ApiToken.user_id == user_id))
+async def revoke_all(db_session: AsyncSession, user_id: str, *, but: str | None = None) -> None:
+    """Every token of the user, or every one but `but` (the one in use)."""
+    stmt = delete(ApiToken).where(ApiToken.user_id == user_id)
+    if but is not None:
+        stmt = stmt.where(ApiToken.id != but)
+    await db_session.execute(stmt)
 
 
 async def revoke_by_hash(db_session: AsyncSession, token_hash: str) -> None:

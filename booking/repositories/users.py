@@ -74,10 +74,6 @@ async def delete_codes_issued_before(db_session: AsyncSession, before: datetime)
     return int(getattr(result, "rowcount", 0) or 0)
 
 
-async def delete_codes_for(db_session: AsyncSession, email: str) -> None:
-    await db_session.execute(delete(EmailCode).where(EmailCode.email == email))
-
-
 async def list_users(
     db_session: AsyncSession,
     *,

@@ -100,6 +100,11 @@ class TokenService:
             if not await token_repo.revoke(db_session, actor.id, token_id):
                 raise NotFoundError("you have no such sign-in")
 
+    async def revoke_others(self, db_session: AsyncSession, actor: Actor) -> None:
+        """Every token of the caller but the one this request came with ends at once."""
+        async with unit_of_work(db_session):
+            await token_repo.revoke_all(db_session, actor.id, but=actor.token_id)
+
     async def sign_out(self, db_session: AsyncSession, actor: Actor) -> None:
         """The token the caller used ends at once."""
         if actor.token_id is None:
