@@ -17,7 +17,7 @@ from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from booking.ids import new_id
-from booking.models import CohortStatus, NeedArea, Role, SessionStatus, WaitlistMode
+from booking.models import CohortStatus, NeedArea, Role, SessionStatus, TokenKind, WaitlistMode
 from booking.security import hash_token
 
 Row = dict[str, Any]
@@ -110,7 +110,15 @@ def _person(now: datetime, role: Role, mailbox: str, name: str) -> Row:
 def api_token(now: datetime, user_id: str) -> tuple[Row, str]:
     """The row (only the token's hash is stored) and the token to send as a Bearer."""
     token = secrets.token_urlsafe(32)
-    row = {"id": new_id(), "user_id": user_id, "token_hash": hash_token(token), "created_at": now}
+    row = {
+        "id": new_id(),
+        "user_id": user_id,
+        "token_hash": hash_token(token),
+        "kind": TokenKind.API,
+        "created_at": now,
+        "last_used_at": now,
+        "expires_at": now + timedelta(days=365),
+    }
     return row, token
 
 

@@ -20,6 +20,7 @@ from litestar.openapi.spec import Components, SecurityScheme
 
 from booking import log_redaction
 from booking.api.admin import AdminNotificationController
+from booking.api.audit import AuditController
 from booking.api.bookings import BookingController
 from booking.api.cohorts import CohortController
 from booking.api.courses import CourseController
@@ -35,12 +36,14 @@ from booking.api.query_params import applies_to, rejects_unknown_query
 from booking.api.sessions import SessionController
 from booking.api.timetables import TimetableController
 from booking.api.trainers import TrainerController
+from booking.audit import audited_session_class
 from booking.auth import BearerTokenMiddleware
 from booking.background import Background, mail_context
 from booking.clock import Clock, SystemClock
 from booking.database import create_engine, create_sessionmaker
 from booking.errors import ValidationError
 from booking.http_headers import security_headers
+from booking.limiter import RateLimits
 from booking.migrate import head_revision
 from booking.pages.errors import http_error as page_http_error
 from booking.pages.rendering import template_config
@@ -109,8 +112,9 @@ async def running(wiring: Wiring) -> AsyncIterator[tuple[Runtime, Background]]:
         if background is not None:
             background.wake()
 
-    session_class = waking_session_class(wake)
+    session_class = audited_session_class(waking_session_class(wake))
     track_feed_changes(session_class)
+    secret_key = load_secret_key(settings.server)
     runtime = Runtime(
         settings=settings,
         engine=engine,
@@ -121,7 +125,8 @@ async def running(wiring: Wiring) -> AsyncIterator[tuple[Runtime, Background]]:
         mailer=wiring.mailer or build_mailer(settings, mail_transport),
         deliveries=DeliveryRows(facts=MailFactsReader(), context=mail_context(settings, clock)),
         head_revision=head_revision(),
-        secret_key=load_secret_key(settings.server),
+        secret_key=secret_key,
+        limits=RateLimits(engine, clock, settings.limits, secret_key),
         session_info=session_info,
     )
     background = Background(runtime, mail_transport)
@@ -223,6 +228,7 @@ def create_app(
             FeedController,
             TimetableController,
             AdminNotificationController,
+            AuditController,
             pages_router(),
             static_router(),
         ],

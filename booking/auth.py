@@ -16,10 +16,9 @@ from litestar.types import Guard
 
 from booking.errors import ForbiddenError, UnauthorizedError
 from booking.models import Role
-from booking.repositories.users import get_user_by_token_hash
 from booking.runtime import Runtime
-from booking.security import hash_token
 from booking.services.actor import Actor
+from booking.services.tokens import TokenService
 
 
 class BearerTokenMiddleware(AbstractAuthenticationMiddleware):
@@ -28,24 +27,47 @@ class BearerTokenMiddleware(AbstractAuthenticationMiddleware):
     ) -> AuthenticationResult:
         header = connection.headers.get("authorization")
         if header is None:
+            await count_request(connection, None)
             return AuthenticationResult(user=None, auth=None)
         scheme, _, token = header.partition(" ")
         token = token.strip()
         if scheme.lower() != "bearer" or not token or len(token) > 256:  # noqa: PLR2004 - no token is that long
+            await count_request(connection, None)
             raise UnauthorizedError("use 'Authorization: Bearer <api_token>'")
         actor = await actor_for_token(connection.app.state.runtime, token)
+        # Refused tokens count against the client address: guessing tokens is limited too.
+        await count_request(connection, actor)
         if actor is None:
             raise UnauthorizedError("the API token is not valid")
         return AuthenticationResult(user=actor, auth=token)
 
 
+def client_address(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
+    """The client's address for rate limits (X-Forwarded-For only from trusted proxies)."""
+    runtime: Runtime = connection.app.state.runtime
+    client = connection.scope.get("client")
+    forwarded = ",".join(connection.headers.getall("x-forwarded-for", []))
+    return runtime.limits.address_of(client[0] if client else None, forwarded)
+
+
+async def count_request(
+    connection: ASGIConnection[Any, Any, Any, Any], actor: Actor | None
+) -> None:
+    """BOOKING_REQUESTS_PER_MINUTE per token, or per client address when signed out: run by
+    both ways in (the Bearer header here, the pages' cookie in booking.pages.session), after
+    the token is known and before any handler."""
+    runtime: Runtime = connection.app.state.runtime
+    token_id = actor.token_id if actor is not None else None
+    await runtime.limits.requests_by(token_id, client_address(connection))
+
+
 async def actor_for_token(runtime: Runtime, token: str) -> Actor | None:
-    """Who holds this API token: the one lookup behind the Bearer header and the pages' cookie."""
+    """Who holds this API token: the one lookup behind the Bearer header and the pages' cookie
+    (an expired or revoked token, or a deactivated holder, is nobody)."""
     async with runtime.sessionmaker() as db_session:
-        user = await get_user_by_token_hash(db_session, hash_token(token))
-    if user is None:
-        return None
-    return Actor(id=user.id, email=user.email, role=user.role, hub_id=user.hub_id)
+        return await TokenService(runtime.clock, runtime.settings.accounts).authenticate(
+            db_session, token
+        )
 
 
 def current_actor(connection: ASGIConnection[Any, Any, Any, Any]) -> Actor | None:

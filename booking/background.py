@@ -20,6 +20,7 @@ from notifications.content import MailContext
 from notifications.dispatcher import Dispatcher
 from notifications.mailer import message_id_domain
 from notifications.messages import DEFAULT_SERVICE_NAME
+from notifications.privacy import delete_old_bodies
 from notifications.scheduler import Ticker
 from notifications.transports import MailTransport
 
@@ -64,6 +65,7 @@ class Background:
                     partial(jobs.refresh_timetables, runtime),
                     jobs.TIMETABLE_POLL_SECONDS,
                 ),
+                "retention": (self.retention, jobs.RETENTION_POLL_SECONDS),
             }
         )
         self.started = False
@@ -72,6 +74,11 @@ class Background:
         """Booking's due work (offers, deferred promotions), then events and mail."""
         done = await jobs.expire_offers(self.runtime)
         return done + await self.dispatcher.run()
+
+    async def retention(self) -> int:
+        """Booking's personal rows past their time, then mail bodies past theirs."""
+        done = await jobs.delete_expired_personal_rows(self.runtime)
+        return done + await delete_old_bodies(self.runtime.sessionmaker, self.runtime.clock)
 
     async def dispatch(self) -> int:
         """One pass, then the timer set for the next due moment."""

@@ -119,7 +119,8 @@ async def create_admin(settings: Settings, email: str, name: str | None) -> str:
     try:
         await _require_migrated(engine)
         async with create_sessionmaker(engine)() as db_session:
-            user, token = await UserService(SystemClock()).ensure_admin(db_session, email, name)
+            users = UserService(SystemClock(), settings.accounts)
+            user, token = await users.ensure_admin(db_session, email, name)
     finally:
         await engine.dispose()
     print(f"admin {user.email} ({user.id})", file=sys.stderr)  # noqa: T201 - CLI output

@@ -10,6 +10,8 @@ of failing with "database is locked".
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sqlite3
 import time
 from collections.abc import AsyncIterator
@@ -20,6 +22,7 @@ from typing import Any
 from sqlalchemy import Connection, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
@@ -57,7 +60,7 @@ def create_engine(settings: DatabaseSettings, *, enforce_foreign_keys: bool = Tr
 def _sqlite_engine(settings: DatabaseSettings, *, enforce_foreign_keys: bool) -> AsyncEngine:
     url = make_url(settings.url)
     if url.database and url.database != ":memory:":
-        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+        create_private_file(Path(url.database))
     engine = create_async_engine(
         url,
         echo=settings.echo,
@@ -83,6 +86,17 @@ def _sqlite_engine(settings: DatabaseSettings, *, enforce_foreign_keys: bool) ->
         conn.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
 
     return engine
+
+
+def create_private_file(path: Path) -> None:
+    """Make the database file (and its directory, when we make that too) readable by this user
+    only, before SQLite opens it: SQLite would create it 0644, and it holds people's names,
+    addresses and timetables. SQLite gives its -wal and -shm files the database file's mode.
+    An existing file or directory keeps the mode its operator chose."""
+    if not path.parent.exists():
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
 
 
 def _switch_to_wal(cursor: Any) -> None:  # noqa: ANN401 - the DB-API cursor is untyped
@@ -150,6 +164,16 @@ async def unit_of_work(db_session: AsyncSession) -> AsyncIterator[AsyncSession]:
             yield db_session
     finally:
         db_session.info.pop(_IN_UNIT_OF_WORK, None)
+
+
+@asynccontextmanager
+async def writing(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """A connection in a transaction that writes, outside any session (migrations, counters):
+    BEGIN IMMEDIATE on SQLite, as unit_of_work begins."""
+    async with engine.connect() as conn:
+        await conn.execution_options(**{WRITES: True})
+        async with conn.begin():
+            yield conn
 
 
 def is_postgres(db_session: AsyncSession) -> bool:

@@ -104,7 +104,7 @@ async def seed(db_session: AsyncSession, clock: Clock, settings: Settings) -> li
     """Seed an empty database and return lines for the operator (accounts and tokens)."""
     if await count_users(db_session) > 0:
         return ["Demo: the database already has users; nothing seeded."]
-    users = UserService(clock)
+    users = UserService(clock, settings.accounts)
     admin_read, admin_token = await users.ensure_admin(
         db_session, "admin@demo.example", "Demo Admin"
     )

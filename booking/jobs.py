@@ -6,9 +6,12 @@ The timer that calls them lives in booking.background; nothing here knows about 
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from booking.database import unit_of_work
 from booking.repositories import outbox as outbox_repo
+from booking.repositories import tokens as token_repo
+from booking.repositories import users as user_repo
 from booking.runtime import Runtime
 from booking.services.seating import Seating
 from booking.services.timetables import TimetableService
@@ -18,6 +21,11 @@ from booking.services.timetables import TimetableService
 DISPATCH_POLL_SECONDS = 2.0
 # Linked timetables are refreshed every few hours; this is only how often we look for due ones.
 TIMETABLE_POLL_SECONDS = 60.0
+# Retention sweeps: often enough that nothing outlives its promise by more than this.
+RETENTION_POLL_SECONDS = 600.0
+# A sign-in code is kept while it counts against its address's hourly limit, then deleted:
+# well inside the 24 hours the contract allows (API.md, Retention).
+CODE_RETENTION = timedelta(hours=1)
 
 
 async def expire_offers(runtime: Runtime) -> int:
@@ -44,3 +52,13 @@ async def refresh_timetables(runtime: Runtime) -> int:
             db_session, allow_private=runtime.settings.timetable.allow_private_urls
         )
         return done + await service.move_windows(db_session)
+
+
+async def delete_expired_personal_rows(runtime: Runtime) -> int:
+    """Retention: sign-in codes past CODE_RETENTION, expired tokens and ended rate-limit windows.
+    Deleting what another process deleted already changes nothing, so every process may run it."""
+    async with runtime.sessionmaker() as db_session, unit_of_work(db_session):
+        now = runtime.clock.now()
+        deleted = await user_repo.delete_codes_issued_before(db_session, now - CODE_RETENTION)
+        deleted += await token_repo.delete_expired(db_session, now)
+    return deleted + await runtime.limits.storage.delete_ended()

@@ -172,3 +172,13 @@ class Deliveries(Protocol):
         """A failed delivery back in the queue, due now (a sent or pending one unchanged);
         None when there is no such delivery. Runs in the caller's unit of work."""
         ...
+
+    async def of_person(self, db_session: AsyncSession, user_id: str) -> list[DeliveryRecord]:
+        """Every mail kept for this person, newest first (for their export)."""
+        ...
+
+    async def erase_person(self, db_session: AsyncSession, user_id: str, email: str) -> None:
+        """The person is being erased (runs in the caller's unit of work): their unsent mail
+        is deleted; a sent one keeps kind, subject and times, with the recipient "erased" and
+        no body."""
+        ...

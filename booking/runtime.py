@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from booking.clock import Clock
+from booking.limiter import RateLimits
 from booking.ports import Deliveries, SignInMailer
 from booking.services.calendar_import import CalendarImport
 from booking.services.feeds import RenderedFeeds
@@ -24,6 +25,7 @@ class Runtime:
     deliveries: Deliveries
     head_revision: str
     secret_key: bytes
+    limits: RateLimits
     # Copied into every session this process opens (db_session.info): the switch the control
     # test turns the cohort row lock off with (repositories.cohorts.LOCK_COHORT_ROWS).
     session_info: dict[str, object] = field(default_factory=dict)

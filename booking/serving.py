@@ -38,11 +38,15 @@ def serve(
     settings: Settings, *, host: str, port: int, processes: int, log_config: dict[str, Any]
 ) -> None:
     """uvicorn with httptools and uvloop (picked up when installed); `processes` > 1 each build
-    their own app from the environment. `log_config` is applied in every process."""
+    their own app from the environment. `log_config` is applied in every process.
+
+    proxy_headers=False: uvicorn would trust X-Forwarded-For from 127.0.0.1 (or
+    FORWARDED_ALLOW_IPS); the service reads it itself, only from BOOKING_TRUSTED_PROXIES, so the
+    rate limits count the address the contract names (booking.limiter.client_address)."""
     calendar_import.prepare()
     if processes == 1:
         app = create_app(settings, background=settings.server.run_worker)
-        uvicorn.run(app, host=host, port=port, log_config=log_config, proxy_headers=True)
+        uvicorn.run(app, host=host, port=port, log_config=log_config, proxy_headers=False)
         return
     config = uvicorn.Config(
         APP_FACTORY,
@@ -51,7 +55,7 @@ def serve(
         port=port,
         workers=processes,
         log_config=log_config,
-        proxy_headers=True,
+        proxy_headers=False,
     )
     sock = tcp_socket(host, port)
     log.info("serving on http://%s:%d with %d processes", host, port, processes)

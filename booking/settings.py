@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Mapping
+from datetime import timedelta
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -13,6 +15,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./var/booking.db"
+
+MIN_TOKEN_TTL = timedelta(minutes=5)
 
 Port = Annotated[int, msgspec.Meta(ge=1, le=65535)]
 
@@ -65,7 +69,42 @@ class TimetableSettings(msgspec.Struct, frozen=True, kw_only=True):
     allow_private_urls: bool = False
 
 
+class AccountSettings(msgspec.Struct, frozen=True, kw_only=True):
+    # A sign-in token (email code, pages) ends after this long unused; each use slides it.
+    token_ttl: timedelta = timedelta(days=30)
+    # Tokens from POST /users and create-admin end this long after they were issued.
+    api_token_ttl: timedelta = timedelta(days=365)
+
+
+Networks = tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]
+
+
+class LimitSettings(msgspec.Struct, frozen=True, kw_only=True):
+    # Peers whose X-Forwarded-For is believed: addresses or CIDRs, comma-separated.
+    trusted_proxies: str | None = None
+    sign_in_per_address_per_hour: Annotated[int, msgspec.Meta(ge=1)] = 20
+    requests_per_minute: Annotated[int, msgspec.Meta(ge=1)] = 600
+
+    @property
+    def proxy_networks(self) -> Networks:
+        return parse_networks(self.trusted_proxies or "")
+
+
+def parse_networks(text: str) -> Networks:
+    """ "10.0.0.1, 192.168.0.0/16" -> networks; ValueError names the part that is not one."""
+    networks = []
+    for part in (p.strip() for p in text.split(",")):
+        if part:
+            try:
+                networks.append(ipaddress.ip_network(part, strict=False))
+            except ValueError:
+                raise ValueError(f"not an address or CIDR: {part!r}") from None
+    return tuple(networks)
+
+
 class Settings(msgspec.Struct, frozen=True, kw_only=True):
+    accounts: AccountSettings = msgspec.field(default_factory=AccountSettings)
+    limits: LimitSettings = msgspec.field(default_factory=LimitSettings)
     database: DatabaseSettings = msgspec.field(default_factory=DatabaseSettings)
     mail: MailSettings = msgspec.field(default_factory=MailSettings)
     server: ServerSettings = msgspec.field(default_factory=ServerSettings)
@@ -96,6 +135,11 @@ _ENVIRONMENT: dict[str, tuple[str, str]] = {
     "BOOKING_MAIL_RETRY_BASE_SECONDS": ("mail", "retry_base_seconds"),
     "BOOKING_MAIL_CLAIM_SECONDS": ("mail", "claim_seconds"),
     "BOOKING_TIMETABLE_ALLOW_PRIVATE_URLS": ("timetable", "allow_private_urls"),
+    "BOOKING_TOKEN_TTL": ("accounts", "token_ttl"),
+    "BOOKING_API_TOKEN_TTL": ("accounts", "api_token_ttl"),
+    "BOOKING_TRUSTED_PROXIES": ("limits", "trusted_proxies"),
+    "BOOKING_SIGN_IN_PER_ADDRESS_PER_HOUR": ("limits", "sign_in_per_address_per_hour"),
+    "BOOKING_REQUESTS_PER_MINUTE": ("limits", "requests_per_minute"),
 }
 
 
@@ -114,6 +158,17 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
     if not 1 <= settings.mail.smtp_port <= 65535:  # noqa: PLR2004 - TCP port range
         raise SettingsError("BOOKING_SMTP_PORT must be between 1 and 65535")
     _check_values(settings)
+    for name, ttl in (
+        ("BOOKING_TOKEN_TTL", settings.accounts.token_ttl),
+        ("BOOKING_API_TOKEN_TTL", settings.accounts.api_token_ttl),
+    ):
+        # Sliding sign-in tokens are written once a minute at most (services.tokens).
+        if ttl < MIN_TOKEN_TTL:
+            raise SettingsError(f"{name} must be at least 5 minutes (PT5M)")
+    try:
+        parse_networks(settings.limits.trusted_proxies or "")
+    except ValueError as exc:
+        raise SettingsError(f"BOOKING_TRUSTED_PROXIES: {exc}") from None
     return settings
 
 

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import defer
 
 from booking.ports import DeliveryRecord, DeliveryStatus, MailFacts
+from notifications import privacy
 from notifications.content import MailContext
 from notifications.models import Delivery
 from notifications.recompose import recompose
@@ -114,3 +115,15 @@ class DeliveryRows:
         # last_error stays: until the next attempt records its own outcome it is the only
         # account of why the mail failed, and an admin looking at the queued row should still
         # see it.
+
+    async def of_person(self, db_session: AsyncSession, user_id: str) -> list[DeliveryRecord]:
+        rows = await db_session.scalars(
+            select(Delivery)
+            .options(_WITHOUT_MESSAGE)
+            .where(Delivery.user_id == user_id)
+            .order_by(Delivery.id.desc())
+        )
+        return [record(row) for row in rows]
+
+    async def erase_person(self, db_session: AsyncSession, user_id: str, email: str) -> None:
+        await privacy.erase_person(db_session, user_id, email)

@@ -207,7 +207,9 @@ class DeliverySender:
             ).all()
             for row in rows:
                 row.claimed_until = now + self._lease
-            return [(row.id, row.recipient, row.message) for row in rows], now + self._lease
+            # A pending row always has its message; `or b""` only satisfies the type.
+            claimed = [(row.id, row.recipient, row.message or b"") for row in rows]
+            return claimed, now + self._lease
 
     async def _record_sent(self, delivery_id: str) -> None:
         async with self._sessionmaker() as db_session, unit_of_work(db_session):

@@ -60,7 +60,9 @@ class Delivery(Base):
     booking_id: Mapped[str | None] = mapped_column(String(32), default=None)
     session_id: Mapped[str | None] = mapped_column(String(32), default=None)
     subject: Mapped[str] = mapped_column(String(400))
-    message: Mapped[bytes] = mapped_column(LargeBinary)
+    # None once the body is gone: 30 days after sending, or when the recipient was erased
+    # (notifications.privacy); the row keeps kind, subject and times.
+    message: Mapped[bytes | None] = mapped_column(LargeBinary)
     status: Mapped[DeliveryStatus] = mapped_column(
         enum_column_type(DeliveryStatus, "delivery_status")
     )

@@ -36,7 +36,13 @@ from booking.clock import FrozenClock
 from booking.database import create_engine, create_sessionmaker
 from booking.migrate import upgrade
 from booking.models import Base
-from booking.settings import DatabaseSettings, MailSettings, ServerSettings, Settings
+from booking.settings import (
+    DatabaseSettings,
+    LimitSettings,
+    MailSettings,
+    ServerSettings,
+    Settings,
+)
 from tests.support.postgres import recreate_database
 
 # CI explores the same examples every run (a failure there is reproducible, not luck);
@@ -44,6 +50,8 @@ from tests.support.postgres import recreate_database
 hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True)
 if os.environ.get("CI", "").lower() == "true":
     hypothesis_settings.load_profile("ci")
+
+TEST_LIMITS = LimitSettings(sign_in_per_address_per_hour=100_000, requests_per_minute=1_000_000)
 
 # A Monday in term time, well away from DST changes; tests move the clock as they need.
 START = datetime(2027, 1, 11, 9, 0, tzinfo=UTC)
@@ -114,6 +122,9 @@ def settings(database_url: str, mail_dir: Path) -> Settings:
             mail_dir=mail_dir, mail_from="Book SEND training <bookings@booking.test>"
         ),
         server=ServerSettings(secret_key="test-secret-key-" + "x" * 32),
+        # Every test client is one address, and a frozen clock never ends a window: tests of
+        # the limits (tests/integration/accounts/test_rate_limits.py) set the ones they test.
+        limits=TEST_LIMITS,
     )
 
 

@@ -14,10 +14,12 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from booking.audit import CONTEXT_KEY, AuditContext
 from booking.auth import current_actor
 from booking.errors import UnauthorizedError, ValidationError
 from booking.runtime import Runtime
 from booking.services.actor import Actor
+from booking.services.audit_log import AuditLogService
 from booking.services.auth import AuthService
 from booking.services.availability import AvailabilityService
 from booking.services.bookings import BookingService
@@ -25,15 +27,19 @@ from booking.services.cohorts import CohortService
 from booking.services.courses import CourseService
 from booking.services.feeds import FeedService
 from booking.services.hubs import HubService, VenueService
+from booking.services.privacy import PrivacyService
 from booking.services.roster import RosterService
 from booking.services.sessions import SessionService
 from booking.services.timetables import TimetableService
+from booking.services.tokens import TokenService
+from booking.services.user_admin import UserAdminService
 from booking.services.users import UserService
 from booking.services.validation import require_plausible
 
 DbSession = NamedDependency[AsyncSession]
 CurrentActor = NamedDependency[Actor]
 MaybeActor = NamedDependency[Actor | None]
+TokenServiceDep = NamedDependency[TokenService]
 Limit = Annotated[int, QueryParameter(ge=1, le=200, description="Page size, 1 to 200")]
 Cursor = Annotated[
     str | None, QueryParameter(max_length=200, description="next_cursor of the previous page")
@@ -45,8 +51,13 @@ def runtime_of(state: State) -> Runtime:
     return runtime
 
 
-async def provide_db_session(state: State) -> AsyncIterator[AsyncSession]:
-    async with runtime_of(state).sessionmaker() as db_session:
+async def provide_db_session(
+    state: State, request: Request[Any, Any, Any]
+) -> AsyncIterator[AsyncSession]:
+    """The request's session, carrying its caller for the audit log (booking.audit)."""
+    runtime = runtime_of(state)
+    async with runtime.sessionmaker() as db_session:
+        db_session.info[CONTEXT_KEY] = AuditContext(current_actor(request), runtime.clock)
         yield db_session
 
 
@@ -83,9 +94,24 @@ def provide_timetable_service(state: State) -> TimetableService:
     return TimetableService(runtime.clock, runtime.calendar_import)
 
 
+def provide_token_service(state: State) -> TokenService:
+    runtime = runtime_of(state)
+    return TokenService(runtime.clock, runtime.settings.accounts)
+
+
+def provide_user_service(state: State) -> UserService:
+    runtime = runtime_of(state)
+    return UserService(runtime.clock, runtime.settings.accounts)
+
+
+def provide_privacy_service(state: State) -> PrivacyService:
+    runtime = runtime_of(state)
+    return PrivacyService(runtime.clock, runtime.settings.accounts, runtime.deliveries)
+
+
 def provide_auth_service(state: State) -> AuthService:
     runtime = runtime_of(state)
-    return AuthService(runtime.clock, runtime.mailer)
+    return AuthService(runtime.clock, runtime.mailer, runtime.settings.accounts, runtime.limits)
 
 
 DEPENDENCIES = {
@@ -99,7 +125,11 @@ DEPENDENCIES = {
     "timetable_service": Provide(provide_timetable_service, sync_to_thread=False),
     "feed_service": Provide(provide_feed_service, sync_to_thread=False),
     "auth_service": Provide(provide_auth_service, sync_to_thread=False),
-    "user_service": _service(UserService),
+    "user_service": Provide(provide_user_service, sync_to_thread=False),
+    "token_service": Provide(provide_token_service, sync_to_thread=False),
+    "user_admin_service": _service(UserAdminService),
+    "privacy_service": Provide(provide_privacy_service, sync_to_thread=False),
+    "audit_log_service": Provide(AuditLogService, sync_to_thread=False),
     "hub_service": _service(HubService),
     "venue_service": _service(VenueService),
     "course_service": _service(CourseService),

@@ -1,5 +1,6 @@
 """Every mapped table, imported here so Alembic and the app see the whole schema."""
 
+from booking.models.accounts import AuditEvent, RateLimitCounter
 from booking.models.base import Base
 from booking.models.bookings import Attendance, Booking, IdempotencyRecord
 from booking.models.calendars import FeedMark, FeedToken, Timetable, TimetableEntry
@@ -14,6 +15,7 @@ from booking.models.enums import (
     NeedArea,
     Role,
     SessionStatus,
+    TokenKind,
     WaitlistMode,
     accessibility_words,
 )
@@ -27,6 +29,7 @@ __all__ = [
     "ApiToken",
     "Attendance",
     "AttendanceStatus",
+    "AuditEvent",
     "AvailabilityException",
     "Base",
     "Booking",
@@ -44,10 +47,12 @@ __all__ = [
     "JobRole",
     "NeedArea",
     "OutboxEvent",
+    "RateLimitCounter",
     "Role",
     "SessionStatus",
     "Timetable",
     "TimetableEntry",
+    "TokenKind",
     "TrainerAvailability",
     "TrainingSession",
     "User",

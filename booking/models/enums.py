@@ -15,6 +15,11 @@ class Role(StrEnum):
 HUB_ROLES = frozenset({Role.HUB_ADMIN, Role.TRAINER})
 
 
+class TokenKind(StrEnum):
+    SIGN_IN = "sign_in"  # from an email code (API or pages): expires after a spell unused
+    API = "api"  # from POST /users or create-admin: expires a fixed time after issue
+
+
 class JobRole(StrEnum):
     TEACHER = "teacher"
     TEACHING_ASSISTANT = "teaching_assistant"

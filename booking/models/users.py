@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from booking.models.base import ID_LENGTH, Base, Timestamped, enum_column_type, id_column
-from booking.models.enums import JobRole, Role
+from booking.models.enums import JobRole, Role, TokenKind
 
 EMAIL_LENGTH = 254
 
@@ -34,10 +34,15 @@ class User(Timestamped, Base):
     job_role: Mapped[JobRole | None] = mapped_column(
         enum_column_type(JobRole, "job_role"), default=None
     )
+    # False: deactivated by an admin (every token revoked, sign-in refused) or erased.
+    active: Mapped[bool] = mapped_column(default=True, server_default=true())
+    # Set when the person was erased: the row stays (past bookings count) with no name or email.
+    erased_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
 class ApiToken(Base):
-    """Only a SHA-256 of the token is kept: a leaked table grants nothing."""
+    """Only a SHA-256 of the token is kept: a leaked table grants nothing. Revoking deletes the
+    row; an expired row answers like a missing one and is deleted by the retention job."""
 
     __tablename__ = "api_token"
 
@@ -46,7 +51,11 @@ class ApiToken(Base):
         ForeignKey("user_account.id", ondelete="CASCADE"), index=True
     )
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    kind: Mapped[TokenKind] = mapped_column(enum_column_type(TokenKind, "token_kind"))
     created_at: Mapped[datetime] = mapped_column()
+    # Written at most once a minute (services.tokens), so using a token is a read.
+    last_used_at: Mapped[datetime] = mapped_column()
+    expires_at: Mapped[datetime] = mapped_column(index=True)
 
 
 class EmailCode(Base):
@@ -55,6 +64,8 @@ class EmailCode(Base):
     __tablename__ = "email_code"
     __table_args__ = (
         Index("ix_email_code_email_created_at", "email", "created_at"),
+        # The retention job deletes by age alone.
+        Index("ix_email_code_created_at", "created_at"),
         CheckConstraint("attempts >= 0", name="attempts_not_negative"),
     )
 

@@ -80,7 +80,9 @@ def domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Response[
             "in another tab. Go back, reload the page and try again.",
         )
     heading = HEADINGS.get(exc.status, exc.title)
-    return error_page(request, exc.status, heading, ADVICE.get(exc.status, exc.detail))
+    response = error_page(request, exc.status, heading, ADVICE.get(exc.status, exc.detail))
+    response.headers.update(exc.headers)  # Retry-After on a 429 or a 503
+    return response
 
 
 def http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:

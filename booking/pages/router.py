@@ -8,6 +8,8 @@ from litestar.di import Provide
 from litestar.middleware.base import DefineMiddleware
 from litestar.static_files import create_static_files_router
 
+from booking.pages.account import AccountPages
+from booking.pages.admin_users import AdminUserPages
 from booking.pages.catalogue import provide_catalogue
 from booking.pages.csrf import CsrfMiddleware
 from booking.pages.errors import EXCEPTION_HANDLERS
@@ -35,6 +37,8 @@ def pages_router() -> Router:
             HubCohortPages,
             MyBookingsPages,
             MyTimetablePages,
+            AccountPages,
+            AdminUserPages,
         ],
         dependencies={"catalogue": Provide(provide_catalogue, sync_to_thread=False)},
         middleware=[

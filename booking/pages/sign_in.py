@@ -13,15 +13,21 @@ from litestar.params import QueryParameter
 from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from booking.auth import client_address
 from booking.errors import InvalidCodeError, MailUnavailableError, RateLimitedError
 from booking.pages.errors import local_path
 from booking.pages.rendering import FormErrors, page
 from booking.pages.session import cookie_policy, session_token
 from booking.schemas.users import EmailCodeRequest
 from booking.services.auth import AuthService
+from booking.services.tokens import TokenService
 
 CODE = re.compile(r"^\d{6}$")
 Next = Annotated[str, QueryParameter(name="next", max_length=2000)]
+
+
+def _minutes(exc: RateLimitedError) -> int:
+    return math.ceil(int(exc.headers.get("Retry-After", "3600")) / 60)
 
 
 def form_text(form: Any, name: str) -> str:  # noqa: ANN401 - Litestar's FormMultiDict
@@ -59,12 +65,10 @@ class SignInPages(Controller):
         if errors:
             return self._email_page(request, email, next_page, errors=errors, status_code=400)
         try:
-            await auth_service.request_code(db_session, email)
+            await auth_service.request_code(db_session, email, client_address(request))
         except RateLimitedError as exc:
-            minutes = math.ceil(int(exc.headers.get("Retry-After", "3600")) / 60)
             errors.add(
-                "email",
-                f"You have asked for too many codes. Try again in {minutes} minutes",
+                "email", f"You have asked for too many codes. Try again in {_minutes(exc)} minutes"
             )
             return self._email_page(request, email, next_page, errors=errors, status_code=429)
         except MailUnavailableError:
@@ -78,6 +82,7 @@ class SignInPages(Controller):
         request: Request[Any, Any, Any],
         db_session: NamedDependency[AsyncSession],
         auth_service: NamedDependency[AuthService],
+        token_service: NamedDependency[TokenService],
     ) -> Response[Any]:
         form = await request.form()
         email, next_page = form_text(form, "email"), local_path(form_text(form, "next"))
@@ -92,12 +97,19 @@ class SignInPages(Controller):
             errors.add("code", "The code must be 6 digits, like 123456")
         else:
             try:
-                signed_in = await auth_service.exchange_code(db_session, email, code)
+                signed_in = await auth_service.exchange_code(
+                    db_session, email, code, client_address(request)
+                )
             except InvalidCodeError:
                 errors.add(
                     "code",
                     "The code is not right, or it has expired or been replaced. "
                     "Check the newest email, or get a new code",
+                )
+            except RateLimitedError as exc:
+                errors.add("code", f"Too many wrong codes. Try again in {_minutes(exc)} minutes")
+                return self._code_page(
+                    request, email, next_page, code=code, errors=errors, status_code=429
                 )
         if errors:
             return self._code_page(
@@ -105,7 +117,7 @@ class SignInPages(Controller):
             )
         previous = session_token(request)
         if previous is not None:
-            await auth_service.sign_out(db_session, previous)
+            await token_service.sign_out_token(db_session, previous)
         policy = cookie_policy(request)
         return Redirect(
             next_page,
@@ -122,12 +134,12 @@ class SignInPages(Controller):
         self,
         request: Request[Any, Any, Any],
         db_session: NamedDependency[AsyncSession],
-        auth_service: NamedDependency[AuthService],
+        token_service: NamedDependency[TokenService],
     ) -> Redirect:
         """The token behind the cookie is deleted, so a copied cookie stops working too."""
         token = session_token(request)
         if token is not None:
-            await auth_service.sign_out(db_session, token)
+            await token_service.sign_out_token(db_session, token)
         policy = cookie_policy(request)
         return Redirect("/", status_code=303, cookies=[policy.expired(policy.session_name)])
 

@@ -135,12 +135,13 @@ class MailFactsReader:
 
 
 def _booking(booking: Booking, teacher: User | None) -> BookingInfo:
+    """An erased teacher is nobody to write to: their address is gone (services.privacy)."""
     return BookingInfo(
         id=booking.id,
         cohort_id=booking.cohort_id,
         confirmed=booking.status is BookingStatus.CONFIRMED,
         teacher=None
-        if teacher is None
+        if teacher is None or teacher.erased_at is not None
         else Recipient(user_id=teacher.id, email=teacher.email, name=teacher.name),
     )
 

@@ -40,11 +40,15 @@ async def page(
     *,
     limit: int,
     cursor: str | None,
+    newest_first: bool = False,
 ) -> tuple[Sequence[T], str | None]:
-    """One page of `stmt` and the cursor of the next page (None on the last page)."""
+    """One page of `stmt` and the cursor of the next page (None on the last page); ids are
+    time-ordered, so `newest_first` is `id < cursor ORDER BY id DESC`."""
     if cursor is not None:
-        stmt = stmt.where(id_column > decode_cursor(cursor))
-    rows = (await db_session.scalars(stmt.order_by(id_column).limit(limit + 1))).all()
+        after = decode_cursor(cursor)
+        stmt = stmt.where(id_column < after if newest_first else id_column > after)
+    order = id_column.desc() if newest_first else id_column
+    rows = (await db_session.scalars(stmt.order_by(order).limit(limit + 1))).all()
     if len(rows) <= limit:
         return rows, None
     items = rows[:limit]

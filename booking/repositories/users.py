@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, false, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from booking.models import ApiToken, EmailCode, User
+from booking.models import EmailCode, Role, User
+from booking.repositories.pagination import page
 
 
 async def get_user(db_session: AsyncSession, user_id: str) -> User | None:
@@ -14,18 +16,6 @@ async def get_user(db_session: AsyncSession, user_id: str) -> User | None:
 
 async def get_user_by_email(db_session: AsyncSession, email: str) -> User | None:
     return await db_session.scalar(select(User).where(User.email == email))
-
-
-async def get_user_by_token_hash(db_session: AsyncSession, token_hash: str) -> User | None:
-    return await db_session.scalar(
-        select(User)
-        .join(ApiToken, ApiToken.user_id == User.id)
-        .where(ApiToken.token_hash == token_hash)
-    )
-
-
-async def delete_token(db_session: AsyncSession, token_hash: str) -> None:
-    await db_session.execute(delete(ApiToken).where(ApiToken.token_hash == token_hash))
 
 
 async def codes_sent_since(db_session: AsyncSession, email: str, since: datetime) -> list[datetime]:
@@ -72,3 +62,64 @@ async def consume_code(
 
 async def count_users(db_session: AsyncSession) -> int:
     return int(await db_session.scalar(select(func.count()).select_from(User)) or 0)
+
+
+async def delete_code(db_session: AsyncSession, code_id: str) -> None:
+    await db_session.execute(delete(EmailCode).where(EmailCode.id == code_id))
+
+
+async def delete_codes_issued_before(db_session: AsyncSession, before: datetime) -> int:
+    """Retention: sign-in codes go within 24 hours of issue, used or not."""
+    result = await db_session.execute(delete(EmailCode).where(EmailCode.created_at < before))
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def list_users(
+    db_session: AsyncSession,
+    *,
+    role: str | None,
+    hub_id: str | None,
+    school_id: str | None,
+    q: str | None,
+    limit: int,
+    cursor: str | None,
+) -> tuple[Sequence[User], str | None]:
+    """People (erased ones left out), oldest first; `q` matches name or email, any case."""
+    stmt = select(User).where(User.erased_at.is_(None))
+    if role is not None:
+        stmt = stmt.where(User.role == role)
+    if hub_id is not None:
+        stmt = stmt.where(User.hub_id == hub_id)
+    if school_id is not None:
+        # Schools come with their own change; until users carry one, nobody is at a school.
+        school_column = getattr(User, "school_id", None)
+        stmt = stmt.where(false() if school_column is None else school_column == school_id)
+    if q:
+        needle = q.lower()
+        stmt = stmt.where(
+            or_(
+                func.lower(User.name).contains(needle, autoescape=True),
+                func.lower(User.email).contains(needle, autoescape=True),
+            )
+        )
+    return await page(db_session, stmt, User.id, limit=limit, cursor=cursor)
+
+
+async def get_user_for_update(db_session: AsyncSession, user_id: str) -> User | None:
+    return await db_session.scalar(
+        select(User)
+        .where(User.id == user_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+
+
+async def count_active_admins(db_session: AsyncSession) -> int:
+    return int(
+        await db_session.scalar(
+            select(func.count())
+            .select_from(User)
+            .where(User.role == Role.ADMIN, User.active, User.erased_at.is_(None))
+        )
+        or 0
+    )

@@ -5,7 +5,7 @@ from typing import Annotated
 
 import msgspec
 
-from booking.models.enums import JobRole, Role
+from booking.models.enums import JobRole, Role, TokenKind
 from booking.schemas.common import PRINTABLE_PATTERN, Email, Id, Input, Output, SingleLine
 
 
@@ -27,6 +27,7 @@ class UserRead(Output):
     hub_id: str | None
     school: str | None
     job_role: JobRole | None
+    active: bool
     created_at: datetime
 
 
@@ -51,3 +52,30 @@ class MeUpdate(Input):
     name: SingleLine | msgspec.UnsetType = msgspec.UNSET
     school: SingleLine | msgspec.UnsetType | None = msgspec.UNSET
     job_role: JobRole | msgspec.UnsetType | None = msgspec.UNSET
+
+
+class TokenInfo(Output):
+    id: str
+    kind: TokenKind
+    created_at: datetime
+    last_used_at: datetime
+    expires_at: datetime
+    current: bool
+
+
+class TokenList(Output):
+    items: list[TokenInfo]
+
+
+class UserPage(Output):
+    items: list[UserRead]
+    next_cursor: str | None
+
+
+class UserAdminUpdate(Input):
+    """PATCH /users/{id} (admin). `active: false` revokes every token of the user at once."""
+
+    name: SingleLine | msgspec.UnsetType = msgspec.UNSET
+    role: Role | msgspec.UnsetType = msgspec.UNSET
+    hub_id: Id | msgspec.UnsetType | None = msgspec.UNSET
+    active: bool | msgspec.UnsetType = msgspec.UNSET

@@ -14,6 +14,8 @@ class Actor:
     email: str
     role: Role
     hub_id: str | None
+    # The token this request came with (GET /me/tokens marks it `current`; sign-out ends it).
+    token_id: str | None = None
 
     @property
     def is_admin(self) -> bool:

@@ -13,13 +13,16 @@ from booking import ports
 from booking.clock import Clock
 from booking.database import unit_of_work
 from booking.errors import InvalidCodeError, MailUnavailableError, RateLimitedError
-from booking.models import EmailCode, Role, User
+from booking.limiter import RateLimits
+from booking.models import EmailCode, Role, TokenKind, User
 from booking.repositories import users as user_repo
 from booking.repositories.locks import lock_key
 from booking.schemas.users import TokenRead
-from booking.security import hash_sign_in_code, hash_token, new_sign_in_code, same_digest
-from booking.services.users import UserService, user_read
+from booking.security import hash_sign_in_code, new_sign_in_code, same_digest
+from booking.services.tokens import TokenService
+from booking.services.users import user_read
 from booking.services.validation import normalise_email
+from booking.settings import AccountSettings
 
 log = logging.getLogger(__name__)
 
@@ -34,21 +37,34 @@ class SignInPolicy:
 
 class AuthService:
     def __init__(
-        self, clock: Clock, mailer: ports.SignInMailer, policy: SignInPolicy | None = None
+        self,
+        clock: Clock,
+        mailer: ports.SignInMailer,
+        accounts: AccountSettings,
+        limits: RateLimits,
+        policy: SignInPolicy | None = None,
     ) -> None:
         self.clock = clock
         self.mailer = mailer
+        self.limits = limits
         self.policy = policy or SignInPolicy()
-        self.users = UserService(clock)
+        self.tokens = TokenService(clock, accounts)
 
-    async def request_code(self, db_session: AsyncSession, email: str) -> None:
-        """Send a fresh code. Answers the same for known and unknown addresses (no enumeration);
-        at most `codes_per_window` codes per address per window, then 429 with Retry-After."""
+    async def request_code(self, db_session: AsyncSession, email: str, client: str) -> None:
+        """Send a fresh code. Answers the same for known and unknown addresses (no enumeration)
+        and for deactivated accounts (which get no code and no mail). At most
+        BOOKING_SIGN_IN_PER_ADDRESS_PER_HOUR requests per client address, and `codes_per_window`
+        codes per email address per window (a code that could not be sent is not counted),
+        then 429 with Retry-After."""
+        await self.limits.hit(self.limits.sign_in_per_address, client, "sign-in requests")
         email = normalise_email(email)
         code = new_sign_in_code()
         async with unit_of_work(db_session):
             now = self.clock.now()
             await lock_key(db_session, "email_code", email)
+            user = await user_repo.get_user_by_email(db_session, email)
+            if user is not None and not user.active:
+                return
             sent = await user_repo.codes_sent_since(db_session, email, now - self.policy.window)
             if len(sent) >= self.policy.codes_per_window:
                 wait = sent[0] + self.policy.window - now
@@ -56,14 +72,13 @@ class AuthService:
                     "too many codes for this address; try again later",
                     retry_after_seconds=math.ceil(wait.total_seconds()),
                 )
-            db_session.add(
-                EmailCode(
-                    email=email,
-                    code_hash=hash_sign_in_code(email, code),
-                    created_at=now,
-                    expires_at=now + self.policy.code_ttl,
-                )
+            row = EmailCode(
+                email=email,
+                code_hash=hash_sign_in_code(email, code),
+                created_at=now,
+                expires_at=now + self.policy.code_ttl,
             )
+            db_session.add(row)
         # After the commit: the code is stored before anyone can receive it.
         try:
             await self.mailer.send_sign_in_code(
@@ -73,13 +88,21 @@ class AuthService:
             # The caller only sees a 503: the reason (SMTP down, a mail directory that refuses
             # files) is for the operator, on one line. The address stays out of the log.
             log.warning("a sign-in code could not be sent: %s", exc)
+            # Nobody received it: it neither counts against the address nor stays usable.
+            async with unit_of_work(db_session):
+                await user_repo.delete_code(db_session, row.id)
             raise MailUnavailableError(
                 "the sign-in code could not be sent; try again shortly"
             ) from exc
 
-    async def exchange_code(self, db_session: AsyncSession, email: str, code: str) -> TokenRead:
+    async def exchange_code(
+        self, db_session: AsyncSession, email: str, code: str, client: str
+    ) -> TokenRead:
         """A valid code (newest for the address, unused, unexpired, < max_attempts wrong tries)
-        gives a new API token; unknown addresses become teachers."""
+        gives a new API token; unknown addresses become teachers. A client address with 30
+        codes refused in the hour is refused (429) before its next code is even looked at."""
+        limits = self.limits
+        await limits.check(limits.wrong_codes_per_address, client, "wrong sign-in codes")
         email = normalise_email(email)
         async with unit_of_work(db_session):
             now = self.clock.now()
@@ -104,22 +127,20 @@ class AuthService:
             else:
                 result = await self.signed_in(db_session, email)
         if result is None:
+            await limits.hit(limits.wrong_codes_per_address, client, "wrong sign-in codes")
             raise InvalidCodeError("the code is wrong, used, expired or replaced by a newer one")
         return result
-
-    async def sign_out(self, db_session: AsyncSession, token: str) -> None:
-        """The token stops working at once; an unknown token changes nothing."""
-        async with unit_of_work(db_session):
-            await user_repo.delete_token(db_session, hash_token(token))
 
     async def signed_in(self, db_session: AsyncSession, email: str) -> TokenRead:
         """A new token for an address whose owner has just proved it (a valid code); unknown
         addresses become teachers. Runs inside the caller's unit of work."""
         user = await user_repo.get_user_by_email(db_session, email)
+        if user is not None and not user.active:
+            raise InvalidCodeError("the code is wrong, used, expired or replaced by a newer one")
         if user is None:
             now = self.clock.now()
             user = User(email=email, name="", role=Role.TEACHER, created_at=now, updated_at=now)
             db_session.add(user)
             await db_session.flush()
-        token = await self.users.issue_token(db_session, user)
+        token = await self.tokens.issue(db_session, user, TokenKind.SIGN_IN)
         return TokenRead(api_token=token, user=user_read(user))

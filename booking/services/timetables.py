@@ -172,7 +172,7 @@ class TimetableService:
             row.last_error, row.updated_at = None, now
             await db_session.flush()
             await self._keep(db_session, row, entries, now)
-            return await self._read(db_session, row, now)
+            return await self.summary(db_session, row, now)
 
     @staticmethod
     async def _keep(
@@ -183,7 +183,7 @@ class TimetableService:
         row.expanded_from, row.expanded_until = window.start, window.end
 
     @staticmethod
-    async def _read(
+    async def summary(
         db_session: AsyncSession, row: Timetable | None, now: datetime
     ) -> TimetableRead:
         if row is None:
@@ -211,7 +211,7 @@ class TimetableService:
 
     async def get(self, db_session: AsyncSession, actor: Actor) -> TimetableRead:
         row = await timetable_repo.get_timetable(db_session, actor.id)
-        return await self._read(db_session, row, self.clock.now())
+        return await self.summary(db_session, row, self.clock.now())
 
     async def delete(self, db_session: AsyncSession, actor: Actor) -> None:
         async with unit_of_work(db_session):

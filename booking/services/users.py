@@ -8,15 +8,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from booking.clock import Clock
 from booking.database import unit_of_work
 from booking.errors import EmailTakenError, ForbiddenError, NotFoundError, ValidationError
-from booking.models import ApiToken, Role, User
+from booking.models import Role, TokenKind, User
 from booking.models.enums import HUB_ROLES
 from booking.repositories import cohorts as cohort_repo
 from booking.repositories import hubs as hub_repo
+from booking.repositories import tokens as token_repo
 from booking.repositories import users as user_repo
 from booking.schemas.users import MeUpdate, UserCreate, UserCreated, UserRead
-from booking.security import hash_token, new_api_token
 from booking.services.actor import Actor
+from booking.services.tokens import TokenService
 from booking.services.validation import normalise_email
+from booking.settings import AccountSettings
 
 
 def user_read(user: User) -> UserRead:
@@ -28,11 +30,12 @@ def user_read(user: User) -> UserRead:
         hub_id=user.hub_id,
         school=user.school,
         job_role=user.job_role,
+        active=user.active,
         created_at=user.created_at,
     )
 
 
-async def _trainer_renamed(db_session: AsyncSession, user: User) -> None:
+async def trainer_renamed(db_session: AsyncSession, user: User) -> None:
     """The trainer's name is in the DESCRIPTION of the sessions they teach: LAST-MODIFIED of the
     future ones moves so subscribed feeds refresh (ICALENDAR.md 32). No SEQUENCE bump and no
     mail: nobody's time or place changed (rule 20). A name only shows as a trainer's, so any
@@ -41,17 +44,9 @@ async def _trainer_renamed(db_session: AsyncSession, user: User) -> None:
 
 
 class UserService:
-    def __init__(self, clock: Clock) -> None:
+    def __init__(self, clock: Clock, accounts: AccountSettings | None = None) -> None:
         self.clock = clock
-
-    async def issue_token(self, db_session: AsyncSession, user: User) -> str:
-        """Add a token for `user` to the current transaction; returns the token in clear, once."""
-        token = new_api_token()
-        db_session.add(
-            ApiToken(user_id=user.id, token_hash=hash_token(token), created_at=self.clock.now())
-        )
-        await db_session.flush()
-        return token
+        self.tokens = TokenService(clock, accounts or AccountSettings())
 
     async def create(self, db_session: AsyncSession, actor: Actor, data: UserCreate) -> UserCreated:
         """admin: any role; hub_admin: trainers of their own hub only (any other role: 403)."""
@@ -67,7 +62,7 @@ class UserService:
             actor.require_role(Role.ADMIN)
         email = normalise_email(data.email)
         async with unit_of_work(db_session):
-            await self._check_hub(db_session, data.role, hub_id)
+            await self.check_hub(db_session, data.role, hub_id)
             if await user_repo.get_user_by_email(db_session, email) is not None:
                 raise EmailTakenError(f"{email} already has an account")
             now = self.clock.now()
@@ -81,11 +76,11 @@ class UserService:
             )
             db_session.add(user)
             await db_session.flush()
-            token = await self.issue_token(db_session, user)
+            token = await self.tokens.issue(db_session, user, TokenKind.API)
         return UserCreated(user=user_read(user), api_token=token)
 
     @staticmethod
-    async def _check_hub(db_session: AsyncSession, role: Role, hub_id: str | None) -> None:
+    async def check_hub(db_session: AsyncSession, role: Role, hub_id: str | None) -> None:
         if role in HUB_ROLES and hub_id is None:
             raise ValidationError.field("hub_id", f"a {role.value} belongs to a hub")
         if role not in HUB_ROLES and hub_id is not None:
@@ -110,13 +105,14 @@ class UserService:
                     setattr(user, field, value)
             user.updated_at = self.clock.now()
             if renamed:
-                await _trainer_renamed(db_session, user)
+                await trainer_renamed(db_session, user)
         return user_read(user)
 
     async def ensure_admin(
         self, db_session: AsyncSession, email: str, name: str | None
     ) -> tuple[UserRead, str]:
-        """The operator's way in: make `email` an admin (creating it if needed) with a new token."""
+        """The operator's way in: make `email` an active admin (creating it if needed) with a new
+        token; the admin's earlier tokens are revoked, so a lost one stops working."""
         email = normalise_email(email)
         async with unit_of_work(db_session):
             now = self.clock.now()
@@ -127,10 +123,11 @@ class UserService:
                 )
                 db_session.add(user)
             else:
-                user.role, user.hub_id, user.updated_at = Role.ADMIN, None, now
+                user.role, user.hub_id, user.active, user.updated_at = Role.ADMIN, None, True, now
                 if name and name != user.name:
                     user.name = name
-                    await _trainer_renamed(db_session, user)
+                    await trainer_renamed(db_session, user)
+                await token_repo.revoke_all(db_session, user.id)
             await db_session.flush()
-            token = await self.issue_token(db_session, user)
+            token = await self.tokens.issue(db_session, user, TokenKind.API)
         return user_read(user), token

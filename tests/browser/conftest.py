@@ -26,7 +26,11 @@ DESKTOP = {"width": 1280, "height": 800}
 # 400% zoom of a 1280 px wide window: 320 CSS px (WCAG 1.4.10 Reflow).
 ZOOMED = {"width": 320, "height": 640}
 MAIL_WAIT_SECONDS = 10
-DEMO_ACCOUNTS = {"trainer": "trainer.ada@demo.example", "hub_admin": "hubadmin@demo.example"}
+DEMO_ACCOUNTS = {
+    "trainer": "trainer.ada@demo.example",
+    "hub_admin": "hubadmin@demo.example",
+    "admin": "admin@demo.example",
+}
 
 
 @dataclass

@@ -24,8 +24,8 @@ FULL_COURSE = "Speech, language and communication needs"
 @dataclass(frozen=True)
 class Stop:
     """A page: its address ({cohort}, {full_cohort}, {booking}, {waitlisted} filled from the demo),
-    who is signed in ("teacher", "trainer", "hub_admin" or nobody), a form's button pressed with
-    the form left empty, and whether the page shows the GOV.UK error summary."""
+    who is signed in ("teacher", "trainer", "hub_admin", "admin" or nobody), a form's button
+    pressed with the form left empty, and whether the page shows the GOV.UK error summary."""
 
     name: str
     path: str
@@ -51,6 +51,11 @@ STOPS = [
     Stop("my-timetable", "/my/timetable", who="teacher"),
     Stop("trainer", "/trainer", who="trainer"),
     Stop("hub", "/hub", who="hub_admin"),
+    Stop("account", "/account", who="teacher"),
+    Stop("account-error", "/account", who="teacher", send_empty="Save your details", error=True),
+    Stop("account-delete", "/account/delete", who="teacher"),
+    Stop("account-deleted", "/account/deleted"),
+    Stop("admin-users", "/admin/users", who="admin"),
 ]
 
 

@@ -43,10 +43,12 @@ def test_db_upgrade_then_create_admin_prints_a_working_token_last(env, tmp_path)
     try:
         base = f"http://127.0.0.1:{port}"
         wait_ready(base, process, log)
-        for t in (token, fresh):
-            me = httpx.get(f"{base}/api/v1/me", headers={"Authorization": f"Bearer {t}"})
-            assert me.json()["role"] == "admin"
-            assert me.json()["name"] == "Ops"
+        me = httpx.get(f"{base}/api/v1/me", headers={"Authorization": f"Bearer {fresh}"})
+        assert me.json()["role"] == "admin"
+        assert me.json()["name"] == "Ops"
+        # A fresh token revokes the earlier ones: a lost one stops working.
+        old = httpx.get(f"{base}/api/v1/me", headers={"Authorization": f"Bearer {token}"})
+        assert old.status_code == 401
     finally:
         stop(process)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import stat
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
@@ -10,8 +11,9 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError, StatementError
 from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 
-from booking.database import unit_of_work
+from booking.database import create_engine, unit_of_work
 from booking.models import Hub, User, Venue
+from booking.settings import DatabaseSettings
 
 
 async def test_datetimes_come_back_aware_in_utc(sessionmaker):
@@ -146,3 +148,20 @@ async def test_control_without_the_recipe_sqlite_loses_updates(engine, database_
         assert await race_increments(plain, async_sessionmaker(plain), plain_transaction) < 5
     finally:
         await plain.dispose()
+
+
+@pytest.mark.sqlite
+async def test_a_new_sqlite_database_and_its_directory_are_private(tmp_path):
+    """Readable by the service's user only: it holds names, addresses and timetables."""
+    path = tmp_path / "new" / "booking.db"
+    engine = create_engine(DatabaseSettings(url=f"sqlite+aiosqlite:///{path}"))
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(text("CREATE TABLE t (x INTEGER)"))
+            await conn.execute(text("INSERT INTO t VALUES (1)"))
+        files = {p.name: stat.S_IMODE(p.stat().st_mode) for p in path.parent.iterdir()}
+    finally:
+        await engine.dispose()
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+    assert files["booking.db"] == 0o600
+    assert files["booking.db-wal"] == 0o600  # SQLite gives its side files the database's mode

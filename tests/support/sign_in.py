@@ -32,7 +32,7 @@ def app_of(client: Any) -> Litestar:
 
 
 async def tokens_on(runtime: Runtime, emails: list[str]) -> list[str]:
-    auth = AuthService(runtime.clock, runtime.mailer)
+    auth = AuthService(runtime.clock, runtime.mailer, runtime.settings.accounts, runtime.limits)
     async with runtime.sessionmaker() as db_session, unit_of_work(db_session):
         return [
             (await auth.signed_in(db_session, normalise_email(email))).api_token for email in emails

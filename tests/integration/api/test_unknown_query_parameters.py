@@ -167,7 +167,8 @@ def api_operations() -> list[tuple[str, str]]:
 
 
 def concrete(path: str, world: dict[str, str]) -> str:
-    ids = {"delivery_id": "no-such-delivery"} | world
+    ids = {"delivery_id": "no-such-delivery", "token_id": "no-such-token", "user_id": "nobody"}
+    ids |= world
     return re.sub(r"\{(\w+):\w+\}", lambda m: ids[m.group(1)], path)
 
 

@@ -20,4 +20,4 @@ async def test_the_app_schedules_dispatch_and_timetable_refresh(app, monkeypatch
     monkeypatch.setattr(Ticker, "start", spy)
     async with AsyncTestClient(app=app):
         (ticker,) = started
-        assert ticker.job_names() == ["dispatch", "refresh_timetables"]
+        assert ticker.job_names() == ["dispatch", "refresh_timetables", "retention"]
