@@ -166,6 +166,11 @@ EXCEPTION_HANDLERS: ExceptionHandlersMap = {
 }
 
 
+# Any operation can meet these: a token that has expired or been revoked is refused even where
+# signing in is optional, and the per-token request limit applies to every path under /api/v1.
+ALWAYS_POSSIBLE = (401, 429)
+
+
 def problems(*statuses: int) -> dict[int, ResponseSpec]:
     """OpenAPI entries for the problem responses a handler can give."""
     return {
@@ -174,5 +179,5 @@ def problems(*statuses: int) -> dict[int, ResponseSpec]:
             description=TITLES.get(status, "Error"),
             media_type=PROBLEM_MEDIA_TYPE,
         )
-        for status in statuses
+        for status in sorted({*statuses, *ALWAYS_POSSIBLE})
     }

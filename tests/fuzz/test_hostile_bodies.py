@@ -83,7 +83,11 @@ async def world(database_url, tmp_path_factory) -> AsyncIterator[World]:
                 f"/api/v1/cohorts/{cohort['id']}/bookings", headers=bearer(teacher)
             )
             assert booked.status_code == 201, booked.text
+            # Admin edits of a person (role, active) land on someone no other case signs in as.
+            edited = await teacher_token(client, "edited@school.example")
+            edited_id = (await client.get("/api/v1/me", headers=bearer(edited))).json()["id"]
             ids = {
+                "user_id": edited_id,
                 "hub_id": built.hub["id"],
                 "venue_id": built.venue["id"],
                 "course_id": built.course["id"],
