@@ -118,6 +118,25 @@ def start_server(
     raise SystemExit("booking serve did not become ready in 60 s")
 
 
+def start_worker(
+    url: str, workdir: Path, env: Mapping[str, str] | None = None
+) -> subprocess.Popen[bytes]:
+    """`booking worker` (the outbox, mail and timers without HTTP) beside a server started with
+    BOOKING_RUN_WORKER=false: the production layout. Its log is workdir/worker.log."""
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("BOOKING_")} | {
+        **service_environ(url, workdir),
+        **(env or {}),
+    }
+    with (workdir / "worker.log").open("wb") as log:
+        return subprocess.Popen(
+            [sys.executable, "-m", "booking.cli", "worker"],
+            env=environ,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            cwd=workdir,
+        )
+
+
 def stop_server(server: subprocess.Popen[bytes]) -> None:
     server.terminate()
     try:

@@ -297,7 +297,7 @@ def told_positions(load_result: dict[str, Any]) -> dict[str, int | None]:
 
 def measure(run: Run) -> dict[str, Any]:
     args, bookings = run.args, run.world["bookings"]
-    with run.serve(workers=args.workers) as server:
+    with run.serve(workers=args.workers, separate_worker=args.separate_worker) as server:
         plan = {
             "base": server.base,
             "bookings": bookings,
@@ -328,7 +328,8 @@ def summary_line(result: dict[str, Any], args: argparse.Namespace) -> str:
     verdict = "invariants OK" if not problems else "INVARIANTS FAILED: " + "; ".join(problems[:3])
     return (
         f"booking rush, {args.teachers} teachers, {args.cohorts}x{args.seats} seats, "
-        f"{result['database']}, {args.workers} worker{'s' if args.workers > 1 else ''}: "
+        f"{result['database']}, {args.workers} worker{'s' if args.workers > 1 else ''}"
+        f"{' + booking worker' if args.separate_worker else ''}: "
         f"{rate:.0f} bookings/s, p50 {result['p50_ms']:.0f} ms, p99 {result['p99_ms']:.0f} ms; "
         f"/health {result['health_requests_per_s']:.0f} req/s (ratio "
         f"{rate / result['health_requests_per_s']:.2f}; bare sockets "
@@ -338,6 +339,11 @@ def summary_line(result: dict[str, Any], args: argparse.Namespace) -> str:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--workers", type=int, default=1, help="booking serve --workers")
+    parser.add_argument(
+        "--separate-worker",
+        action="store_true",
+        help="serve HTTP only (BOOKING_RUN_WORKER=false) beside one `booking worker`",
+    )
     parser.add_argument("--teachers", type=int, default=2000)
     parser.add_argument("--cohorts", type=int, default=40)
     parser.add_argument("--seats", type=int, default=25)
@@ -359,9 +365,12 @@ BENCHMARK = Benchmark(
         "cohorts": args.cohorts,
         "seats": args.seats,
         "workers": args.workers,
+        "separate_worker": args.separate_worker,
         "concurrency": args.concurrency,
     },
-    result_stem=lambda args, database: f"booking_rush-{database}-{args.workers}w",
+    result_stem=lambda args, database: (
+        f"booking_rush-{database}-{args.workers}w{'-separate' if args.separate_worker else ''}"
+    ),
     helpers={"--load": load_main},
 )
 

@@ -34,6 +34,7 @@ from bench_common import (
     recreate_postgres,
     sqlite_url,
     start_server,
+    start_worker,
     stop_server,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -96,14 +97,25 @@ class Run:
         return self.database == "postgresql"
 
     @contextmanager
-    def serve(self, workers: int = 1, env: Mapping[str, str] | None = None) -> Iterator[Served]:
-        """`booking serve` while the block runs, sampled by py-spy when --py-spy asks."""
+    def serve(
+        self,
+        workers: int = 1,
+        env: Mapping[str, str] | None = None,
+        *,
+        separate_worker: bool = False,
+    ) -> Iterator[Served]:
+        """`booking serve` while the block runs, sampled by py-spy when --py-spy asks; with
+        `separate_worker`, the server runs HTTP only and a `booking worker` does the rest."""
+        env = {**(env or {}), **({"BOOKING_RUN_WORKER": "false"} if separate_worker else {})}
         server, base = start_server(self.url, self.workdir, workers, env)
+        worker = start_worker(self.url, self.workdir, env) if separate_worker else None
         try:
             with py_spy(server.pid, self.args.py_spy):
                 yield Served(server.pid, base)
         finally:
             stop_server(server)
+            if worker is not None:
+                stop_server(worker)
 
 
 def parse_args(benchmark: Benchmark, argv: list[str]) -> argparse.Namespace:
