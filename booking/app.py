@@ -157,8 +157,9 @@ def not_found(request: Request[Any, Any, Any], exc: NotFoundException) -> Respon
     return page_http_error(request, exc)
 
 
-def check_request(request: Request[Any, Any, Any]) -> None:
-    """Runs after the guards of every layer (401/403 come first), before the arguments are read."""
+async def check_request(request: Request[Any, Any, Any]) -> None:
+    """Runs after the guards of every layer (401/403 come first), before the arguments are read.
+    A coroutine, so that Litestar does not run it in a worker thread on every request."""
     refuse_nul_characters(request)
     if applies_to(request.scope["path"]):
         rejects_unknown_query(request, request.route_handler)

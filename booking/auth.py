@@ -75,18 +75,29 @@ def current_actor(connection: ASGIConnection[Any, Any, Any, Any]) -> Actor | Non
     return user if isinstance(user, Actor) else None
 
 
-def requires_user(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
-    if current_actor(connection) is None:
+# Guards are coroutines: Litestar runs a plain function guard in a worker thread, a thread hop
+# on every request for a check that only reads the scope.
+async def requires_user(
+    connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler
+) -> None:
+    _signed_in(connection)
+
+
+def _signed_in(connection: ASGIConnection[Any, Any, Any, Any]) -> Actor:
+    actor = current_actor(connection)
+    if actor is None:
         raise UnauthorizedError("this needs an API token")
+    return actor
 
 
 def requires_role(*roles: Role) -> Guard:
     """401 without a token, 403 with a token of another role."""
 
-    def guard(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
-        requires_user(connection, handler)
-        actor = current_actor(connection)
-        if actor is None or actor.role not in roles:
+    async def guard(
+        connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler
+    ) -> None:
+        actor = _signed_in(connection)
+        if actor.role not in roles:
             raise ForbiddenError(f"this needs the role {' or '.join(r.value for r in roles)}")
 
     return guard
