@@ -127,6 +127,13 @@ class SessionCancelled(SessionEvent, frozen=True, kw_only=True, tag=True):
     sequence: int
 
 
+class CourseRetitled(SessionEvent, frozen=True, kw_only=True, tag=True):
+    """Same session, its course renamed (SUMMARY): the invite again with a higher SEQUENCE."""
+
+    sequence: int
+    before_title: str
+
+
 DomainEvent = (
     BookingConfirmed
     | BookingWaitlisted
@@ -142,6 +149,7 @@ DomainEvent = (
     | SessionRescheduled
     | SessionDetailsChanged
     | SessionCancelled
+    | CourseRetitled
 )
 
 EVENT_TYPES: tuple[type[Event], ...] = DomainEvent.__args__

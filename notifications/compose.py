@@ -230,6 +230,34 @@ def session_details_changed(
     return invite_mail(ctx, to, subject, body, event=_event(ctx, cohort, session), method="REQUEST")
 
 
+def course_retitled(
+    ctx: MailContext,
+    to: Person,
+    cohort: CohortInfo,
+    session: SessionInfo,
+    *,
+    before_title: str,
+) -> EmailMessage:
+    """METHOD:REQUEST with the same UID and the bumped SEQUENCE for a session whose course was
+    renamed: the calendar entry's title changes, nothing else."""
+    course = _title(cohort)
+    body = Body(
+        heading="The course has a new name",
+        blocks=(
+            (
+                f"The course you are booked on, {_single(before_title, 'before_title')}, is now "
+                f"called {course}. The date, time and place are the same, and your place is "
+                "still booked."
+            ),
+            "The invitation in this email updates the session in your calendar.",
+            _session_details(cohort, session),
+            _booking_links(ctx, cohort),
+        ),
+    )
+    subject = f"Course renamed: {course} {_DASH} {_session_label(cohort, session)}"
+    return invite_mail(ctx, to, subject, body, event=_event(ctx, cohort, session), method="REQUEST")
+
+
 def session_added(
     ctx: MailContext, to: Person, cohort: CohortInfo, session: SessionInfo
 ) -> EmailMessage:

@@ -229,6 +229,12 @@ async def session_details_changed(
     await _to_attendees(h, event, "session_details_changed", mail)
 
 
+async def course_retitled(h: Handling, event: Envelope[events.CourseRetitled]) -> None:
+    """Same session, new SUMMARY: the invite again with the higher SEQUENCE."""
+    mail = partial(compose.course_retitled, before_title=event.event.before_title)
+    await _to_attendees(h, event, "course_retitled", mail)
+
+
 async def session_cancelled(h: Handling, event: Envelope[events.SessionCancelled]) -> None:
     await _to_attendees(h, event, "session_cancelled", compose.session_cancelled)
     await reminders.drop_for_session(h.db_session, event.event.session_id)
@@ -297,4 +303,5 @@ HANDLERS: dict[type[events.Event], Handler] = {
     events.SessionRescheduled: session_rescheduled,
     events.SessionDetailsChanged: session_details_changed,
     events.SessionCancelled: session_cancelled,
+    events.CourseRetitled: course_retitled,
 }

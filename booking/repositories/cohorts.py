@@ -150,10 +150,19 @@ async def venue_has_future_sessions(db_session: AsyncSession, venue_id: str, now
 
 
 def _future_live(
-    now: datetime, *, venue_id: str | None, trainer_id: str | None
+    now: datetime,
+    *,
+    venue_id: str | None,
+    trainer_id: str | None,
+    course_id: str | None = None,
+    cohort_id: str | None = None,
 ) -> Select[TrainingSession]:
     """Live sessions (see _live_sessions) starting after `now`."""
     stmt = _live_sessions().where(TrainingSession.starts_at > now)
+    if course_id is not None:
+        stmt = stmt.where(Cohort.course_id == course_id)
+    if cohort_id is not None:
+        stmt = stmt.where(TrainingSession.cohort_id == cohort_id)
     if venue_id is not None:
         stmt = stmt.where(TrainingSession.venue_id == venue_id)
     if trainer_id is not None:
@@ -168,9 +177,14 @@ async def future_sessions(
     *,
     venue_id: str | None = None,
     trainer_id: str | None = None,
+    course_id: str | None = None,
+    cohort_id: str | None = None,
 ) -> Sequence[TrainingSession]:
-    """The future live sessions held at a venue or taught by a trainer, as stored now."""
-    stmt = _future_live(now, venue_id=venue_id, trainer_id=trainer_id)
+    """The future live sessions held at a venue, taught by a trainer, of a course's cohorts or
+    of one cohort, as stored now."""
+    stmt = _future_live(
+        now, venue_id=venue_id, trainer_id=trainer_id, course_id=course_id, cohort_id=cohort_id
+    )
     rows = await db_session.scalars(
         stmt.order_by(TrainingSession.starts_at, TrainingSession.id).execution_options(
             populate_existing=True

@@ -23,6 +23,7 @@ from booking.errors import (
     VenueDoubleBookedError,
 )
 from booking.events import (
+    CourseRetitled,
     SessionAdded,
     SessionCancelled,
     SessionDetailsChanged,
@@ -83,12 +84,48 @@ async def location_changed(
     return len(sessions)
 
 
+async def course_retitled(
+    db_session: AsyncSession, course_id: str, before_title: str, now: datetime
+) -> int:
+    """A course's title (a calendar's SUMMARY) changed: as location_changed, every future live
+    session of its cohorts gets SEQUENCE + 1, and its confirmed attendees the invite again
+    (event CourseRetitled). Returns how many sessions."""
+    sessions = await _lock_future_sessions(db_session, now, course_id=course_id)
+    attendees: dict[str, list[str]] = {}
+    for session in sessions:
+        session.sequence += 1
+        session.updated_at = now
+        if session.cohort_id not in attendees:
+            attendees[session.cohort_id] = await cohort_repo.confirmed_booking_ids(
+                db_session, session.cohort_id
+            )
+        if attendees[session.cohort_id]:
+            add_event(
+                db_session,
+                CourseRetitled(
+                    session_id=session.id,
+                    cohort_id=session.cohort_id,
+                    sequence=session.sequence,
+                    booking_ids=attendees[session.cohort_id],
+                    before_title=before_title,
+                ),
+                now,
+            )
+    return len(sessions)
+
+
 async def _lock_future_sessions(
-    db_session: AsyncSession, now: datetime, *, venue_id: str
+    db_session: AsyncSession,
+    now: datetime,
+    *,
+    venue_id: str | None = None,
+    course_id: str | None = None,
 ) -> list[TrainingSession]:
     locked: set[str] = set()
     while True:
-        sessions = await cohort_repo.future_sessions(db_session, now, venue_id=venue_id)
+        sessions = await cohort_repo.future_sessions(
+            db_session, now, venue_id=venue_id, course_id=course_id
+        )
         # Read again under the locks: a session moved here meanwhile has a cohort to lock too.
         unlocked = {s.cohort_id for s in sessions} - locked
         if not unlocked:

@@ -92,6 +92,7 @@ async def world(database_url, tmp_path_factory) -> AsyncIterator[World]:
                 "session_id": cohort["sessions"][0]["id"],
                 "booking_id": booked.json()["id"],
                 "delivery_id": "no-such-delivery",
+                "user_id": "no-such-user",
             }
             document = (await client.get("/schema/openapi.json")).json()
             tokens = {"admin": built.admin, "teacher": teacher}
