@@ -22,6 +22,7 @@ from booking.schemas.cohorts import (
     CohortRead,
     CohortUpdate,
     RosterRead,
+    SchedulingProblem,
     SessionCreate,
     SessionRead,
 )
@@ -32,6 +33,8 @@ from booking.services.sessions import SessionService
 
 HubManagers = [requires_role(Role.ADMIN, Role.HUB_ADMIN)]
 WRITE = problems(400, 401, 403, 404, 409, 413, 415)
+# Writes that place sessions: their 409s name what is in the way and suggest free times.
+SCHEDULING = problems(400, 401, 403, 404, 409, 413, 415, bodies={409: SchedulingProblem})
 OptionalText = Annotated[str | None, QueryParameter(max_length=64)]
 IdempotencyKey = Annotated[
     str | None,
@@ -144,7 +147,10 @@ class CohortController(Controller):
         return await cohort_service.cancel(db_session, actor, cohort_id, data)
 
     @post(
-        "/{cohort_id:str}/sessions", operation_id="addSession", guards=HubManagers, responses=WRITE
+        "/{cohort_id:str}/sessions",
+        operation_id="addSession",
+        guards=HubManagers,
+        responses=SCHEDULING,
     )
     async def add_session(
         self,

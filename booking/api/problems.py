@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Mapping
 from typing import Any
 
 import msgspec
@@ -166,11 +167,14 @@ EXCEPTION_HANDLERS: ExceptionHandlersMap = {
 }
 
 
-def problems(*statuses: int) -> dict[int, ResponseSpec]:
-    """OpenAPI entries for the problem responses a handler can give."""
+def problems(
+    *statuses: int, bodies: Mapping[int, type[Problem]] | None = None
+) -> dict[int, ResponseSpec]:
+    """OpenAPI entries for the problem responses a handler can give; `bodies` names a Problem
+    subclass for a status whose problems carry members of their own (`conflicts`, ...)."""
     return {
         status: ResponseSpec(
-            data_container=Problem,
+            data_container=(bodies or {}).get(status, Problem),
             description=TITLES.get(status, "Error"),
             media_type=PROBLEM_MEDIA_TYPE,
         )

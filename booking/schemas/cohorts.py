@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 import msgspec
 
@@ -14,7 +14,14 @@ from booking.models.enums import (
     SessionStatus,
     WaitlistMode,
 )
-from booking.schemas.common import FILLED_MULTI_LINE_PATTERN, AwareDatetime, Id, Input, Output
+from booking.schemas.common import (
+    FILLED_MULTI_LINE_PATTERN,
+    AwareDatetime,
+    Id,
+    Input,
+    Output,
+    Problem,
+)
 
 Capacity = Annotated[int, msgspec.Meta(ge=1, le=10_000)]
 ReminderOffsets = Annotated[list[IsoDuration], msgspec.Meta(max_length=10)]
@@ -146,3 +153,29 @@ class AttendanceRecordRead(Output):
 class AttendanceRead(Output):
     session_id: str
     records: list[AttendanceRecordRead]
+
+
+class SessionConflict(Output):
+    """A live session in the way: `kind` says whose calendar it is in (the trainer's or the
+    venue's); a session in both is listed once for each."""
+
+    session_id: str
+    cohort_id: str
+    course_title: str
+    starts_at: datetime
+    ends_at: datetime
+    kind: Literal["trainer", "venue"]
+
+
+class TimeWindow(Output):
+    starts_at: datetime
+    ends_at: datetime
+
+
+class SchedulingProblem(Problem):
+    """A 409 trainer_unavailable, trainer_double_booked or venue_double_booked: the sessions
+    in the way (for the double bookings), and up to 3 nearest free windows of the same length
+    within 14 days where the trainer and the venue are both free (may be empty)."""
+
+    conflicts: list[SessionConflict] | msgspec.UnsetType = msgspec.UNSET
+    suggestions: list[TimeWindow] | msgspec.UnsetType = msgspec.UNSET

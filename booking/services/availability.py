@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -24,7 +25,7 @@ from booking.schemas.trainers import (
 )
 from booking.services.actor import Actor
 from booking.services.validation import require_order, require_plausible, zone
-from calendars.availability import free_slots
+from calendars.availability import free_slots, is_available
 from calendars.intervals import Interval
 from calendars.weekly import Weekday, WeeklyRule, parse_hhmm
 
@@ -37,6 +38,64 @@ def weekly_rules(blocks: list[dict[str, str]]) -> list[WeeklyRule]:
         WeeklyRule(day=Weekday(b["day"]), start=parse_hhmm(b["start"]), end=parse_hhmm(b["end"]))
         for b in blocks
     ]
+
+
+async def trainer_available(db_session: AsyncSession, trainer_id: str, candidate: Interval) -> bool:
+    """Inside the trainer's weekly availability and outside their exceptions (their sessions
+    are not looked at here)."""
+    row = await trainer_repo.get_availability(db_session, trainer_id)
+    if row is None:
+        return False
+    exceptions = await trainer_repo.list_exceptions(
+        db_session, trainer_id, overlapping_from=candidate.start, overlapping_to=candidate.end
+    )
+    blocked = [Interval(e.starts_at, e.ends_at) for e in exceptions]
+    return is_available(weekly_rules(row.weekly), ZoneInfo(row.timezone), blocked, candidate)
+
+
+async def free_windows(
+    db_session: AsyncSession,
+    trainer_id: str,
+    window: Interval,
+    duration: timedelta,
+    *,
+    venue_id: str | None = None,
+    exclude_sessions: Collection[str] = (),
+) -> list[Interval]:
+    """The free-slot search: maximal windows inside the trainer's availability, outside their
+    exceptions and their sessions (and, given a venue, that venue's sessions), each at least
+    `duration` long. Sessions in `exclude_sessions` count as free (the one being moved)."""
+    row = await trainer_repo.get_availability(db_session, trainer_id)
+    if row is None:
+        return []
+    exceptions = await trainer_repo.list_exceptions(
+        db_session, trainer_id, overlapping_from=window.start, overlapping_to=window.end
+    )
+    busy = list(
+        await cohort_repo.sessions_between(
+            db_session,
+            window.start,
+            window.end,
+            trainer_id=trainer_id,
+            exclude_sessions=exclude_sessions,
+        )
+    )
+    if venue_id is not None:
+        busy += await cohort_repo.sessions_between(
+            db_session,
+            window.start,
+            window.end,
+            venue_id=venue_id,
+            exclude_sessions=exclude_sessions,
+        )
+    return free_slots(
+        weekly_rules(row.weekly),
+        ZoneInfo(row.timezone),
+        [Interval(e.starts_at, e.ends_at) for e in exceptions],
+        [Interval(s.starts_at, s.ends_at) for s in busy],
+        window,
+        duration,
+    )
 
 
 class AvailabilityService:
@@ -117,22 +176,7 @@ class AvailabilityService:
         if duration <= timedelta(0):
             raise ValidationError.field("duration", "must be a positive ISO 8601 duration")
         await self._trainer(db_session, actor, trainer_id)
-        window = Interval(start, end)
-        row = await trainer_repo.get_availability(db_session, trainer_id)
-        if row is None:
-            return SlotList(items=[])
-        exceptions = await trainer_repo.list_exceptions(
-            db_session, trainer_id, overlapping_from=start, overlapping_to=end
-        )
-        busy = await cohort_repo.trainer_sessions_between(db_session, trainer_id, start, end)
-        slots = free_slots(
-            weekly_rules(row.weekly),
-            ZoneInfo(row.timezone),
-            [Interval(e.starts_at, e.ends_at) for e in exceptions],
-            [Interval(s.starts_at, s.ends_at) for s in busy],
-            window,
-            duration,
-        )
+        slots = await free_windows(db_session, trainer_id, Interval(start, end), duration)
         return SlotList(items=[Slot(starts_at=s.start, ends_at=s.end) for s in slots])
 
     @staticmethod

@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,10 +16,7 @@ from booking.errors import (
     CohortCancelledError,
     NotFoundError,
     SessionCancelledError,
-    TrainerDoubleBookedError,
-    TrainerUnavailableError,
     ValidationError,
-    VenueDoubleBookedError,
 )
 from booking.events import (
     CourseRetitled,
@@ -34,17 +30,15 @@ from booking.events import (
 from booking.models import Cohort, CohortStatus, SessionStatus, TrainingSession
 from booking.repositories import cohorts as cohort_repo
 from booking.repositories import hubs as hub_repo
-from booking.repositories import trainers as trainer_repo
 from booking.repositories.locks import lock_key
 from booking.repositories.outbox import add_event
 from booking.schemas.cohorts import SessionCreate, SessionRead, SessionUpdate
 from booking.services.actor import Actor
-from booking.services.availability import weekly_rules
 from booking.services.cohort_views import session_read
 from booking.services.cohorts import load_cohort
 from booking.services.seating import Seating
+from booking.services.slot_checks import problem_error, slot_problem, suggestions
 from booking.services.validation import require_plausible
-from calendars.availability import is_available
 from calendars.intervals import Interval
 
 
@@ -297,27 +291,22 @@ class SessionService:
         # Two hub admins booking the same room or trainer at once take turns (sorted: no deadlock).
         for key in sorted((f"venue:{venue_id}", f"trainer:{cohort.trainer_id}")):
             await lock_key(db_session, "session_slot", key)
-        await self._check_trainer(db_session, cohort.trainer_id, Interval(starts_at, ends_at))
-        if await cohort_repo.trainer_clash(
-            db_session, cohort.trainer_id, starts_at, ends_at, exclude
-        ):
-            raise TrainerDoubleBookedError("the trainer teaches another session then")
-        if await cohort_repo.venue_clash(db_session, venue_id, starts_at, ends_at, exclude):
-            raise VenueDoubleBookedError("the venue has another session then")
-
-    @staticmethod
-    async def _check_trainer(
-        db_session: AsyncSession, trainer_id: str, candidate: Interval
-    ) -> None:
-        row = await trainer_repo.get_availability(db_session, trainer_id)
-        if row is None:
-            raise TrainerUnavailableError("the trainer has set no availability")
-        exceptions = await trainer_repo.list_exceptions(
-            db_session, trainer_id, overlapping_from=candidate.start, overlapping_to=candidate.end
+        interval = Interval(starts_at, ends_at)
+        excluded = () if exclude is None else (exclude,)
+        problem = await slot_problem(
+            db_session,
+            trainer_id=cohort.trainer_id,
+            venue_id=venue_id,
+            interval=interval,
+            exclude_sessions=excluded,
         )
-        rules = weekly_rules(row.weekly)
-        blocked = [Interval(e.starts_at, e.ends_at) for e in exceptions]
-        if not is_available(rules, ZoneInfo(row.timezone), blocked, candidate):
-            raise TrainerUnavailableError(
-                "outside the trainer's availability or inside an exception"
+        if problem is not None:
+            suggested = await suggestions(
+                db_session,
+                trainer_id=cohort.trainer_id,
+                venue_id=venue_id,
+                interval=interval,
+                now=now,
+                exclude_sessions=excluded,
             )
+            raise problem_error(problem, suggested)
