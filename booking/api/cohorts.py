@@ -23,12 +23,16 @@ from booking.schemas.cohorts import (
     CohortUpdate,
     RosterRead,
     SchedulingProblem,
+    SeriesProblem,
     SessionCreate,
+    SessionList,
     SessionRead,
+    SessionSeriesCreate,
 )
 from booking.services.bookings import BookingService
 from booking.services.cohorts import CohortService
 from booking.services.roster import RosterService
+from booking.services.session_series import SessionSeriesService
 from booking.services.sessions import SessionService
 
 HubManagers = [requires_role(Role.ADMIN, Role.HUB_ADMIN)]
@@ -161,6 +165,23 @@ class CohortController(Controller):
         session_service: NamedDependency[SessionService],
     ) -> SessionRead:
         return await session_service.add(db_session, actor, cohort_id, data)
+
+    @post(
+        "/{cohort_id:str}/sessions/series",
+        operation_id="addSessionSeries",
+        guards=HubManagers,
+        responses=problems(400, 401, 403, 404, 409, 413, 415, bodies={409: SeriesProblem}),
+    )
+    async def add_session_series(
+        self,
+        cohort_id: FromPath[str],
+        data: JSONBody[SessionSeriesCreate],
+        actor: CurrentActor,
+        db_session: DbSession,
+        session_series_service: NamedDependency[SessionSeriesService],
+    ) -> SessionList:
+        """Weekly or fortnightly on the venue's wall clock; all or nothing."""
+        return await session_series_service.add_series(db_session, actor, cohort_id, data)
 
     @get(
         "/{cohort_id:str}/roster",

@@ -74,6 +74,14 @@ class SessionUpdate(Input):
     venue_id: Id | msgspec.UnsetType = msgspec.UNSET
 
 
+class SessionSeriesCreate(Input):
+    first_starts_at: AwareDatetime
+    first_ends_at: AwareDatetime
+    every: Literal["P1W", "P2W"]
+    count: Annotated[int, msgspec.Meta(ge=1, le=20)]
+    venue_id: Id | None = None
+
+
 class SessionRead(Output):
     id: str
     cohort_id: str
@@ -82,6 +90,10 @@ class SessionRead(Output):
     venue_id: str
     status: SessionStatus
     sequence: int
+
+
+class SessionList(Output):
+    items: list[SessionRead]
 
 
 class CohortRead(Output):
@@ -179,3 +191,18 @@ class SchedulingProblem(Problem):
 
     conflicts: list[SessionConflict] | msgspec.UnsetType = msgspec.UNSET
     suggestions: list[TimeWindow] | msgspec.UnsetType = msgspec.UNSET
+
+
+class SeriesConflict(Output):
+    """One occurrence of a series that cannot be had: its place in the series (0-based), when
+    it would start, and the rule it breaks."""
+
+    index: int
+    starts_at: datetime
+    code: str
+
+
+class SeriesProblem(Problem):
+    """A 409 for a series: the first failing occurrence's code, and every failing occurrence."""
+
+    conflicts: list[SeriesConflict] | msgspec.UnsetType = msgspec.UNSET

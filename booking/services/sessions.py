@@ -128,6 +128,71 @@ async def _lock_future_sessions(
         locked |= unlocked
 
 
+async def check_place(
+    db_session: AsyncSession,
+    cohort: Cohort,
+    *,
+    venue_id: str,
+    starts_at: datetime,
+    ends_at: datetime,
+    now: datetime,
+    fields: tuple[str, str] = ("starts_at", "ends_at"),
+) -> None:
+    """What is checked before any calendar: times in order and in the future, a venue of the
+    cohort's hub that holds the cohort. `fields` names the times in errors."""
+    start_field, end_field = fields
+    require_plausible(starts_at, start_field)
+    require_plausible(ends_at, end_field)
+    if ends_at <= starts_at:
+        raise ValidationError.field(end_field, f"must be after {start_field}")
+    if starts_at <= now:
+        raise ValidationError.field(start_field, "must be in the future")
+    venue = await hub_repo.get_venue(db_session, venue_id)
+    if venue is None or venue.hub_id != cohort.hub_id:
+        raise ValidationError.field("venue_id", "not a venue of this hub")
+    if cohort.capacity > venue.capacity:
+        raise CapacityExceedsVenueError(
+            f"{venue.name} holds {venue.capacity}, the cohort {cohort.capacity}"
+        )
+
+
+async def lock_slots(db_session: AsyncSession, *, venue_id: str, trainer_id: str) -> None:
+    """Two hub admins booking the same room or trainer at once take turns (sorted: no
+    deadlock); held to the end of the transaction."""
+    for key in sorted((f"venue:{venue_id}", f"trainer:{trainer_id}")):
+        await lock_key(db_session, "session_slot", key)
+
+
+async def new_session(
+    db_session: AsyncSession, cohort: Cohort, venue_id: str, interval: Interval, now: datetime
+) -> TrainingSession:
+    """A scheduled session of `cohort` (already checked), announced to those booked on it."""
+    session = TrainingSession(
+        cohort_id=cohort.id,
+        venue_id=venue_id,
+        trainer_id=cohort.trainer_id,
+        starts_at=interval.start,
+        ends_at=interval.end,
+        status=SessionStatus.SCHEDULED,
+        sequence=0,
+        uid=str(uuid.uuid4()),
+        created_at=now,
+        updated_at=now,
+    )
+    db_session.add(session)
+    await db_session.flush()
+    add_event(
+        db_session,
+        SessionAdded(
+            session_id=session.id,
+            cohort_id=cohort.id,
+            booking_ids=await cohort_repo.confirmed_booking_ids(db_session, cohort.id),
+        ),
+        now,
+    )
+    return session
+
+
 class SessionService:
     def __init__(self, clock: Clock) -> None:
         self.clock = clock
@@ -153,28 +218,8 @@ class SessionService:
                 exclude=None,
                 now=now,
             )
-            session = TrainingSession(
-                cohort_id=cohort.id,
-                venue_id=venue_id,
-                trainer_id=cohort.trainer_id,
-                starts_at=data.starts_at,
-                ends_at=data.ends_at,
-                status=SessionStatus.SCHEDULED,
-                sequence=0,
-                uid=str(uuid.uuid4()),
-                created_at=now,
-                updated_at=now,
-            )
-            db_session.add(session)
-            await db_session.flush()
-            add_event(
-                db_session,
-                SessionAdded(
-                    session_id=session.id,
-                    cohort_id=cohort.id,
-                    booking_ids=await cohort_repo.confirmed_booking_ids(db_session, cohort.id),
-                ),
-                now,
+            session = await new_session(
+                db_session, cohort, venue_id, Interval(data.starts_at, data.ends_at), now
             )
             return session_read(session)
 
@@ -275,22 +320,10 @@ class SessionService:
         exclude: str | None,
         now: datetime,
     ) -> None:
-        require_plausible(starts_at, "starts_at")
-        require_plausible(ends_at, "ends_at")
-        if ends_at <= starts_at:
-            raise ValidationError.field("ends_at", "must be after starts_at")
-        if starts_at <= now:
-            raise ValidationError.field("starts_at", "must be in the future")
-        venue = await hub_repo.get_venue(db_session, venue_id)
-        if venue is None or venue.hub_id != cohort.hub_id:
-            raise ValidationError.field("venue_id", "not a venue of this hub")
-        if cohort.capacity > venue.capacity:
-            raise CapacityExceedsVenueError(
-                f"{venue.name} holds {venue.capacity}, the cohort {cohort.capacity}"
-            )
-        # Two hub admins booking the same room or trainer at once take turns (sorted: no deadlock).
-        for key in sorted((f"venue:{venue_id}", f"trainer:{cohort.trainer_id}")):
-            await lock_key(db_session, "session_slot", key)
+        await check_place(
+            db_session, cohort, venue_id=venue_id, starts_at=starts_at, ends_at=ends_at, now=now
+        )
+        await lock_slots(db_session, venue_id=venue_id, trainer_id=cohort.trainer_id)
         interval = Interval(starts_at, ends_at)
         excluded = () if exclude is None else (exclude,)
         problem = await slot_problem(
