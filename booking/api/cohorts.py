@@ -106,7 +106,9 @@ class CohortController(Controller):
     ) -> CohortRead:
         return await cohort_service.get(db_session, maybe_actor, cohort_id)
 
-    @patch("/{cohort_id:str}", operation_id="updateCohort", guards=HubManagers, responses=WRITE)
+    @patch(
+        "/{cohort_id:str}", operation_id="updateCohort", guards=HubManagers, responses=SCHEDULING
+    )
     async def update(
         self,
         cohort_id: FromPath[str],

@@ -41,6 +41,7 @@ class CohortCreate(Input):
 
 
 class CohortUpdate(Input):
+    trainer_id: Id | msgspec.UnsetType = msgspec.UNSET
     capacity: Capacity | msgspec.UnsetType = msgspec.UNSET
     waitlist_mode: WaitlistMode | msgspec.UnsetType = msgspec.UNSET
     offer_ttl: IsoDuration | msgspec.UnsetType = msgspec.UNSET
@@ -169,14 +170,15 @@ class AttendanceRead(Output):
 
 class SessionConflict(Output):
     """A live session in the way: `kind` says whose calendar it is in (the trainer's or the
-    venue's); a session in both is listed once for each."""
+    venue's); a session in both is listed once for each. When a cohort changes trainer, a
+    session of its own that the new trainer is not available for has kind `availability`."""
 
     session_id: str
     cohort_id: str
     course_title: str
     starts_at: datetime
     ends_at: datetime
-    kind: Literal["trainer", "venue"]
+    kind: Literal["trainer", "venue", "availability"]
 
 
 class TimeWindow(Output):

@@ -65,12 +65,13 @@ async def slot_problem(
     db_session: AsyncSession,
     *,
     trainer_id: str,
-    venue_id: str,
+    venue_id: str | None,
     interval: Interval,
     exclude_sessions: Collection[str] = (),
 ) -> SlotProblem | None:
-    """None when the time is free for this trainer at this venue; sessions in
-    `exclude_sessions` do not count (the one being moved, or the cohort changing trainer)."""
+    """None when the time is free for this trainer at this venue (no venue: the trainer only);
+    sessions in `exclude_sessions` do not count (the one being moved, or the sessions of a
+    cohort changing trainer)."""
     overlapping = {
         kind: await cohort_repo.clashing_sessions(
             db_session,
@@ -80,6 +81,7 @@ async def slot_problem(
             **{f"{kind}_id": who},
         )
         for kind, who in (("trainer", trainer_id), ("venue", venue_id))
+        if who is not None
     }
     clashes = [
         Clash(kind, session, title) for kind, rows in overlapping.items() for session, title in rows
@@ -88,7 +90,7 @@ async def slot_problem(
         return SlotProblem(TRAINER_UNAVAILABLE, clashes)
     if overlapping["trainer"]:
         return SlotProblem(TRAINER_DOUBLE_BOOKED, clashes)
-    if overlapping["venue"]:
+    if overlapping.get("venue"):
         return SlotProblem(VENUE_DOUBLE_BOOKED, clashes)
     return None
 
