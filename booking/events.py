@@ -134,6 +134,16 @@ class CourseRetitled(SessionEvent, frozen=True, kw_only=True, tag=True):
     before_title: str
 
 
+class TrainerAwayFromSessions(Event, frozen=True, kw_only=True, tag=True):
+    """A trainer's new exception (a day off) overlaps sessions they teach: the hub is told.
+    `session_ids`: the sessions newly overlapped, in start order; `cohort_ids`: theirs."""
+
+    trainer_id: str
+    hub_id: str
+    session_ids: list[str]
+    cohort_ids: list[str]
+
+
 DomainEvent = (
     BookingConfirmed
     | BookingWaitlisted
@@ -150,6 +160,7 @@ DomainEvent = (
     | SessionDetailsChanged
     | SessionCancelled
     | CourseRetitled
+    | TrainerAwayFromSessions
 )
 
 EVENT_TYPES: tuple[type[Event], ...] = DomainEvent.__args__

@@ -10,6 +10,7 @@ unsafe input: a line break in a title or name could otherwise add mail headers o
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import datetime
 from email.message import EmailMessage
 
@@ -256,6 +257,48 @@ def course_retitled(
     )
     subject = f"Course renamed: {course} {_DASH} {_session_label(cohort, session)}"
     return invite_mail(ctx, to, subject, body, event=_event(ctx, cohort, session), method="REQUEST")
+
+
+def trainer_away(
+    ctx: MailContext,
+    to: Person,
+    *,
+    trainer_name: str,
+    affected: Sequence[tuple[CohortInfo, SessionInfo]],
+) -> EmailMessage:
+    """To a hub admin: a trainer marked time off over sessions they teach. Nothing has changed
+    for the teachers booked; the hub decides whether to move, re-staff or cancel."""
+    trainer = _single(trainer_name, "trainer_name")
+    base_url = checked_base_url(ctx)
+    rows = tuple(
+        (
+            _title(cohort),
+            (
+                f"{when.span(session.starts_at, session.ends_at, session.venue.timezone)}, "
+                f"{_single(session.venue.name, 'venue')}"
+            ),
+        )
+        for cohort, session in affected
+    )
+    count = len(affected)
+    sessions = "a session" if count == 1 else f"{count} sessions"
+    body = Body(
+        heading="A trainer is away for scheduled sessions",
+        blocks=(
+            (
+                f"{trainer} has marked time as unavailable that overlaps {sessions} they are "
+                "due to teach. Nothing has been changed and nobody booked has been told."
+            ),
+            Details(rows=rows, title="Sessions affected"),
+            (
+                "Please reschedule the sessions, give the cohort another trainer, or cancel "
+                "them, from the hub page."
+            ),
+            Links(rows=(("Hub page", f"{base_url}/hub"),)),
+        ),
+    )
+    subject = f"Trainer unavailable: {trainer} {_DASH} {sessions} affected"
+    return plain_mail(ctx, to, subject, body)
 
 
 def session_added(

@@ -11,10 +11,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from booking.clock import Clock
 from booking.database import unit_of_work
 from booking.errors import NotFoundError, ValidationError
-from booking.models import AvailabilityException, Role, TrainerAvailability, User
+from booking.events import TrainerAwayFromSessions
+from booking.models import AvailabilityException, Role, TrainerAvailability, TrainingSession, User
 from booking.repositories import cohorts as cohort_repo
 from booking.repositories import trainers as trainer_repo
 from booking.repositories import users as user_repo
+from booking.repositories.outbox import add_event
 from booking.schemas.trainers import (
     AvailabilityExceptionRead,
     AvailabilityRead,
@@ -24,6 +26,7 @@ from booking.schemas.trainers import (
     WeeklyBlockRead,
 )
 from booking.services.actor import Actor
+from booking.services.cohort_views import session_read
 from booking.services.validation import require_order, require_plausible, zone
 from calendars.availability import free_slots, is_available
 from calendars.intervals import Interval
@@ -98,6 +101,20 @@ async def free_windows(
     )
 
 
+async def _sessions_inside_exceptions(
+    db_session: AsyncSession, trainer_id: str, now: datetime
+) -> list[TrainingSession]:
+    """The trainer's live sessions, not yet over, that overlap any of their exceptions; in
+    start order."""
+    found: dict[str, TrainingSession] = {}
+    for exc in await trainer_repo.list_exceptions(db_session, trainer_id, overlapping_from=now):
+        for session in await cohort_repo.sessions_between(
+            db_session, max(exc.starts_at, now), exc.ends_at, trainer_id=trainer_id
+        ):
+            found[session.id] = session
+    return sorted(found.values(), key=lambda s: (s.starts_at, s.id))
+
+
 class AvailabilityService:
     def __init__(self, clock: Clock) -> None:
         self.clock = clock
@@ -117,8 +134,9 @@ class AvailabilityService:
             require_plausible(exc.ends_at, f"exceptions[{i}].ends_at")
             require_order(exc.starts_at, exc.ends_at, f"exceptions[{i}].ends_at")
         async with unit_of_work(db_session):
-            await self._trainer(db_session, actor, trainer_id)
+            trainer = await self._trainer(db_session, actor, trainer_id)
             now = self.clock.now()
+            before = await _sessions_inside_exceptions(db_session, trainer_id, now)
             weekly = [{"day": b.day.value, "start": b.start, "end": b.end} for b in data.weekly]
             row = await trainer_repo.get_availability(db_session, trainer_id)
             if row is None:
@@ -135,6 +153,21 @@ class AvailabilityService:
                 )
                 for e in data.exceptions
             )
+            await db_session.flush()
+            after = await _sessions_inside_exceptions(db_session, trainer_id, now)
+            known = {s.id for s in before}
+            new = [s for s in after if s.id not in known]
+            if new and trainer.hub_id is not None:
+                add_event(
+                    db_session,
+                    TrainerAwayFromSessions(
+                        trainer_id=trainer_id,
+                        hub_id=trainer.hub_id,
+                        session_ids=[s.id for s in new],
+                        cohort_ids=sorted({s.cohort_id for s in new}),
+                    ),
+                    now,
+                )
         return await self.get(db_session, actor, trainer_id)
 
     async def get(
@@ -156,6 +189,10 @@ class AvailabilityService:
                 for e in exceptions
             ],
             updated_at=row.updated_at if row else None,
+            conflicting_sessions=[
+                session_read(s)
+                for s in await _sessions_inside_exceptions(db_session, trainer_id, self.clock.now())
+            ],
         )
 
     async def free_slots(
