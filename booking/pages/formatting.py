@@ -59,3 +59,21 @@ def places_text(seats_left: int) -> str:
     if seats_left <= 0:
         return "No places left: join the waitlist"
     return "1 place left" if seats_left == 1 else f"{seats_left} places left"
+
+
+def ordinal(number: int) -> str:
+    """1st, 2nd, 3rd, 4th, 11th, 12th, 13th, 21st."""
+    teen = 10 <= number % 100 <= 20  # noqa: PLR2004 - 11th to 13th, and the tens
+    suffix = "th" if teen else {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
+    return f"{number}{suffix}"
+
+
+def own_booking_text(status: str, waitlist_position: int | None) -> str:
+    """What the cohort page says about the signed-in teacher's own booking on it."""
+    if status == "confirmed":
+        return "You have a place"
+    if status == "offered":
+        return "You have been offered a place"
+    if waitlist_position is not None:
+        return f"You are {ordinal(waitlist_position)} on the waitlist"
+    return "You are on the waitlist"
