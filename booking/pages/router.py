@@ -8,6 +8,7 @@ from litestar.di import Provide
 from litestar.middleware.base import DefineMiddleware
 from litestar.static_files import create_static_files_router
 
+from booking.pages.about import AboutPages
 from booking.pages.account import AccountPages
 from booking.pages.admin_users import AdminUserPages
 from booking.pages.catalogue import provide_catalogue
@@ -39,6 +40,7 @@ def pages_router() -> Router:
             MyTimetablePages,
             AccountPages,
             AdminUserPages,
+            AboutPages,
         ],
         dependencies={"catalogue": Provide(provide_catalogue, sync_to_thread=False)},
         middleware=[
