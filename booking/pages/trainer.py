@@ -287,6 +287,7 @@ def availability_page(
     errors: FormErrors | None = None,
     typed_off: dict[str, str] | None = None,
 ) -> Template:
+    titles = {c.id: c.title for c in cohorts}
     return page(
         request,
         "trainer.html",
@@ -312,6 +313,14 @@ def availability_page(
         ],
         typed_off=typed_off or dict.fromkeys(form_.OFF_FIELDS, ""),
         saved=request.query_params.get("saved", ""),
+        # Sessions they teach inside a day off: saved all the same, and the hub is mailed.
+        away=[
+            {
+                "title": titles.get(s.cohort_id, "A course not yet published"),
+                "when": session_when(s.starts_at, s.ends_at, current.timezone),
+            }
+            for s in current.conflicting_sessions
+        ],
     )
 
 

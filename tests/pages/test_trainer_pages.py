@@ -9,9 +9,11 @@ from datetime import timedelta
 from tests.conftest import START
 from tests.pages.conftest import open_page, sign_in, submit
 from tests.pages.test_page_structure import check_structure
+from tests.support.dispatch import settle
 from tests.support.engine import published_cohort, teacher_token
 from tests.support.factories import bearer
 from tests.support.html import Page
+from tests.support.mail import to
 
 SESSION_START = START + timedelta(days=14)
 
@@ -244,3 +246,28 @@ async def test_the_navigation_leads_a_trainer_to_their_training_and_a_hub_admin_
     links = {a.attrs.get("href"): a.text for a in (await open_page(client, "/")).find_all("a")}
     assert links.get("/hub") == "Your hub"
     assert "/trainer" not in links
+
+
+async def test_a_day_off_over_a_session_warns_on_the_page_and_mails_the_hub(
+    app, client, world, mail_dir
+):
+    await published_cohort(client, world, SESSION_START)  # Monday 25 January 2027, 9am
+    await sign_in(client, mail_dir, "trainer@example.org")
+    page = await open_page(client, "/trainer")
+    assert "You are not available for" not in page.text
+
+    response = await submit(
+        client,
+        page,
+        "Add a day you are not available",
+        **{"off-day": "25", "off-month": "1", "off-year": "2027", "reason": "Dentist"},
+    )
+
+    assert response.status_code == 303
+    page = await open_page(client, response.headers["location"])
+    assert "Your availability has been saved" in page.text
+    assert "You are not available for a session you are due to teach" in page.text
+    assert "Autism in the classroom: Monday 25 January 2027, 9am to 11am" in page.text
+    await settle(client)
+    subjects = [str(m["Subject"]) for m in to(mail_dir, "hubadmin@example.org")]
+    assert any(s.startswith("Trainer unavailable: trainer") for s in subjects), subjects
