@@ -25,9 +25,10 @@ from calendars.intervals import Interval
 async def change_trainer(
     db_session: AsyncSession, cohort: Cohort, trainer_id: str, now: datetime
 ) -> None:
-    """Give `cohort` (locked by the caller) and its future sessions to `trainer_id`. Each moved
-    session's SEQUENCE and LAST-MODIFIED go up (its DESCRIPTION names the trainer); the feed
-    marks (repositories.feed_changes) tell both trainers' feeds and the hub's."""
+    """Give `cohort` (locked by the caller) and its future sessions to `trainer_id`. Only a
+    calendar's DESCRIPTION names the trainer, so each moved session's LAST-MODIFIED moves and its
+    SEQUENCE stays, and nobody is mailed (docs/calendars.md, 14); the feed marks
+    (repositories.feed_changes) tell both trainers' feeds and the hub's."""
     trainer = await user_repo.get_user(db_session, trainer_id)
     if trainer is None or trainer.role is not Role.TRAINER or trainer.hub_id != cohort.hub_id:
         raise ValidationError.field("trainer_id", "not a trainer of this hub")
@@ -71,5 +72,4 @@ async def change_trainer(
     cohort.trainer_id = trainer_id
     for session in sessions:
         session.trainer_id = trainer_id
-        session.sequence += 1
         session.updated_at = now
