@@ -16,6 +16,7 @@ from booking.pages.csrf import CsrfMiddleware
 from booking.pages.errors import EXCEPTION_HANDLERS
 from booking.pages.hub import HubPages
 from booking.pages.hub_cohorts import HubCohortPages
+from booking.pages.hub_series import HubSeriesPages
 from booking.pages.my_bookings import MyBookingsPages
 from booking.pages.my_timetable import MyTimetablePages
 from booking.pages.rendering import STATIC
@@ -36,6 +37,7 @@ def pages_router() -> Router:
             TrainerPages,
             HubPages,
             HubCohortPages,
+            HubSeriesPages,
             MyBookingsPages,
             MyTimetablePages,
             AccountPages,
