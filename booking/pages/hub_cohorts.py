@@ -28,7 +28,7 @@ from booking.pages.availability_form import read_time
 from booking.pages.catalogue import Catalogue
 from booking.pages.filters import read_date
 from booking.pages.formatting import session_when
-from booking.pages.hub import chosen_hub, hub_page, hub_staff
+from booking.pages.hub import DIRECTORY, chosen_hub, hub_page, hub_staff
 from booking.pages.hub_forms import checked, error_field, number, text
 from booking.pages.rendering import FormErrors, page
 from booking.schemas.cohorts import CohortCancel, CohortCreate, CohortRead, SessionCreate
@@ -309,7 +309,12 @@ async def cohort_page(
             "every": form.get("every", "1"),
             "count": form.get("count", ""),
             "series_venue": form.get("series_venue", ""),
+            "new_trainer": form.get("new_trainer", read.trainer_id),
         },
+        trainer_options=[
+            (t.id, t.name or t.email)
+            for t in await DIRECTORY.trainers(db_session, actor, read.hub_id)
+        ],
         done=request.query_params.get("done", ""),
         suggestions=suggestions or [],
         **context,
