@@ -138,7 +138,7 @@ class HubCohortPages(Controller):
         venue_id = text(sent, "venue", 64) or None
         venue = await catalogue.venues.get_venue(db_session, venue_id or cohort.venue_id)
         suggestions: list[dict[str, str]] = []
-        form = _picked_time(sent, venue.timezone) or {
+        form = picked_time(sent, venue.timezone) or {
             k: v for k, v in sent.items() if isinstance(v, str)
         }
         parts = {p: text(form, f"date-{p}", 8) for p in ("day", "month", "year")}
@@ -351,7 +351,7 @@ def suggestion_choices(exc: ConflictError, zone: str) -> list[dict[str, str]]:
     ]
 
 
-def _picked_time(form: Any, zone_name: str) -> dict[str, str] | None:  # noqa: ANN401
+def picked_time(form: Any, zone_name: str) -> dict[str, str] | None:  # noqa: ANN401
     """A suggested time picked from a refusal (see suggestion_choices) as the add-session form's
     own fields, so it goes through the same checks; None when none was picked."""
     start, _, end = text(form, "suggestion", 80).partition("|")

@@ -17,6 +17,7 @@ from booking.pages.errors import EXCEPTION_HANDLERS
 from booking.pages.hub import HubPages
 from booking.pages.hub_cohorts import HubCohortPages
 from booking.pages.hub_series import HubSeriesPages
+from booking.pages.hub_sessions import HubSessionPages
 from booking.pages.hub_trainer_change import HubTrainerChangePages
 from booking.pages.my_bookings import MyBookingsPages
 from booking.pages.my_timetable import MyTimetablePages
@@ -39,6 +40,7 @@ def pages_router() -> Router:
             HubPages,
             HubCohortPages,
             HubSeriesPages,
+            HubSessionPages,
             HubTrainerChangePages,
             MyBookingsPages,
             MyTimetablePages,
