@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from booking.models.enums import ACCESSIBILITY_WORDS, Accessibility, NeedArea
@@ -77,3 +77,18 @@ def own_booking_text(status: str, waitlist_position: int | None) -> str:
     if waitlist_position is not None:
         return f"You are {ordinal(waitlist_position)} on the waitlist"
     return "You are on the waitlist"
+
+
+def day_off_when(starts_at: datetime, ends_at: datetime, zone_name: str) -> str:
+    """A trainer's time off: whole local days read "all day" ("Wednesday 3 February 2027, all
+    day", or two dates for several days), never "12am to 12am"; anything else reads as a
+    session's times do."""
+    zone = ZoneInfo(zone_name)
+    start, end = starts_at.astimezone(zone), ends_at.astimezone(zone)
+    midnight = (0, 0)
+    if (start.hour, start.minute) != midnight or (end.hour, end.minute) != midnight:
+        return session_when(starts_at, ends_at, zone_name)
+    last = (end - timedelta(days=1)).date()
+    if last == start.date():
+        return f"{long_date(start)}, all day"
+    return f"{long_date(start)} to {long_date(end - timedelta(days=1))}, all day"

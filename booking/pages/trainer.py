@@ -14,7 +14,7 @@ from booking.errors import AttendanceNotOpenError, ConflictError, NotFoundError,
 from booking.models import AttendanceStatus, Role
 from booking.pages import availability_form as form_
 from booking.pages.catalogue import Catalogue
-from booking.pages.formatting import session_when
+from booking.pages.formatting import day_off_when, session_when
 from booking.pages.rendering import FormErrors, page
 from booking.pages.training import signed_in
 from booking.pages.views import CohortView
@@ -306,7 +306,7 @@ def availability_page(
         exceptions=[
             {
                 "key": e.starts_at.isoformat() + "/" + e.ends_at.isoformat(),
-                "when": session_when(e.starts_at, e.ends_at, current.timezone),
+                "when": day_off_when(e.starts_at, e.ends_at, current.timezone),
                 "reason": e.reason,
             }
             for e in current.exceptions

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import timedelta
+from datetime import datetime, timedelta
 
+import pytest
+
+from booking.pages.formatting import day_off_when
 from tests.conftest import START
 from tests.pages.conftest import open_page, sign_in, submit
 from tests.pages.test_page_structure import check_structure
@@ -131,6 +134,8 @@ async def test_a_trainer_adds_and_removes_a_day_off(client, world, mail_dir):
     assert len(stored["weekly"]) == 7  # the weekly rules are kept
     page = await open_page(client, "/trainer")
     assert "Inset day" in page.text
+    assert "Wednesday 3 February 2027, all day" in page.text
+    assert "12am" not in page.text
     (remove,) = [b for b in page.buttons() if b.startswith("Remove")]
 
     response = await submit(client, page, remove)
@@ -271,3 +276,26 @@ async def test_a_day_off_over_a_session_warns_on_the_page_and_mails_the_hub(
     await settle(client)
     subjects = [str(m["Subject"]) for m in to(mail_dir, "hubadmin@example.org")]
     assert any(s.startswith("Trainer unavailable: trainer") for s in subjects), subjects
+
+
+@pytest.mark.parametrize(
+    ("starts_at", "ends_at", "words"),
+    [
+        ("2027-02-03T00:00:00Z", "2027-02-04T00:00:00Z", "Wednesday 3 February 2027, all day"),
+        (
+            "2027-02-03T00:00:00Z",
+            "2027-02-06T00:00:00Z",
+            "Wednesday 3 February 2027 to Friday 5 February 2027, all day",
+        ),
+        # Summer time: a whole London day is 23:00Z to 23:00Z.
+        ("2027-06-01T23:00:00Z", "2027-06-02T23:00:00Z", "Wednesday 2 June 2027, all day"),
+        ("2027-02-03T13:00:00Z", "2027-02-03T17:00:00Z", "Wednesday 3 February 2027, 1pm to 5pm"),
+    ],
+)
+def test_a_day_off_reads_all_day(starts_at, ends_at, words):
+    assert (
+        day_off_when(
+            datetime.fromisoformat(starts_at), datetime.fromisoformat(ends_at), "Europe/London"
+        )
+        == words
+    )
