@@ -170,12 +170,38 @@ async def test_the_roster_lists_confirmed_and_waitlist_and_downloads_as_csv(
     ]
 
 
-async def test_attendance_before_it_opens_is_explained(client, world, mail_dir, clock):
+async def test_attendance_before_it_opens_says_when_it_opens(client, world, mail_dir, clock):
     cohort = await booked_cohort(client, world, mail_dir)
     await sign_in(client, mail_dir, "trainer@example.org")
     path = f"/trainer/cohorts/{cohort['id']}/sessions/{cohort['sessions'][0]['id']}"
+
+    page = await open_page(client, path)
+
+    # The session is at 9am on Monday 25 January 2027: the form opens half an hour before.
+    assert "from 8:30am on Monday 25 January 2027" in page.text
+    assert "Save attendance" not in page.buttons()
+    assert "ada@example.org" in page.text
+
+
+async def test_a_form_that_is_no_longer_open_is_explained(client, world, mail_dir, clock):
+    cohort = await booked_cohort(client, world, mail_dir)
+    await sign_in(client, mail_dir, "trainer@example.org")
+    session_id = cohort["sessions"][0]["id"]
+    path = f"/trainer/cohorts/{cohort['id']}/sessions/{session_id}"
+    clock.set(SESSION_START - timedelta(minutes=20))
     page = await open_page(client, path)
     (radio,) = page.find_all("input", type="radio", value="attended")
+    # Meanwhile the hub moves the session to the next day.
+    later = SESSION_START + timedelta(days=1)
+    moved = await client.patch(
+        f"/api/v1/sessions/{session_id}",
+        json={
+            "starts_at": later.isoformat(),
+            "ends_at": (later + timedelta(hours=2)).isoformat(),
+        },
+        headers=bearer(world.hub_admin),
+    )
+    assert moved.status_code == 200, moved.text
 
     response = await submit(client, page, "Save attendance", **{radio.attrs["name"]: "attended"})
 
