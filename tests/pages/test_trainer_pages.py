@@ -325,3 +325,22 @@ def test_a_day_off_reads_all_day(starts_at, ends_at, words):
         )
         == words
     )
+
+
+async def test_the_roster_tables_scroll_in_their_own_box_on_a_narrow_screen(
+    client, world, mail_dir
+):
+    cohort = await booked_cohort(client, world, mail_dir)
+    await sign_in(client, mail_dir, "trainer@example.org")
+    roster = await open_page(client, f"/trainer/cohorts/{cohort['id']}")
+
+    boxes = roster.find_all("div", **{"class": "app-table-scroll"})
+    assert len(boxes) == 2  # confirmed, waitlist
+    for box in boxes:
+        assert box.attrs["tabindex"] == "0"
+        assert box.attrs["role"] == "region"
+        assert box.find_all("table")
+    css = await client.get("/static/app.css")
+    assert css.status_code == 200
+    assert ".app-table-scroll" in css.text
+    assert "overflow-x: auto" in css.text
