@@ -233,11 +233,12 @@ async def test_a_trainer_records_attendance_twenty_minutes_before(client, world,
     assert [r["status"] for r in stored.json()["records"]] == ["attended"]
 
 
-async def test_saving_the_rows_keeps_a_second_block_on_the_same_day(client, world, mail_dir):
+async def test_a_day_with_a_break_shows_and_saves_both_ranges(client, world, mail_dir):
     url = f"/api/v1/trainers/{world.trainer['user']['id']}/availability"
     split_day = [
-        {"day": "mon", "start": "09:00", "end": "12:00"},
         {"day": "mon", "start": "13:00", "end": "17:00"},
+        {"day": "mon", "start": "09:00", "end": "12:00"},
+        {"day": "mon", "start": "18:00", "end": "19:00"},
     ]
     await client.put(
         url,
@@ -246,22 +247,54 @@ async def test_saving_the_rows_keeps_a_second_block_on_the_same_day(client, worl
     )
     await sign_in(client, mail_dir, "trainer@example.org")
     page = await open_page(client, "/trainer")
-    assert "Monday, 13:00 to 17:00" in page.text
+    # The first two ranges are in the rows, in time order; a third is listed and kept.
+    values = {
+        i.attrs["id"]: i.attrs.get("value") for i in page.find_all("input") if "id" in i.attrs
+    }
+    assert (values["mon-start"], values["mon-end"]) == ("09:00", "12:00")
+    assert (values["mon-start-2"], values["mon-end-2"]) == ("13:00", "17:00")
+    assert "Monday, 18:00 to 19:00" in page.text
 
     response = await submit(
         client,
         page,
         "Save availability",
         timezone="Europe/London",
-        **{"mon-start": "08:30", "mon-end": "12:00", "fri-start": "09:00", "fri-end": "15:00"},
+        **{
+            "mon-start": "08:30",
+            "mon-end": "12:00",
+            "mon-start-2": "13:30",
+            "mon-end-2": "16:00",
+            "fri-start": "09:00",
+            "fri-end": "15:00",
+        },
     )
 
-    assert response.status_code == 303
+    assert response.status_code == 303, response.text
     stored = (await client.get(url, headers=bearer(world.hub_admin))).json()
     assert stored["weekly"] == [
         {"day": "mon", "start": "08:30", "end": "12:00"},
+        {"day": "mon", "start": "13:30", "end": "16:00"},
         {"day": "fri", "start": "09:00", "end": "15:00"},
-        {"day": "mon", "start": "13:00", "end": "17:00"},
+        {"day": "mon", "start": "18:00", "end": "19:00"},
+    ]
+
+
+async def test_overlapping_ranges_on_one_day_are_explained(client, world, mail_dir):
+    await sign_in(client, mail_dir, "trainer@example.org")
+    page = await open_page(client, "/trainer")
+
+    response = await submit(
+        client,
+        page,
+        "Save availability",
+        timezone="Europe/London",
+        **{"tue-start": "09:00", "tue-end": "12:00", "tue-start-2": "11:00", "tue-end-2": "13:00"},
+    )
+
+    assert response.status_code == 400
+    assert Page(response.text).error_summary() == [
+        ("#tue-start-2", "Tuesday second times must not overlap the first")
     ]
 
 
