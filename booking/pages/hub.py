@@ -52,6 +52,11 @@ VENUE_MESSAGES = {
     "timezone": "Select a time zone",
     "travel_notes": "Travel notes must be 2,000 characters or fewer",
 }
+VENUE_EMPTY = {
+    "name": "Enter the venue's name",
+    "address": "Enter the venue's address",
+    "postcode": "Enter the venue's postcode",
+}
 COURSE_MESSAGES = {
     "title": "Enter the course title",
     "summary": "Enter a summary of the course",
@@ -111,6 +116,10 @@ class HubPages(Controller):
         """A venue through VenueService.create_venue (the same checks as the API)."""
         actor, hub_id = chosen_hub(request)
         form, errors = await request.form(), FormErrors()
+        # Every empty answer at once, in the form's order (the schema stops at its first).
+        for field_id, message in VENUE_EMPTY.items():
+            if not text(form, field_id):
+                errors.add(field_id, message)
         capacity = number(text(form, "capacity"), "capacity", "capacity", errors)
         values = {
             "name": text(form, "name", 200),
@@ -121,7 +130,7 @@ class HubPages(Controller):
             "accessibility": ticked(form, "accessibility", [a.value for a in Accessibility]),
             "travel_notes": text(form, "travel_notes") or None,
         }
-        data = checked(values, VenueCreate, errors, VENUE_MESSAGES)
+        data = None if errors else checked(values, VenueCreate, errors, VENUE_MESSAGES)
         if data is not None and not errors:
             try:
                 await catalogue.venues.create_venue(db_session, actor, hub_id, data)

@@ -382,3 +382,21 @@ async def test_a_clash_offers_suggested_times_and_one_can_be_picked(client, worl
         ("2027-01-25T09:30:00Z", "2027-01-25T12:00:00Z"),
         ("2027-01-25T12:00:00Z", "2027-01-25T14:00:00Z"),
     ]
+
+
+async def test_an_empty_venue_form_flags_every_missing_answer_in_form_order(
+    client, world, mail_dir
+):
+    page = await hub_page(client, mail_dir)
+
+    response = await submit(
+        client, page, "Add venue", name="", address="", postcode="", capacity=""
+    )
+
+    assert response.status_code == 400
+    assert Page(response.text).error_summary() == [
+        ("#name", "Enter the venue's name"),
+        ("#address", "Enter the venue's address"),
+        ("#postcode", "Enter the venue's postcode"),
+        ("#capacity", "Enter the capacity"),
+    ]
