@@ -19,6 +19,7 @@ from booking.pages.hub_cohorts import HubCohortPages
 from booking.pages.hub_series import HubSeriesPages
 from booking.pages.hub_sessions import HubSessionPages
 from booking.pages.hub_trainer_change import HubTrainerChangePages
+from booking.pages.hub_venues import HubVenuePages
 from booking.pages.my_bookings import MyBookingsPages
 from booking.pages.my_timetable import MyTimetablePages
 from booking.pages.rendering import STATIC
@@ -42,6 +43,7 @@ def pages_router() -> Router:
             HubSeriesPages,
             HubSessionPages,
             HubTrainerChangePages,
+            HubVenuePages,
             MyBookingsPages,
             MyTimetablePages,
             AccountPages,
