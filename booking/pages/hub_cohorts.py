@@ -310,6 +310,7 @@ async def cohort_page(
             "count": form.get("count", ""),
             "series_venue": form.get("series_venue", ""),
             "new_trainer": form.get("new_trainer", read.trainer_id),
+            "new_capacity": form.get("new_capacity", str(read.capacity)),
         },
         trainer_options=[
             (t.id, t.name or t.email)

@@ -15,10 +15,10 @@ from booking.pages.catalogue import provide_catalogue
 from booking.pages.csrf import CsrfMiddleware
 from booking.pages.errors import EXCEPTION_HANDLERS
 from booking.pages.hub import HubPages
+from booking.pages.hub_cohort_changes import HubCohortChangePages
 from booking.pages.hub_cohorts import HubCohortPages
 from booking.pages.hub_series import HubSeriesPages
 from booking.pages.hub_sessions import HubSessionPages
-from booking.pages.hub_trainer_change import HubTrainerChangePages
 from booking.pages.hub_venues import HubVenuePages
 from booking.pages.my_bookings import MyBookingsPages
 from booking.pages.my_timetable import MyTimetablePages
@@ -42,7 +42,7 @@ def pages_router() -> Router:
             HubCohortPages,
             HubSeriesPages,
             HubSessionPages,
-            HubTrainerChangePages,
+            HubCohortChangePages,
             HubVenuePages,
             MyBookingsPages,
             MyTimetablePages,

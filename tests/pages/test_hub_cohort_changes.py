@@ -1,4 +1,5 @@
-"""/hub/cohorts/{id}: give a cohort to another trainer; a refusal names the sessions in the way
+"""/hub/cohorts/{id}: give a cohort to another trainer (a refusal names the sessions in the way)
+or change its number of places
 (API.md, Pages additions)."""
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from tests.pages.conftest import open_page, submit
 from tests.pages.test_hub_pages import add_session, create_cohort_through_the_page
 from tests.pages.test_page_structure import check_structure
 from tests.support.engine import add_session as api_session
-from tests.support.engine import add_trainer, create_cohort
+from tests.support.engine import add_trainer, create_cohort, teacher_token
 from tests.support.factories import bearer, create_venue
 from tests.support.html import Page
 
@@ -54,4 +55,36 @@ async def test_a_trainer_teaching_elsewhere_then_is_named(client, world, mail_di
                 "on Monday 25 January 2027, 10am to midday"
             ),
         )
+    ]
+
+
+async def test_more_places_go_to_the_waitlist_and_fewer_than_booked_is_explained(
+    client, world, mail_dir
+):
+    path = await create_cohort_through_the_page(client, world, mail_dir, capacity="1")
+    assert (await add_session(client, path)).status_code == 303
+    page = await open_page(client, path)
+    assert (await submit(client, page, "Publish cohort")).status_code == 303
+    cohort_id = path.rsplit("/", 1)[1]
+    for email in ("one@school.example", "two@school.example"):
+        token = await teacher_token(client, email)
+        booked = await client.post(f"/api/v1/cohorts/{cohort_id}/bookings", headers=bearer(token))
+        assert booked.status_code == 201
+    page = await open_page(client, path)
+    assert page.find_all("input", id="new_capacity")[0].attrs["value"] == "1"
+
+    more = await submit(client, page, "Change number of places", new_capacity="2")
+
+    assert more.status_code == 303
+    assert "Number of places changed" in (await open_page(client, more.headers["location"])).text
+    cohort = (await client.get(f"/api/v1/cohorts/{cohort_id}")).json()
+    assert (cohort["capacity"], cohort["confirmed_count"], cohort["waitlist_length"]) == (2, 2, 0)
+
+    fewer = await submit(
+        client, await open_page(client, path), "Change number of places", new_capacity="1"
+    )
+
+    assert fewer.status_code == 409
+    assert Page(fewer.text).error_summary() == [
+        ("#new_capacity", "There are more people booked or offered a place than that")
     ]
