@@ -88,3 +88,23 @@ async def test_more_places_go_to_the_waitlist_and_fewer_than_booked_is_explained
     assert Page(fewer.text).error_summary() == [
         ("#new_capacity", "There are more people booked or offered a place than that")
     ]
+
+
+async def test_the_hub_reaches_each_cohorts_roster(client, world, mail_dir):
+    path = await create_cohort_through_the_page(client, world, mail_dir)
+    assert (await add_session(client, path)).status_code == 303
+    assert (
+        await submit(client, await open_page(client, path), "Publish cohort")
+    ).status_code == 303
+    cohort_id = path.rsplit("/", 1)[1]
+    token = await teacher_token(client, "one@school.example")
+    await client.post(f"/api/v1/cohorts/{cohort_id}/bookings", headers=bearer(token))
+    page = await open_page(client, path)
+    (link,) = [a for a in page.find_all("a") if a.text.startswith("Roster and attendance")]
+
+    roster = await open_page(client, str(link.attrs["href"]))
+
+    check_structure(roster, "roster")
+    assert "one@school.example" in roster.text
+    back = [a for a in roster.find_all("a") if "govuk-back-link" in a.attrs.get("class", "")]
+    assert [a.attrs["href"] for a in back] == [path]
