@@ -12,6 +12,7 @@ from tests.conftest import START
 from tests.pages.conftest import open_page, sign_in, submit
 from tests.support.engine import create_cohort, published_cohort, teacher_token
 from tests.support.factories import bearer
+from tests.support.html import Page
 
 
 async def test_find_training_lists_cohorts_soonest_first_and_counts_cohorts(client, world):
@@ -104,3 +105,38 @@ async def test_a_draft_is_not_counted(client, world):
 )
 def test_ordinals(number, words):
     assert ordinal(number) == words
+
+
+async def test_a_timetable_clash_is_shown_at_the_top_with_book_anyway_there(
+    client, world, mail_dir
+):
+    # Monday 25 January 2027, 9am to 11am; the teacher teaches on Mondays 9am to noon.
+    cohort = await published_cohort(client, world, START + timedelta(days=14), capacity=2)
+    token = await teacher_token(client, "ada@example.org")
+    timetable = await client.put(
+        "/api/v1/me/timetable",
+        json={
+            "timezone": "Europe/London",
+            "weekly": [{"day": "mon", "start": "09:00", "end": "12:00", "label": "Year 5 maths"}],
+        },
+        headers=bearer(token),
+    )
+    assert timetable.status_code == 200, timetable.text
+    await sign_in(client, mail_dir, "ada@example.org")
+
+    response = await submit(
+        client, await open_page(client, f"/cohorts/{cohort['id']}"), "Book a place"
+    )
+
+    assert response.status_code == 409
+    page = Page(response.text)
+    # The clash comes before the course's own heading: it is what the page opens on.
+    html = response.text
+    assert html.index('id="clash"') < html.index("<h1")
+    assert "Year 5 maths" in page.text
+    assert page.buttons().count("Book anyway") == 1
+
+    booked = await submit(client, page, "Book anyway")
+
+    assert booked.status_code == 303
+    assert booked.headers["location"].startswith("/bookings/")
