@@ -93,9 +93,7 @@ def _signed_in(connection: ASGIConnection[Any, Any, Any, Any]) -> Actor:
 def requires_role(*roles: Role) -> Guard:
     """401 without a token, 403 with a token of another role."""
 
-    async def guard(
-        connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler
-    ) -> None:
+    async def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
         actor = _signed_in(connection)
         if actor.role not in roles:
             raise ForbiddenError(f"this needs the role {' or '.join(r.value for r in roles)}")

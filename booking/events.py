@@ -127,6 +127,23 @@ class SessionCancelled(SessionEvent, frozen=True, kw_only=True, tag=True):
     sequence: int
 
 
+class CourseRetitled(SessionEvent, frozen=True, kw_only=True, tag=True):
+    """Same session, its course renamed (SUMMARY): the invite again with a higher SEQUENCE."""
+
+    sequence: int
+    before_title: str
+
+
+class TrainerAwayFromSessions(Event, frozen=True, kw_only=True, tag=True):
+    """A trainer's new exception (a day off) overlaps sessions they teach: the hub is told.
+    `session_ids`: the sessions newly overlapped, in start order; `cohort_ids`: theirs."""
+
+    trainer_id: str
+    hub_id: str
+    session_ids: list[str]
+    cohort_ids: list[str]
+
+
 DomainEvent = (
     BookingConfirmed
     | BookingWaitlisted
@@ -142,6 +159,8 @@ DomainEvent = (
     | SessionRescheduled
     | SessionDetailsChanged
     | SessionCancelled
+    | CourseRetitled
+    | TrainerAwayFromSessions
 )
 
 EVENT_TYPES: tuple[type[Event], ...] = DomainEvent.__args__

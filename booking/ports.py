@@ -123,6 +123,14 @@ class MailFacts(Protocol):
 
     async def cohort_is_published(self, db_session: AsyncSession, cohort_id: str) -> bool: ...
 
+    async def hub_staff(self, db_session: AsyncSession, hub_id: str) -> list[Recipient]:
+        """The hub's active hub_admins, in address order (whom a hub's news goes to)."""
+        ...
+
+    async def person(self, db_session: AsyncSession, user_id: str) -> Recipient | None:
+        """Anyone by id; None when gone or erased."""
+        ...
+
 
 # ---- mail as admins see it (notifications -> booking) ----------------------------------------
 

@@ -53,3 +53,20 @@ def free_slots(  # noqa: PLR0917
     """
     free = subtract(available_intervals(rules, zone, exceptions, window), busy)
     return [slot for slot in free if slot.duration >= min_duration]
+
+
+def nearest_windows(free: Iterable[Interval], wanted: Interval, count: int) -> list[Interval]:
+    """Up to ``count`` windows as long as ``wanted``, one inside each free window that fits it,
+    nearest to ``wanted`` first (ties: the earlier). In each free window the candidate keeps
+    ``wanted``'s time of day on that window's (UTC) date when it fits, else the nearest fit:
+    offering "the same time on Thursday" reads better than "Thursday at midnight"."""
+    length = wanted.duration
+    found: list[Interval] = []
+    for slot in free:
+        if slot.duration < length:
+            continue
+        same_time = wanted.start + timedelta(days=(slot.start.date() - wanted.start.date()).days)
+        start = min(max(same_time, slot.start), slot.end - length)
+        found.append(Interval(start, start + length))
+    found.sort(key=lambda i: (abs(i.start - wanted.start), i.start))
+    return found[:count]

@@ -10,6 +10,7 @@ unsafe input: a line break in a title or name could otherwise add mail headers o
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import datetime
 from email.message import EmailMessage
 
@@ -228,6 +229,76 @@ def session_details_changed(
     )
     subject = f"Venue details changed: {course} {_DASH} {_session_label(cohort, session)}"
     return invite_mail(ctx, to, subject, body, event=_event(ctx, cohort, session), method="REQUEST")
+
+
+def course_retitled(
+    ctx: MailContext,
+    to: Person,
+    cohort: CohortInfo,
+    session: SessionInfo,
+    *,
+    before_title: str,
+) -> EmailMessage:
+    """METHOD:REQUEST with the same UID and the bumped SEQUENCE for a session whose course was
+    renamed: the calendar entry's title changes, nothing else."""
+    course = _title(cohort)
+    body = Body(
+        heading="The course has a new name",
+        blocks=(
+            (
+                f"The course you are booked on, {_single(before_title, 'before_title')}, is now "
+                f"called {course}. The date, time and place are the same, and your place is "
+                "still booked."
+            ),
+            "The invitation in this email updates the session in your calendar.",
+            _session_details(cohort, session),
+            _booking_links(ctx, cohort),
+        ),
+    )
+    subject = f"Course renamed: {course} {_DASH} {_session_label(cohort, session)}"
+    return invite_mail(ctx, to, subject, body, event=_event(ctx, cohort, session), method="REQUEST")
+
+
+def trainer_away(
+    ctx: MailContext,
+    to: Person,
+    *,
+    trainer_name: str,
+    affected: Sequence[tuple[CohortInfo, SessionInfo]],
+) -> EmailMessage:
+    """To a hub admin: a trainer marked time off over sessions they teach. Nothing has changed
+    for the teachers booked; the hub decides whether to move, re-staff or cancel."""
+    trainer = _single(trainer_name, "trainer_name")
+    base_url = checked_base_url(ctx)
+    rows = tuple(
+        (
+            _title(cohort),
+            (
+                f"{when.span(session.starts_at, session.ends_at, session.venue.timezone)}, "
+                f"{_single(session.venue.name, 'venue')}"
+            ),
+        )
+        for cohort, session in affected
+    )
+    count = len(affected)
+    sessions = "a session" if count == 1 else f"{count} sessions"
+    body = Body(
+        heading="A trainer is away for scheduled sessions",
+        blocks=(
+            (
+                f"{trainer} has marked time as unavailable that overlaps {sessions} they are "
+                "due to teach. Nothing has been changed and nobody booked has been told."
+            ),
+            Details(rows=rows, title="Sessions affected"),
+            (
+                "Please reschedule the sessions, give the cohort another trainer, or cancel "
+                "them, from the hub page."
+            ),
+            Links(rows=(("Hub page", f"{base_url}/hub"),)),
+        ),
+    )
+    subject = f"Trainer unavailable: {trainer} {_DASH} {sessions} affected"
+    return plain_mail(ctx, to, subject, body)
 
 
 def session_added(

@@ -229,6 +229,12 @@ async def session_details_changed(
     await _to_attendees(h, event, "session_details_changed", mail)
 
 
+async def course_retitled(h: Handling, event: Envelope[events.CourseRetitled]) -> None:
+    """Same session, new SUMMARY: the invite again with the higher SEQUENCE."""
+    mail = partial(compose.course_retitled, before_title=event.event.before_title)
+    await _to_attendees(h, event, "course_retitled", mail)
+
+
 async def session_cancelled(h: Handling, event: Envelope[events.SessionCancelled]) -> None:
     await _to_attendees(h, event, "session_cancelled", compose.session_cancelled)
     await reminders.drop_for_session(h.db_session, event.event.session_id)
@@ -260,6 +266,39 @@ async def _to_attendees(
             )
             await queue(h.db_session, draft(event, booking, kind, mail, session), event.created_at)
         await reminders.sync(h.db_session, h.facts, booking.id, since=event.created_at)
+
+
+async def trainer_away(h: Handling, event: Envelope[events.TrainerAwayFromSessions]) -> None:
+    """One mail to each of the hub's hub_admins naming the sessions the trainer cannot teach."""
+    trainer = await h.facts.person(h.db_session, event.event.trainer_id)
+    sessions = await h.facts.sessions(h.db_session, event.event.session_ids)
+    cohorts = await h.facts.cohorts(h.db_session, event.event.cohort_ids)
+    affected = [
+        (cohort, sessions[sid])
+        for sid in event.event.session_ids
+        if sid in sessions and not sessions[sid].cancelled
+        for cohort in cohorts.values()
+        if any(s.id == sid for s in cohort.sessions)
+    ]
+    if trainer is None or not affected:
+        return
+    for staff in await h.facts.hub_staff(h.db_session, event.event.hub_id):
+        mail = partial(
+            compose.trainer_away,
+            ctx=h.ctx,
+            to=person(staff),
+            trainer_name=trainer.name or trainer.email,
+            affected=affected,
+        )
+        draft_mail = Draft(
+            key=f"{event.id}:{staff.email}:trainer_away",
+            kind="trainer_away",
+            to=person(staff),
+            compose=mail,
+            user_id=staff.user_id,
+            event_id=event.id,
+        )
+        await queue(h.db_session, draft_mail, event.created_at)
 
 
 async def cohort_updated(h: Handling, event: Envelope[events.CohortUpdated]) -> None:
@@ -297,4 +336,6 @@ HANDLERS: dict[type[events.Event], Handler] = {
     events.SessionRescheduled: session_rescheduled,
     events.SessionDetailsChanged: session_details_changed,
     events.SessionCancelled: session_cancelled,
+    events.CourseRetitled: course_retitled,
+    events.TrainerAwayFromSessions: trainer_away,
 }

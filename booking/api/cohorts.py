@@ -22,16 +22,23 @@ from booking.schemas.cohorts import (
     CohortRead,
     CohortUpdate,
     RosterRead,
+    SchedulingProblem,
+    SeriesProblem,
     SessionCreate,
+    SessionList,
     SessionRead,
+    SessionSeriesCreate,
 )
 from booking.services.bookings import BookingService
 from booking.services.cohorts import CohortService
 from booking.services.roster import RosterService
+from booking.services.session_series import SessionSeriesService
 from booking.services.sessions import SessionService
 
 HubManagers = [requires_role(Role.ADMIN, Role.HUB_ADMIN)]
 WRITE = problems(400, 401, 403, 404, 409, 413, 415)
+# Writes that place sessions: their 409s name what is in the way and suggest free times.
+SCHEDULING = problems(400, 401, 403, 404, 409, 413, 415, bodies={409: SchedulingProblem})
 OptionalText = Annotated[str | None, QueryParameter(max_length=64)]
 IdempotencyKey = Annotated[
     str | None,
@@ -99,7 +106,9 @@ class CohortController(Controller):
     ) -> CohortRead:
         return await cohort_service.get(db_session, maybe_actor, cohort_id)
 
-    @patch("/{cohort_id:str}", operation_id="updateCohort", guards=HubManagers, responses=WRITE)
+    @patch(
+        "/{cohort_id:str}", operation_id="updateCohort", guards=HubManagers, responses=SCHEDULING
+    )
     async def update(
         self,
         cohort_id: FromPath[str],
@@ -144,7 +153,10 @@ class CohortController(Controller):
         return await cohort_service.cancel(db_session, actor, cohort_id, data)
 
     @post(
-        "/{cohort_id:str}/sessions", operation_id="addSession", guards=HubManagers, responses=WRITE
+        "/{cohort_id:str}/sessions",
+        operation_id="addSession",
+        guards=HubManagers,
+        responses=SCHEDULING,
     )
     async def add_session(
         self,
@@ -155,6 +167,23 @@ class CohortController(Controller):
         session_service: NamedDependency[SessionService],
     ) -> SessionRead:
         return await session_service.add(db_session, actor, cohort_id, data)
+
+    @post(
+        "/{cohort_id:str}/sessions/series",
+        operation_id="addSessionSeries",
+        guards=HubManagers,
+        responses=problems(400, 401, 403, 404, 409, 413, 415, bodies={409: SeriesProblem}),
+    )
+    async def add_session_series(
+        self,
+        cohort_id: FromPath[str],
+        data: JSONBody[SessionSeriesCreate],
+        actor: CurrentActor,
+        db_session: DbSession,
+        session_series_service: NamedDependency[SessionSeriesService],
+    ) -> SessionList:
+        """Weekly or fortnightly on the venue's wall clock; all or nothing."""
+        return await session_series_service.add_series(db_session, actor, cohort_id, data)
 
     @get(
         "/{cohort_id:str}/roster",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from litestar import Controller, get, post
+from litestar import Controller, get, patch, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
 
@@ -10,7 +10,7 @@ from booking.api.deps import CurrentActor, Cursor, DbSession, Limit
 from booking.api.problems import problems
 from booking.auth import requires_role
 from booking.models import NeedArea, Role
-from booking.schemas.courses import CourseCreate, CoursePage, CourseRead
+from booking.schemas.courses import CourseCreate, CoursePage, CourseRead, CourseUpdate
 from booking.services.courses import CourseService
 
 
@@ -33,7 +33,7 @@ class CourseController(Controller):
     ) -> CourseRead:
         return await course_service.create_course(db_session, actor, data)
 
-    @get("", operation_id="listCourses", responses=problems(400))
+    @get("", operation_id="listCourses", responses=problems(400, 401))
     async def list_courses(
         self,
         db_session: DbSession,
@@ -46,7 +46,7 @@ class CourseController(Controller):
             db_session, need_area=need_area, limit=limit, cursor=cursor
         )
 
-    @get("/{course_id:str}", operation_id="getCourse", responses=problems(404))
+    @get("/{course_id:str}", operation_id="getCourse", responses=problems(401, 404))
     async def get_course(
         self,
         course_id: FromPath[str],
@@ -54,3 +54,20 @@ class CourseController(Controller):
         course_service: NamedDependency[CourseService],
     ) -> CourseRead:
         return await course_service.get_course(db_session, course_id)
+
+    @patch(
+        "/{course_id:str}",
+        operation_id="updateCourse",
+        guards=[requires_role(Role.ADMIN, Role.HUB_ADMIN)],
+        responses=problems(400, 401, 403, 404, 413, 415),
+    )
+    async def update_course(
+        self,
+        course_id: FromPath[str],
+        data: JSONBody[CourseUpdate],
+        actor: CurrentActor,
+        db_session: DbSession,
+        course_service: NamedDependency[CourseService],
+    ) -> CourseRead:
+        """A new title re-sends updated invites for future sessions (higher SEQUENCE)."""
+        return await course_service.update_course(db_session, actor, course_id, data)

@@ -29,6 +29,7 @@ from booking.services.feeds import FeedService
 from booking.services.hubs import HubService, VenueService
 from booking.services.privacy import PrivacyService
 from booking.services.roster import RosterService
+from booking.services.session_series import SessionSeriesService
 from booking.services.sessions import SessionService
 from booking.services.timetables import TimetableService
 from booking.services.tokens import TokenService
@@ -120,6 +121,7 @@ DEPENDENCIES = {
     "maybe_actor": Provide(provide_optional_actor, sync_to_thread=False),
     "cohort_service": _service(CohortService),
     "session_service": _service(SessionService),
+    "session_series_service": _service(SessionSeriesService),
     "booking_service": _service(BookingService),
     "roster_service": _service(RosterService),
     "timetable_service": Provide(provide_timetable_service, sync_to_thread=False),

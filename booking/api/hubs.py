@@ -44,7 +44,7 @@ class HubController(Controller):
     ) -> HubRead:
         return await hub_service.create_hub(db_session, actor, data)
 
-    @get("", operation_id="listHubs", responses=problems(400))
+    @get("", operation_id="listHubs", responses=problems(400, 401))
     async def list_hubs(
         self,
         db_session: DbSession,
@@ -54,7 +54,7 @@ class HubController(Controller):
     ) -> HubPage:
         return await hub_service.list_hubs(db_session, limit=limit, cursor=cursor)
 
-    @get("/{hub_id:str}", operation_id="getHub", responses=problems(404))
+    @get("/{hub_id:str}", operation_id="getHub", responses=problems(401, 404))
     async def get_hub(
         self, hub_id: FromPath[str], db_session: DbSession, hub_service: NamedDependency[HubService]
     ) -> HubRead:
@@ -92,7 +92,7 @@ class VenueController(Controller):
     path = "/api/v1/venues"
     tags = ["hubs and venues"]  # noqa: RUF012 - Litestar's declared attribute
 
-    @get("", operation_id="listVenues", responses=problems(400))
+    @get("", operation_id="listVenues", responses=problems(400, 401))
     async def list_venues(
         self,
         db_session: DbSession,
@@ -105,7 +105,7 @@ class VenueController(Controller):
             db_session, hub_id=hub_id, limit=limit, cursor=cursor
         )
 
-    @get("/{venue_id:str}", operation_id="getVenue", responses=problems(404))
+    @get("/{venue_id:str}", operation_id="getVenue", responses=problems(401, 404))
     async def get_venue(
         self,
         venue_id: FromPath[str],

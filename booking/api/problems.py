@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Mapping
 from typing import Any
 
 import msgspec
@@ -171,11 +172,14 @@ EXCEPTION_HANDLERS: ExceptionHandlersMap = {
 ALWAYS_POSSIBLE = (401, 429)
 
 
-def problems(*statuses: int) -> dict[int, ResponseSpec]:
-    """OpenAPI entries for the problem responses a handler can give."""
+def problems(
+    *statuses: int, bodies: Mapping[int, type[Problem]] | None = None
+) -> dict[int, ResponseSpec]:
+    """OpenAPI entries for the problem responses a handler can give; `bodies` names a Problem
+    subclass for a status whose problems carry members of their own (`conflicts`, ...)."""
     return {
         status: ResponseSpec(
-            data_container=Problem,
+            data_container=(bodies or {}).get(status, Problem),
             # Generated examples are random strings that change with whatever else the process
             # generated first; the schema says all an example would.
             generate_examples=False,

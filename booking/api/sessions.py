@@ -10,7 +10,13 @@ from booking.api.deps import CurrentActor, DbSession
 from booking.api.problems import problems
 from booking.auth import requires_role, requires_user
 from booking.models import Role
-from booking.schemas.cohorts import AttendanceRead, AttendanceWrite, SessionRead, SessionUpdate
+from booking.schemas.cohorts import (
+    AttendanceRead,
+    AttendanceWrite,
+    SchedulingProblem,
+    SessionRead,
+    SessionUpdate,
+)
 from booking.services.roster import RosterService
 from booking.services.sessions import SessionService
 
@@ -25,7 +31,7 @@ class SessionController(Controller):
         "",
         operation_id="rescheduleSession",
         guards=HubManagers,
-        responses=problems(400, 401, 403, 404, 409, 413, 415),
+        responses=problems(400, 401, 403, 404, 409, 413, 415, bodies={409: SchedulingProblem}),
     )
     async def reschedule(
         self,

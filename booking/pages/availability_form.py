@@ -44,24 +44,39 @@ def read_time(typed: str, label: str, field_id: str, errors: FormErrors) -> str 
     return f"{int(match[1]):02d}:{match[2]}"
 
 
+# Time ranges a day has in the editor: a morning and an afternoon, say (more through the API).
+RANGES = 2
+# The form fields of each range: "mon-start", "mon-end"; then "mon-start-2", "mon-end-2".
+SUFFIXES = ("", "-2")
+
+
 def weekly_rows(current: AvailabilityRead) -> dict[str, dict[str, str]]:
-    """One row per day as the editor shows it (the first block of each day)."""
-    rows = {d.value: {"start": "", "end": ""} for d in Weekday}
-    for block in current.weekly:
-        if not rows[block.day.value]["start"]:
-            rows[block.day.value] = {"start": block.start, "end": block.end}
+    """The editor's fields per day: the day's first two blocks, in start order."""
+    rows = {d.value: _empty_row() for d in Weekday}
+    counts = dict.fromkeys(rows, 0)
+    for block in sorted(current.weekly, key=lambda b: b.start):
+        day = block.day.value
+        if counts[day] < RANGES:
+            suffix = SUFFIXES[counts[day]]
+            rows[day] |= {f"start{suffix}": block.start, f"end{suffix}": block.end}
+        counts[day] += 1
     return rows
 
 
+def _empty_row() -> dict[str, str]:
+    return {f"{p}{suffix}": "" for suffix in SUFFIXES for p in ("start", "end")}
+
+
 def later_blocks(current: AvailabilityRead) -> list[dict[str, str]]:
-    """Blocks after a day's first (the API allows several a day; the editor shows one): kept
+    """Blocks beyond a day's first two (the API allows any number; the editor shows two): kept
     as they are when the rows are saved, and listed under the form."""
-    seen: set[str] = set()
+    counts: dict[str, int] = {}
     later = []
-    for block in current.weekly:
-        if block.day.value in seen:
-            later.append({"day": block.day.value, "start": block.start, "end": block.end})
-        seen.add(block.day.value)
+    for block in sorted(current.weekly, key=lambda b: b.start):
+        day = block.day.value
+        if counts.get(day, 0) >= RANGES:
+            later.append({"day": day, "start": block.start, "end": block.end})
+        counts[day] = counts.get(day, 0) + 1
     return later
 
 
@@ -78,23 +93,48 @@ def read_weekly(form: Any, errors: FormErrors) -> tuple[str, list[dict[str, str]
         errors.add("timezone", "Select a time zone")
     blocks = []
     for day, name in DAY_NAMES.items():
-        start = read_time(text(form, f"{day}-start"), f"{name} start", f"{day}-start", errors)
-        end = read_time(text(form, f"{day}-end"), f"{name} end", f"{day}-end", errors)
-        if (start is None) != (end is None) and f"{day}-start" not in errors.messages:
-            missing, article = ("end", "an") if end is None else ("start", "a")
-            errors.add(
-                f"{day}-{missing}",
-                f"Enter {article} {missing} time for {name}, or leave both empty",
-            )
-        elif start and end:
-            if end <= start:
-                errors.add(f"{day}-end", f"{name} end time must be after the start time")
-            blocks.append({"day": day.value, "start": start, "end": end})
+        ranges = [
+            _read_range(form, f"{day}", suffix, f"{name}{label}", errors)
+            for suffix, label in zip(SUFFIXES, ("", " second"), strict=True)
+        ]
+        first, second = ranges
+        if first and second and second["start"] < first["end"] and first["start"] < second["end"]:
+            errors.add(f"{day}-start-2", f"{name} second times must not overlap the first")
+        blocks += [dict(r, day=day.value) for r in ranges if r]
     return zone, blocks
 
 
+def _read_range(
+    form: Any,  # noqa: ANN401 - a FormMultiDict
+    day: str,
+    suffix: str,
+    name: str,
+    errors: FormErrors,
+) -> dict[str, str] | None:
+    start_id, end_id = f"{day}-start{suffix}", f"{day}-end{suffix}"
+    start = read_time(text(form, start_id), f"{name} start", start_id, errors)
+    end = read_time(text(form, end_id), f"{name} end", end_id, errors)
+    if (start is None) != (end is None) and start_id not in errors.messages:
+        missing_id, missing, article = (
+            (end_id, "end", "an") if end is None else (start_id, "start", "a")
+        )
+        errors.add(missing_id, f"Enter {article} {missing} time for {name}, or leave both empty")
+    elif start and end:
+        if end <= start:
+            errors.add(end_id, f"{name} end time must be after the start time")
+        return {"start": start, "end": end}
+    return None
+
+
 def typed_weekly(form: Any) -> dict[str, dict[str, str]]:  # noqa: ANN401
-    return {d.value: {p: text(form, f"{d}-{p}") for p in ("start", "end")} for d in Weekday}
+    return {
+        d.value: {
+            f"{p}{suffix}": text(form, f"{d}-{p}{suffix}")
+            for suffix in SUFFIXES
+            for p in ("start", "end")
+        }
+        for d in Weekday
+    }
 
 
 def read_exception(form: Any, zone_name: str, errors: FormErrors) -> dict[str, Any] | None:  # noqa: ANN401

@@ -53,7 +53,13 @@ class Catalogue:
             "need_areas": [NEED_AREA_LABELS[a] for a in course.need_areas],
             "open_for_booking": cohort.status is CohortStatus.PUBLISHED,
             "zone": home.timezone if home else HOME_ZONE,
+            "hub_contact": {"name": hub.name, "email": hub.contact_email},
         }
+
+    async def hub_contacts(self, db_session: AsyncSession) -> list[dict[str, str]]:
+        page = await self.hubs.list_hubs(db_session, limit=MAX_HUBS, cursor=None)
+        hubs = sorted(page.items, key=lambda h: h.name)
+        return [{"name": h.name, "region": h.region, "email": h.contact_email} for h in hubs]
 
 
 def provide_catalogue(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from booking.models.enums import ACCESSIBILITY_WORDS, Accessibility, NeedArea
@@ -59,3 +59,36 @@ def places_text(seats_left: int) -> str:
     if seats_left <= 0:
         return "No places left: join the waitlist"
     return "1 place left" if seats_left == 1 else f"{seats_left} places left"
+
+
+def ordinal(number: int) -> str:
+    """1st, 2nd, 3rd, 4th, 11th, 12th, 13th, 21st."""
+    teen = 10 <= number % 100 <= 20  # noqa: PLR2004 - 11th to 13th, and the tens
+    suffix = "th" if teen else {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
+    return f"{number}{suffix}"
+
+
+def own_booking_text(status: str, waitlist_position: int | None) -> str:
+    """What the cohort page says about the signed-in teacher's own booking on it."""
+    if status == "confirmed":
+        return "You have a place"
+    if status == "offered":
+        return "You have been offered a place"
+    if waitlist_position is not None:
+        return f"You are {ordinal(waitlist_position)} on the waitlist"
+    return "You are on the waitlist"
+
+
+def day_off_when(starts_at: datetime, ends_at: datetime, zone_name: str) -> str:
+    """A trainer's time off: whole local days read "all day" ("Wednesday 3 February 2027, all
+    day", or two dates for several days), never "12am to 12am"; anything else reads as a
+    session's times do."""
+    zone = ZoneInfo(zone_name)
+    start, end = starts_at.astimezone(zone), ends_at.astimezone(zone)
+    midnight = (0, 0)
+    if (start.hour, start.minute) != midnight or (end.hour, end.minute) != midnight:
+        return session_when(starts_at, ends_at, zone_name)
+    last = (end - timedelta(days=1)).date()
+    if last == start.date():
+        return f"{long_date(start)}, all day"
+    return f"{long_date(start)} to {long_date(end - timedelta(days=1))}, all day"

@@ -6,6 +6,7 @@ from typing import Any
 
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
+from litestar.params import FromPath
 from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -18,7 +19,7 @@ from booking.pages.formatting import NEED_AREA_LABELS, accessibility_list
 from booking.pages.hub_forms import checked, number, text, ticked
 from booking.pages.rendering import FormErrors, page
 from booking.pages.training import signed_in
-from booking.schemas.courses import CourseCreate
+from booking.schemas.courses import CourseCreate, CourseRead, CourseUpdate
 from booking.schemas.hubs import VenueCreate
 from booking.schemas.users import UserCreate
 from booking.services.actor import Actor
@@ -50,6 +51,11 @@ VENUE_MESSAGES = {
     "capacity": "The capacity must be between 1 and 10,000",
     "timezone": "Select a time zone",
     "travel_notes": "Travel notes must be 2,000 characters or fewer",
+}
+VENUE_EMPTY = {
+    "name": "Enter the venue's name",
+    "address": "Enter the venue's address",
+    "postcode": "Enter the venue's postcode",
 }
 COURSE_MESSAGES = {
     "title": "Enter the course title",
@@ -110,6 +116,10 @@ class HubPages(Controller):
         """A venue through VenueService.create_venue (the same checks as the API)."""
         actor, hub_id = chosen_hub(request)
         form, errors = await request.form(), FormErrors()
+        # Every empty answer at once, in the form's order (the schema stops at its first).
+        for field_id, message in VENUE_EMPTY.items():
+            if not text(form, field_id):
+                errors.add(field_id, message)
         capacity = number(text(form, "capacity"), "capacity", "capacity", errors)
         values = {
             "name": text(form, "name", 200),
@@ -120,7 +130,7 @@ class HubPages(Controller):
             "accessibility": ticked(form, "accessibility", [a.value for a in Accessibility]),
             "travel_notes": text(form, "travel_notes") or None,
         }
-        data = checked(values, VenueCreate, errors, VENUE_MESSAGES)
+        data = None if errors else checked(values, VenueCreate, errors, VENUE_MESSAGES)
         if data is not None and not errors:
             try:
                 await catalogue.venues.create_venue(db_session, actor, hub_id, data)
@@ -152,6 +162,41 @@ class HubPages(Controller):
         return await hub_page(
             request, db_session, catalogue, hub_id, errors=errors, typed={"course": form}
         )
+
+    @get("/courses/{course_id:str}")
+    async def course_form(
+        self,
+        request: Request[Any, Any, Any],
+        course_id: FromPath[str],
+        db_session: Db,
+        catalogue: NamedDependency[Catalogue],
+    ) -> Template:
+        """Change a course's title and summary."""
+        _, hub_id = chosen_hub(request)
+        course = await catalogue.courses.get_course(db_session, course_id)
+        return _course_page(request, course, hub_id)
+
+    @post("/courses/{course_id:str}")
+    async def change_course(
+        self,
+        request: Request[Any, Any, Any],
+        course_id: FromPath[str],
+        db_session: Db,
+        catalogue: NamedDependency[Catalogue],
+    ) -> Response[Any]:
+        """Through CourseService.update_course: a new title re-sends booked teachers' invites."""
+        actor, hub_id = chosen_hub(request)
+        course = await catalogue.courses.get_course(db_session, course_id)
+        form, errors = await request.form(), FormErrors()
+        values = {"title": text(form, "title", 200), "summary": text(form, "summary")}
+        if not values["summary"]:
+            # The API allows an empty summary; a course page without one says nothing.
+            errors.add("summary", COURSE_MESSAGES["summary"])
+        data = checked(values, CourseUpdate, errors, COURSE_MESSAGES)
+        if data is None or errors:
+            return _course_page(request, course, hub_id, errors=errors, typed=form)
+        await catalogue.courses.update_course(db_session, actor, course_id, data)
+        return Redirect(f"/hub?hub={hub_id}&added=course-changed#courses", status_code=303)
 
     @post("/trainers")
     async def add_trainer(
@@ -236,6 +281,26 @@ async def hub_page(
             *((v.id, f"{v.name} (holds {v.capacity})") for v in venues.items),
         ],
         added=request.query_params.get("added", ""),
+    )
+
+
+def _course_page(
+    request: Request[Any, Any, Any],
+    course: CourseRead,
+    hub_id: str,
+    *,
+    errors: FormErrors | None = None,
+    typed: Any = None,  # noqa: ANN401 - a FormMultiDict or None
+) -> Template:
+    return page(
+        request,
+        "hub_course.html",
+        title=f"Change {course.title}",
+        errors=errors,
+        status_code=400 if errors else 200,
+        course=course,
+        hub_id=hub_id,
+        typed=_typed(typed),
     )
 
 

@@ -27,7 +27,8 @@ from booking.models import CohortStatus
 from booking.pages.availability_form import read_time
 from booking.pages.catalogue import Catalogue
 from booking.pages.filters import read_date
-from booking.pages.hub import chosen_hub, hub_page, hub_staff
+from booking.pages.formatting import session_when
+from booking.pages.hub import DIRECTORY, chosen_hub, hub_page, hub_staff
 from booking.pages.hub_forms import checked, error_field, number, text
 from booking.pages.rendering import FormErrors, page
 from booking.schemas.cohorts import CohortCancel, CohortCreate, CohortRead, SessionCreate
@@ -132,10 +133,14 @@ class HubCohortPages(Controller):
     ) -> Response[Any]:
         """A session through SessionService.add: the date and times are the venue's wall clock."""
         actor = hub_staff(request)
-        form, errors, status = await request.form(), FormErrors(), 400
+        sent, errors, status = await request.form(), FormErrors(), 400
         cohort = await catalogue.cohorts.get(db_session, actor, cohort_id)
-        venue_id = text(form, "venue", 64) or None
+        venue_id = text(sent, "venue", 64) or None
         venue = await catalogue.venues.get_venue(db_session, venue_id or cohort.venue_id)
+        suggestions: list[dict[str, str]] = []
+        form = picked_time(sent, venue.timezone) or {
+            k: v for k, v in sent.items() if isinstance(v, str)
+        }
         parts = {p: text(form, f"date-{p}", 8) for p in ("day", "month", "year")}
         day = read_date(parts, "Date", "date", errors)
         if day is None and "date" not in errors.messages:
@@ -169,7 +174,11 @@ class HubCohortPages(Controller):
                     (v for t, v in SESSION_REFUSALS.items() if isinstance(exc, t)),
                     ("date", exc.title),
                 )
-                errors.add(field_id, message)
+                for clash_field, clash_message in (
+                    clash_messages(exc, venue.timezone) or {field_id: message}
+                ).items():
+                    errors.add(clash_field, clash_message)
+                suggestions = suggestion_choices(exc, venue.timezone)
                 status = exc.status
             else:
                 return Redirect(f"/hub/cohorts/{cohort_id}?done=session", status_code=303)
@@ -182,6 +191,7 @@ class HubCohortPages(Controller):
             errors=errors,
             typed=form,
             status_code=status,
+            suggestions=suggestions,
         )
 
     @post("/{cohort_id:str}/publish")
@@ -270,6 +280,7 @@ async def cohort_page(
     errors: FormErrors | None = None,
     typed: Any = None,  # noqa: ANN401 - a FormMultiDict
     status_code: int = 200,
+    suggestions: list[dict[str, str]] | None = None,
 ) -> Template:
     context = await catalogue.cohort(db_session, actor, cohort_id)
     read = await catalogue.cohorts.get(db_session, actor, cohort_id)
@@ -292,7 +303,72 @@ async def cohort_page(
             "start": form.get("start", ""),
             "end": form.get("end", ""),
             "venue": form.get("venue", ""),
+            "first": {p: form.get(f"first-{p}", "") for p in ("day", "month", "year")},
+            "series_start": form.get("series_start", ""),
+            "series_end": form.get("series_end", ""),
+            "every": form.get("every", "1"),
+            "count": form.get("count", ""),
+            "series_venue": form.get("series_venue", ""),
+            "new_trainer": form.get("new_trainer", read.trainer_id),
+            "new_capacity": form.get("new_capacity", str(read.capacity)),
         },
+        trainer_options=[
+            (t.id, t.name or t.email)
+            for t in await DIRECTORY.trainers(db_session, actor, read.hub_id)
+        ],
         done=request.query_params.get("done", ""),
+        suggestions=suggestions or [],
         **context,
     )
+
+
+def clash_messages(exc: ConflictError, zone: str) -> dict[str, str]:
+    """The sessions in the way, named by the field each is about: the trainer's by the start
+    time, the venue's by the venue (API.md: clashes name the other session)."""
+    found: dict[str, list[str]] = {"trainer": [], "venue": []}
+    for conflict in exc.extra.get("conflicts", []):
+        kind = getattr(conflict, "kind", "")
+        if kind in found:
+            when = session_when(conflict.starts_at, conflict.ends_at, zone)
+            found[kind].append(f"{conflict.course_title}, {when}")
+    messages = {}
+    if found["trainer"]:
+        messages["start"] = "The trainer is running another session then: " + "; ".join(
+            found["trainer"]
+        )
+    if found["venue"]:
+        messages["venue"] = "The venue has another session then: " + "; ".join(found["venue"])
+    return messages
+
+
+def suggestion_choices(exc: ConflictError, zone: str) -> list[dict[str, str]]:
+    """The free times the refusal suggests, as radio choices (value: start|end, in UTC)."""
+    return [
+        {
+            "value": f"{w.starts_at.isoformat()}|{w.ends_at.isoformat()}",
+            "label": session_when(w.starts_at, w.ends_at, zone),
+        }
+        for w in exc.extra.get("suggestions", [])
+    ]
+
+
+def picked_time(form: Any, zone_name: str) -> dict[str, str] | None:  # noqa: ANN401
+    """A suggested time picked from a refusal (see suggestion_choices) as the add-session form's
+    own fields, so it goes through the same checks; None when none was picked."""
+    start, _, end = text(form, "suggestion", 80).partition("|")
+    try:
+        starts_at, ends_at = datetime.fromisoformat(start), datetime.fromisoformat(end)
+    except ValueError:
+        return None
+    if starts_at.tzinfo is None or ends_at.tzinfo is None:
+        return None
+    zone = ZoneInfo(zone_name)
+    local, local_end = starts_at.astimezone(zone), ends_at.astimezone(zone)
+    return {
+        "date-day": str(local.day),
+        "date-month": str(local.month),
+        "date-year": str(local.year),
+        "start": f"{local:%H:%M}",
+        "end": f"{local_end:%H:%M}",
+        "venue": text(form, "venue", 64),
+    }

@@ -8,13 +8,18 @@ from litestar.di import Provide
 from litestar.middleware.base import DefineMiddleware
 from litestar.static_files import create_static_files_router
 
+from booking.pages.about import AboutPages
 from booking.pages.account import AccountPages
 from booking.pages.admin_users import AdminUserPages
 from booking.pages.catalogue import provide_catalogue
 from booking.pages.csrf import CsrfMiddleware
 from booking.pages.errors import EXCEPTION_HANDLERS
 from booking.pages.hub import HubPages
+from booking.pages.hub_cohort_changes import HubCohortChangePages
 from booking.pages.hub_cohorts import HubCohortPages
+from booking.pages.hub_series import HubSeriesPages
+from booking.pages.hub_sessions import HubSessionPages
+from booking.pages.hub_venues import HubVenuePages
 from booking.pages.my_bookings import MyBookingsPages
 from booking.pages.my_timetable import MyTimetablePages
 from booking.pages.rendering import STATIC
@@ -35,10 +40,15 @@ def pages_router() -> Router:
             TrainerPages,
             HubPages,
             HubCohortPages,
+            HubSeriesPages,
+            HubSessionPages,
+            HubCohortChangePages,
+            HubVenuePages,
             MyBookingsPages,
             MyTimetablePages,
             AccountPages,
             AdminUserPages,
+            AboutPages,
         ],
         dependencies={"catalogue": Provide(provide_catalogue, sync_to_thread=False)},
         middleware=[

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from booking.auth import client_address
 from booking.errors import InvalidCodeError, MailUnavailableError, RateLimitedError
+from booking.models import Role
 from booking.pages.errors import local_path
 from booking.pages.rendering import FormErrors, page
 from booking.pages.session import cookie_policy, session_token
@@ -23,6 +24,8 @@ from booking.services.auth import AuthService
 from booking.services.tokens import TokenService
 
 CODE = re.compile(r"^\d{6}$")
+# Where each role starts after signing in (API.md, Pages additions); teachers find training.
+LANDING = {Role.HUB_ADMIN: "/hub", Role.TRAINER: "/trainer"}
 Next = Annotated[str, QueryParameter(name="next", max_length=2000)]
 
 
@@ -119,6 +122,9 @@ class SignInPages(Controller):
         if previous is not None:
             await token_service.sign_out_token(db_session, previous)
         policy = cookie_policy(request)
+        if next_page == "/":
+            # Not sent anywhere in particular: staff start on their own page.
+            next_page = LANDING.get(signed_in.user.role, "/")
         return Redirect(
             next_page,
             status_code=303,

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
@@ -14,7 +16,7 @@ from booking.errors import AttendanceNotOpenError, ConflictError, NotFoundError,
 from booking.models import AttendanceStatus, Role
 from booking.pages import availability_form as form_
 from booking.pages.catalogue import Catalogue
-from booking.pages.formatting import session_when
+from booking.pages.formatting import clock_time, day_off_when, long_date, session_when
 from booking.pages.rendering import FormErrors, page
 from booking.pages.training import signed_in
 from booking.pages.views import CohortView
@@ -22,7 +24,7 @@ from booking.schemas.cohorts import AttendanceRecord, AttendanceWrite
 from booking.schemas.trainers import AvailabilityRead
 from booking.services.actor import Actor
 from booking.services.availability import AvailabilityService
-from booking.services.roster import RosterService
+from booking.services.roster import ATTENDANCE_OPENS, RosterService
 from calendars.weekly import Weekday
 
 Db = NamedDependency[AsyncSession]
@@ -287,6 +289,7 @@ def availability_page(
     errors: FormErrors | None = None,
     typed_off: dict[str, str] | None = None,
 ) -> Template:
+    titles = {c.id: c.title for c in cohorts}
     return page(
         request,
         "trainer.html",
@@ -305,13 +308,21 @@ def availability_page(
         exceptions=[
             {
                 "key": e.starts_at.isoformat() + "/" + e.ends_at.isoformat(),
-                "when": session_when(e.starts_at, e.ends_at, current.timezone),
+                "when": day_off_when(e.starts_at, e.ends_at, current.timezone),
                 "reason": e.reason,
             }
             for e in current.exceptions
         ],
         typed_off=typed_off or dict.fromkeys(form_.OFF_FIELDS, ""),
         saved=request.query_params.get("saved", ""),
+        # Sessions they teach inside a day off: saved all the same, and the hub is mailed.
+        away=[
+            {
+                "title": titles.get(s.cohort_id, "A course not yet published"),
+                "when": session_when(s.starts_at, s.ends_at, current.timezone),
+            }
+            for s in current.conflicting_sessions
+        ],
     )
 
 
@@ -341,7 +352,18 @@ async def attendance_page(
         status_code=status_code,
         records=records.records,
         when=session_when(session.starts_at, session.ends_at, context["zone"]),
+        # Said before anyone fills the form in, not only after submitting (services.roster).
+        opens=_opens(session.starts_at, roster_service.clock.now(), context["zone"]),
         session_id=session_id,
         saved=request.query_params.get("saved", "") == "yes",
         **context,
     )
+
+
+def _opens(starts_at: datetime, now: datetime, zone: str) -> str | None:
+    """When the attendance form opens, in words, while it is not open yet; else None."""
+    opens_at = starts_at - ATTENDANCE_OPENS
+    if now >= opens_at:
+        return None
+    local = opens_at.astimezone(ZoneInfo(zone))
+    return f"{clock_time(local)} on {long_date(local)}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -27,7 +28,7 @@ from booking.pages.catalogue import Catalogue, clash_lines
 from booking.pages.errors import SignInRequired
 from booking.pages.feed_links import subscribe_links
 from booking.pages.filters import read_filters
-from booking.pages.formatting import NEED_AREA_LABELS
+from booking.pages.formatting import NEED_AREA_LABELS, own_booking_text
 from booking.pages.rendering import FormErrors, page
 from booking.schemas.bookings import BookingCreate
 from booking.services.actor import Actor
@@ -35,6 +36,8 @@ from booking.services.bookings import BookingService
 from booking.services.feeds import FeedService
 
 PAGE_SIZE = 50
+# Cohorts with no session yet sort last.
+NEVER = datetime.max.replace(tzinfo=UTC)
 MAX_KEY_LENGTH = 64
 BOOKING_REFUSALS: dict[type[Exception], str] = {
     AlreadyBookedError: "You already have a booking for this course",
@@ -82,7 +85,11 @@ class TrainingPages(Controller):
                 limit=PAGE_SIZE,
                 cursor=filters.cursor,
             )
-            cohorts = await catalogue.views(db_session, found, hubs)
+            # Soonest first (within the page: the list is paged in a stable id order).
+            cohorts = sorted(
+                await catalogue.views(db_session, found, hubs),
+                key=lambda c: (c.first_start or NEVER, c.title),
+            )
             if found.next_cursor is not None:
                 query = [(k, v) for k, v in request.query_params.multi_items() if k != "cursor"]
                 next_link = "/?" + urlencode([*query, ("cursor", found.next_cursor)])
@@ -111,9 +118,13 @@ class TrainingPages(Controller):
         cohort_id: FromPath[str],
         db_session: Db,
         catalogue: NamedDependency[Catalogue],
+        booking_service: NamedDependency[BookingService],
     ) -> Template:
-        context = await catalogue.cohort(db_session, current_actor(request), cohort_id)
-        return cohort_page(request, context)
+        actor = current_actor(request)
+        context = await catalogue.cohort(db_session, actor, cohort_id)
+        return cohort_page(
+            request, context, mine=await own_booking(booking_service, db_session, actor, cohort_id)
+        )
 
     @post("/cohorts/{cohort_id:str}")
     async def book(
@@ -148,7 +159,8 @@ class TrainingPages(Controller):
             )
             context = await catalogue.cohort(db_session, actor, cohort_id)
             errors = FormErrors({"book": message})
-            return cohort_page(request, context, errors=errors, status_code=exc.status)
+            mine = await own_booking(booking_service, db_session, actor, cohort_id)
+            return cohort_page(request, context, errors=errors, status_code=exc.status, mine=mine)
         return Redirect(f"/bookings/{result.body.id}", status_code=303)
 
     @get("/bookings/{booking_id:str}")
@@ -177,6 +189,22 @@ class TrainingPages(Controller):
         )
 
 
+async def own_booking(
+    booking_service: BookingService, db_session: AsyncSession, actor: Actor | None, cohort_id: str
+) -> dict[str, str] | None:
+    """The signed-in teacher's active booking on the cohort, as the page words it."""
+    if actor is None or actor.role is not Role.TEACHER:
+        return None
+    booking = await booking_service.own_active(db_session, actor, cohort_id)
+    if booking is None:
+        return None
+    return {
+        "id": booking.id,
+        "status": booking.status.value,
+        "text": own_booking_text(booking.status.value, booking.waitlist_position),
+    }
+
+
 def cohort_page(
     request: Request[Any, Any, Any],
     context: dict[str, Any],
@@ -184,6 +212,7 @@ def cohort_page(
     errors: FormErrors | None = None,
     clashes: list[dict[str, str]] | None = None,
     status_code: int = 200,
+    mine: dict[str, str] | None = None,
 ) -> Template:
     return page(
         request,
@@ -192,6 +221,7 @@ def cohort_page(
         errors=errors,
         status_code=status_code,
         clashes=clashes or [],
+        mine=mine,
         # A fresh key per form: a second press of the same button replays the first booking.
         idempotency_key=secrets.token_hex(16),
         **context,

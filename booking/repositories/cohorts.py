@@ -14,6 +14,7 @@ from booking.models import (
     BookingStatus,
     Cohort,
     CohortStatus,
+    Course,
     CourseNeedArea,
     NeedArea,
     SessionStatus,
@@ -100,60 +101,78 @@ def _live_sessions() -> Select[TrainingSession]:
 
 
 def _live_overlapping(
-    start: datetime, end: datetime, exclude_session: str | None
+    start: datetime, end: datetime, exclude_sessions: Collection[str] = ()
 ) -> Select[TrainingSession]:
     # Half-open intervals: touching end to start is not an overlap.
     stmt = _live_sessions().where(TrainingSession.starts_at < end, TrainingSession.ends_at > start)
-    if exclude_session is not None:
-        stmt = stmt.where(TrainingSession.id != exclude_session)
+    if exclude_sessions:
+        stmt = stmt.where(TrainingSession.id.not_in(sorted(exclude_sessions)))
     return stmt
 
 
-async def venue_clash(
+async def clashing_sessions(
     db_session: AsyncSession,
-    venue_id: str,
     start: datetime,
     end: datetime,
-    exclude_session: str | None,
-) -> TrainingSession | None:
-    stmt = _live_overlapping(start, end, exclude_session).where(
-        TrainingSession.venue_id == venue_id
+    *,
+    trainer_id: str | None = None,
+    venue_id: str | None = None,
+    exclude_sessions: Collection[str] = (),
+) -> list[tuple[TrainingSession, str]]:
+    """Every live session overlapping [start, end) taught by the trainer or held at the venue
+    (whichever is given), with its course title, in time order."""
+    stmt = _live_overlapping(start, end, exclude_sessions)
+    if trainer_id is not None:
+        stmt = stmt.where(TrainingSession.trainer_id == trainer_id)
+    if venue_id is not None:
+        stmt = stmt.where(TrainingSession.venue_id == venue_id)
+    rows = await db_session.execute(
+        stmt.join(Course, Course.id == Cohort.course_id)
+        .add_columns(Course.title)
+        .order_by(TrainingSession.starts_at, TrainingSession.id)
     )
-    return await db_session.scalar(stmt.limit(1))
+    return [(row[0], row[1]) for row in rows]
 
 
-async def trainer_clash(
+async def sessions_between(
     db_session: AsyncSession,
-    trainer_id: str,
     start: datetime,
     end: datetime,
-    exclude_session: str | None,
-) -> TrainingSession | None:
-    stmt = _live_overlapping(start, end, exclude_session).where(
-        TrainingSession.trainer_id == trainer_id
-    )
-    return await db_session.scalar(stmt.limit(1))
-
-
-async def trainer_sessions_between(
-    db_session: AsyncSession, trainer_id: str, start: datetime, end: datetime
+    *,
+    trainer_id: str | None = None,
+    venue_id: str | None = None,
+    exclude_sessions: Collection[str] = (),
 ) -> Sequence[TrainingSession]:
-    stmt = _live_overlapping(start, end, None).where(TrainingSession.trainer_id == trainer_id)
+    """The live sessions a trainer teaches or a venue holds that overlap [start, end)."""
+    stmt = _live_overlapping(start, end, exclude_sessions)
+    if trainer_id is not None:
+        stmt = stmt.where(TrainingSession.trainer_id == trainer_id)
+    if venue_id is not None:
+        stmt = stmt.where(TrainingSession.venue_id == venue_id)
     return (await db_session.scalars(stmt)).all()
 
 
 async def venue_has_future_sessions(db_session: AsyncSession, venue_id: str, now: datetime) -> bool:
-    stmt = _live_overlapping(now, datetime.max.replace(tzinfo=now.tzinfo), None).where(
+    stmt = _live_overlapping(now, datetime.max.replace(tzinfo=now.tzinfo)).where(
         TrainingSession.venue_id == venue_id
     )
     return bool(await db_session.scalar(select(exists(stmt.subquery().select()))))
 
 
 def _future_live(
-    now: datetime, *, venue_id: str | None, trainer_id: str | None
+    now: datetime,
+    *,
+    venue_id: str | None,
+    trainer_id: str | None,
+    course_id: str | None = None,
+    cohort_id: str | None = None,
 ) -> Select[TrainingSession]:
     """Live sessions (see _live_sessions) starting after `now`."""
     stmt = _live_sessions().where(TrainingSession.starts_at > now)
+    if course_id is not None:
+        stmt = stmt.where(Cohort.course_id == course_id)
+    if cohort_id is not None:
+        stmt = stmt.where(TrainingSession.cohort_id == cohort_id)
     if venue_id is not None:
         stmt = stmt.where(TrainingSession.venue_id == venue_id)
     if trainer_id is not None:
@@ -168,9 +187,14 @@ async def future_sessions(
     *,
     venue_id: str | None = None,
     trainer_id: str | None = None,
+    course_id: str | None = None,
+    cohort_id: str | None = None,
 ) -> Sequence[TrainingSession]:
-    """The future live sessions held at a venue or taught by a trainer, as stored now."""
-    stmt = _future_live(now, venue_id=venue_id, trainer_id=trainer_id)
+    """The future live sessions held at a venue, taught by a trainer, of a course's cohorts or
+    of one cohort, as stored now."""
+    stmt = _future_live(
+        now, venue_id=venue_id, trainer_id=trainer_id, course_id=course_id, cohort_id=cohort_id
+    )
     rows = await db_session.scalars(
         stmt.order_by(TrainingSession.starts_at, TrainingSession.id).execution_options(
             populate_existing=True

@@ -53,6 +53,8 @@ class _Changed:
     def __init__(self) -> None:
         self.ids: dict[type[Any], set[str]] = {kind: set() for kind in SHOWN}
         self.at: datetime | None = None
+        # Scopes the database no longer leads to: a trainer a cohort or session was taken from.
+        self.left: set[str] = set()
 
     def add(self, row: Any) -> None:  # noqa: ANN401 - any of the SHOWN models
         self.ids[type(row)].add(row.id)
@@ -69,14 +71,20 @@ def _after_flush(session: Session, _flush: UOWTransaction) -> None:
         fields = SHOWN.get(type(row))
         if fields and _modified(row, fields):
             changed.add(row)
+            if isinstance(row, (Cohort, TrainingSession)):
+                changed.left |= {f"user:{old}" for old in _old_values(row, "trainer_id")}
     if changed.at is not None:
         conn = session.connection()
-        mark(conn, _scopes(conn, changed), changed.at)
+        mark(conn, _scopes(conn, changed) | changed.left, changed.at)
 
 
 def _modified(row: object, fields: Iterable[str]) -> bool:
     state = inspect(row)
     return any(state.attrs[name].history.has_changes() for name in fields)
+
+
+def _old_values(row: object, name: str) -> list[Any]:
+    return [v for v in inspect(row).attrs[name].history.deleted if v is not None]
 
 
 def _scopes(conn: Connection, changed: _Changed) -> set[str]:

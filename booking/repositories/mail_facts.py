@@ -15,6 +15,7 @@ from booking.models import (
     Cohort,
     CohortStatus,
     Course,
+    Role,
     SessionStatus,
     TrainingSession,
     User,
@@ -132,6 +133,25 @@ class MailFactsReader:
     async def cohort_is_published(self, db_session: AsyncSession, cohort_id: str) -> bool:
         status = await db_session.scalar(select(Cohort.status).where(Cohort.id == cohort_id))
         return status is CohortStatus.PUBLISHED
+
+    async def hub_staff(self, db_session: AsyncSession, hub_id: str) -> list[Recipient]:
+        rows = await db_session.scalars(
+            select(User)
+            .where(
+                User.hub_id == hub_id,
+                User.role == Role.HUB_ADMIN,
+                User.active.is_(True),
+                User.erased_at.is_(None),
+            )
+            .order_by(User.email)
+        )
+        return [Recipient(user_id=u.id, email=u.email, name=u.name) for u in rows]
+
+    async def person(self, db_session: AsyncSession, user_id: str) -> Recipient | None:
+        user = await db_session.get(User, user_id)
+        if user is None or user.erased_at is not None:
+            return None
+        return Recipient(user_id=user.id, email=user.email, name=user.name)
 
 
 def _booking(booking: Booking, teacher: User | None) -> BookingInfo:

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 import msgspec
 
@@ -14,7 +14,14 @@ from booking.models.enums import (
     SessionStatus,
     WaitlistMode,
 )
-from booking.schemas.common import FILLED_MULTI_LINE_PATTERN, AwareDatetime, Id, Input, Output
+from booking.schemas.common import (
+    FILLED_MULTI_LINE_PATTERN,
+    AwareDatetime,
+    Id,
+    Input,
+    Output,
+    Problem,
+)
 
 Capacity = Annotated[int, msgspec.Meta(ge=1, le=10_000)]
 ReminderOffsets = Annotated[list[IsoDuration], msgspec.Meta(max_length=10)]
@@ -34,6 +41,7 @@ class CohortCreate(Input):
 
 
 class CohortUpdate(Input):
+    trainer_id: Id | msgspec.UnsetType = msgspec.UNSET
     capacity: Capacity | msgspec.UnsetType = msgspec.UNSET
     waitlist_mode: WaitlistMode | msgspec.UnsetType = msgspec.UNSET
     offer_ttl: IsoDuration | msgspec.UnsetType = msgspec.UNSET
@@ -67,6 +75,14 @@ class SessionUpdate(Input):
     venue_id: Id | msgspec.UnsetType = msgspec.UNSET
 
 
+class SessionSeriesCreate(Input):
+    first_starts_at: AwareDatetime
+    first_ends_at: AwareDatetime
+    every: Literal["P1W", "P2W"]
+    count: Annotated[int, msgspec.Meta(ge=1, le=20)]
+    venue_id: Id | None = None
+
+
 class SessionRead(Output):
     id: str
     cohort_id: str
@@ -75,6 +91,10 @@ class SessionRead(Output):
     venue_id: str
     status: SessionStatus
     sequence: int
+
+
+class SessionList(Output):
+    items: list[SessionRead]
 
 
 class CohortRead(Output):
@@ -146,3 +166,45 @@ class AttendanceRecordRead(Output):
 class AttendanceRead(Output):
     session_id: str
     records: list[AttendanceRecordRead]
+
+
+class SessionConflict(Output):
+    """A live session in the way: `kind` says whose calendar it is in (the trainer's or the
+    venue's); a session in both is listed once for each. When a cohort changes trainer, a
+    session of its own that the new trainer is not available for has kind `availability`."""
+
+    session_id: str
+    cohort_id: str
+    course_title: str
+    starts_at: datetime
+    ends_at: datetime
+    kind: Literal["trainer", "venue", "availability"]
+
+
+class TimeWindow(Output):
+    starts_at: datetime
+    ends_at: datetime
+
+
+class SchedulingProblem(Problem):
+    """A 409 trainer_unavailable, trainer_double_booked or venue_double_booked: the sessions
+    in the way (for the double bookings), and up to 3 nearest free windows of the same length
+    within 14 days where the trainer and the venue are both free (may be empty)."""
+
+    conflicts: list[SessionConflict] | msgspec.UnsetType = msgspec.UNSET
+    suggestions: list[TimeWindow] | msgspec.UnsetType = msgspec.UNSET
+
+
+class SeriesConflict(Output):
+    """One occurrence of a series that cannot be had: its place in the series (0-based), when
+    it would start, and the rule it breaks."""
+
+    index: int
+    starts_at: datetime
+    code: str
+
+
+class SeriesProblem(Problem):
+    """A 409 for a series: the first failing occurrence's code, and every failing occurrence."""
+
+    conflicts: list[SeriesConflict] | msgspec.UnsetType = msgspec.UNSET

@@ -16,6 +16,17 @@ class CourseCreate(Input):
     audience: Annotated[list[JobRole], msgspec.Meta(min_length=1)]
 
 
+class CourseUpdate(Input):
+    title: SingleLine | msgspec.UnsetType = msgspec.UNSET
+    summary: MultiLine | msgspec.UnsetType = msgspec.UNSET
+    need_areas: Annotated[list[NeedArea], msgspec.Meta(min_length=1)] | msgspec.UnsetType = (
+        msgspec.UNSET
+    )
+    audience: Annotated[list[JobRole], msgspec.Meta(min_length=1)] | msgspec.UnsetType = (
+        msgspec.UNSET
+    )
+
+
 class CourseRead(Output):
     id: str
     title: str

@@ -5,6 +5,7 @@ from typing import Annotated
 
 import msgspec
 
+from booking.schemas.cohorts import SessionRead
 from booking.schemas.common import HHMM, AwareDatetime, Input, MultiLine, Output, TimezoneName
 from calendars.weekly import Weekday
 
@@ -47,6 +48,9 @@ class AvailabilityRead(Output):
     weekly: list[WeeklyBlockRead]
     exceptions: list[AvailabilityExceptionRead]
     updated_at: datetime | None
+    # Future scheduled sessions the trainer teaches inside an exception: saved all the same,
+    # and the hub's admins are mailed when a change adds one (services.availability).
+    conflicting_sessions: list[SessionRead] = msgspec.field(default_factory=list)
 
 
 class Slot(Output):

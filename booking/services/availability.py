@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -10,10 +11,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from booking.clock import Clock
 from booking.database import unit_of_work
 from booking.errors import NotFoundError, ValidationError
-from booking.models import AvailabilityException, Role, TrainerAvailability, User
+from booking.events import TrainerAwayFromSessions
+from booking.models import AvailabilityException, Role, TrainerAvailability, TrainingSession, User
 from booking.repositories import cohorts as cohort_repo
 from booking.repositories import trainers as trainer_repo
 from booking.repositories import users as user_repo
+from booking.repositories.outbox import add_event
 from booking.schemas.trainers import (
     AvailabilityExceptionRead,
     AvailabilityRead,
@@ -23,8 +26,9 @@ from booking.schemas.trainers import (
     WeeklyBlockRead,
 )
 from booking.services.actor import Actor
+from booking.services.cohort_views import session_read
 from booking.services.validation import require_order, require_plausible, zone
-from calendars.availability import free_slots
+from calendars.availability import free_slots, is_available
 from calendars.intervals import Interval
 from calendars.weekly import Weekday, WeeklyRule, parse_hhmm
 
@@ -37,6 +41,78 @@ def weekly_rules(blocks: list[dict[str, str]]) -> list[WeeklyRule]:
         WeeklyRule(day=Weekday(b["day"]), start=parse_hhmm(b["start"]), end=parse_hhmm(b["end"]))
         for b in blocks
     ]
+
+
+async def trainer_available(db_session: AsyncSession, trainer_id: str, candidate: Interval) -> bool:
+    """Inside the trainer's weekly availability and outside their exceptions (their sessions
+    are not looked at here)."""
+    row = await trainer_repo.get_availability(db_session, trainer_id)
+    if row is None:
+        return False
+    exceptions = await trainer_repo.list_exceptions(
+        db_session, trainer_id, overlapping_from=candidate.start, overlapping_to=candidate.end
+    )
+    blocked = [Interval(e.starts_at, e.ends_at) for e in exceptions]
+    return is_available(weekly_rules(row.weekly), ZoneInfo(row.timezone), blocked, candidate)
+
+
+async def free_windows(
+    db_session: AsyncSession,
+    trainer_id: str,
+    window: Interval,
+    duration: timedelta,
+    *,
+    venue_id: str | None = None,
+    exclude_sessions: Collection[str] = (),
+) -> list[Interval]:
+    """The free-slot search: maximal windows inside the trainer's availability, outside their
+    exceptions and their sessions (and, given a venue, that venue's sessions), each at least
+    `duration` long. Sessions in `exclude_sessions` count as free (the one being moved)."""
+    row = await trainer_repo.get_availability(db_session, trainer_id)
+    if row is None:
+        return []
+    exceptions = await trainer_repo.list_exceptions(
+        db_session, trainer_id, overlapping_from=window.start, overlapping_to=window.end
+    )
+    busy = list(
+        await cohort_repo.sessions_between(
+            db_session,
+            window.start,
+            window.end,
+            trainer_id=trainer_id,
+            exclude_sessions=exclude_sessions,
+        )
+    )
+    if venue_id is not None:
+        busy += await cohort_repo.sessions_between(
+            db_session,
+            window.start,
+            window.end,
+            venue_id=venue_id,
+            exclude_sessions=exclude_sessions,
+        )
+    return free_slots(
+        weekly_rules(row.weekly),
+        ZoneInfo(row.timezone),
+        [Interval(e.starts_at, e.ends_at) for e in exceptions],
+        [Interval(s.starts_at, s.ends_at) for s in busy],
+        window,
+        duration,
+    )
+
+
+async def _sessions_inside_exceptions(
+    db_session: AsyncSession, trainer_id: str, now: datetime
+) -> list[TrainingSession]:
+    """The trainer's live sessions, not yet over, that overlap any of their exceptions; in
+    start order."""
+    found: dict[str, TrainingSession] = {}
+    for exc in await trainer_repo.list_exceptions(db_session, trainer_id, overlapping_from=now):
+        for session in await cohort_repo.sessions_between(
+            db_session, max(exc.starts_at, now), exc.ends_at, trainer_id=trainer_id
+        ):
+            found[session.id] = session
+    return sorted(found.values(), key=lambda s: (s.starts_at, s.id))
 
 
 class AvailabilityService:
@@ -58,8 +134,9 @@ class AvailabilityService:
             require_plausible(exc.ends_at, f"exceptions[{i}].ends_at")
             require_order(exc.starts_at, exc.ends_at, f"exceptions[{i}].ends_at")
         async with unit_of_work(db_session):
-            await self._trainer(db_session, actor, trainer_id)
+            trainer = await self._trainer(db_session, actor, trainer_id)
             now = self.clock.now()
+            before = await _sessions_inside_exceptions(db_session, trainer_id, now)
             weekly = [{"day": b.day.value, "start": b.start, "end": b.end} for b in data.weekly]
             row = await trainer_repo.get_availability(db_session, trainer_id)
             if row is None:
@@ -76,6 +153,21 @@ class AvailabilityService:
                 )
                 for e in data.exceptions
             )
+            await db_session.flush()
+            after = await _sessions_inside_exceptions(db_session, trainer_id, now)
+            known = {s.id for s in before}
+            new = [s for s in after if s.id not in known]
+            if new and trainer.hub_id is not None:
+                add_event(
+                    db_session,
+                    TrainerAwayFromSessions(
+                        trainer_id=trainer_id,
+                        hub_id=trainer.hub_id,
+                        session_ids=[s.id for s in new],
+                        cohort_ids=sorted({s.cohort_id for s in new}),
+                    ),
+                    now,
+                )
         return await self.get(db_session, actor, trainer_id)
 
     async def get(
@@ -97,6 +189,10 @@ class AvailabilityService:
                 for e in exceptions
             ],
             updated_at=row.updated_at if row else None,
+            conflicting_sessions=[
+                session_read(s)
+                for s in await _sessions_inside_exceptions(db_session, trainer_id, self.clock.now())
+            ],
         )
 
     async def free_slots(
@@ -117,22 +213,7 @@ class AvailabilityService:
         if duration <= timedelta(0):
             raise ValidationError.field("duration", "must be a positive ISO 8601 duration")
         await self._trainer(db_session, actor, trainer_id)
-        window = Interval(start, end)
-        row = await trainer_repo.get_availability(db_session, trainer_id)
-        if row is None:
-            return SlotList(items=[])
-        exceptions = await trainer_repo.list_exceptions(
-            db_session, trainer_id, overlapping_from=start, overlapping_to=end
-        )
-        busy = await cohort_repo.trainer_sessions_between(db_session, trainer_id, start, end)
-        slots = free_slots(
-            weekly_rules(row.weekly),
-            ZoneInfo(row.timezone),
-            [Interval(e.starts_at, e.ends_at) for e in exceptions],
-            [Interval(s.starts_at, s.ends_at) for s in busy],
-            window,
-            duration,
-        )
+        slots = await free_windows(db_session, trainer_id, Interval(start, end), duration)
         return SlotList(items=[Slot(starts_at=s.start, ends_at=s.end) for s in slots])
 
     @staticmethod

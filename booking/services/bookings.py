@@ -141,6 +141,14 @@ class BookingService:
             items=[await self.read(db_session, b) for b in rows], next_cursor=next_cursor
         )
 
+    async def own_active(
+        self, db_session: AsyncSession, actor: Actor, cohort_id: str
+    ) -> BookingRead | None:
+        """The caller's confirmed, offered or waitlisted booking on a cohort, if any (a page
+        shows it instead of offering a second booking)."""
+        booking = await booking_repo.active_booking(db_session, actor.id, cohort_id)
+        return None if booking is None else await self.read(db_session, booking)
+
     async def cancel(self, db_session: AsyncSession, actor: Actor, booking_id: str) -> BookingRead:
         """Owner or hub staff. `late` inside 48 hours of the first session; twice is a no-op.
         A freed seat goes to the waitlist at once."""

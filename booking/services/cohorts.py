@@ -30,6 +30,7 @@ from booking.schemas.cohorts import CohortCancel, CohortCreate, CohortPage, Coho
 from booking.services.actor import Actor
 from booking.services.cohort_views import cohort_read, cohort_reads
 from booking.services.seating import Seating
+from booking.services.trainer_change import change_trainer
 from calendars.intervals import Interval
 from calendars.timetable import find_clashes
 
@@ -185,7 +186,8 @@ class CohortService:
     async def update(
         self, db_session: AsyncSession, actor: Actor, cohort_id: str, data: CohortUpdate
     ) -> CohortRead:
-        """Capacity may not drop below confirmed + offered; a rise hands seats to the waitlist."""
+        """Capacity may not drop below confirmed + offered; a rise hands seats to the waitlist.
+        A new trainer must be free for every future session (services.trainer_change)."""
         values = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not msgspec.UNSET}
         check_durations(values)
         async with unit_of_work(db_session):
@@ -195,6 +197,11 @@ class CohortService:
                 raise CohortCancelledError("a cancelled cohort cannot change")
             now = self.clock.now()
             seating = Seating(self.clock)
+            if "trainer_id" in values:
+                trainer_id = str(values.pop("trainer_id"))
+                if trainer_id != cohort.trainer_id:
+                    await change_trainer(db_session, cohort, trainer_id, now)
+                    values["trainer_id"] = trainer_id
             if "capacity" in values:
                 capacity = int(str(values.pop("capacity")))
                 seating.change_capacity_locked(cohort, capacity)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,12 +16,10 @@ from booking.errors import (
     CohortCancelledError,
     NotFoundError,
     SessionCancelledError,
-    TrainerDoubleBookedError,
-    TrainerUnavailableError,
     ValidationError,
-    VenueDoubleBookedError,
 )
 from booking.events import (
+    CourseRetitled,
     SessionAdded,
     SessionCancelled,
     SessionDetailsChanged,
@@ -33,17 +30,15 @@ from booking.events import (
 from booking.models import Cohort, CohortStatus, SessionStatus, TrainingSession
 from booking.repositories import cohorts as cohort_repo
 from booking.repositories import hubs as hub_repo
-from booking.repositories import trainers as trainer_repo
 from booking.repositories.locks import lock_key
 from booking.repositories.outbox import add_event
 from booking.schemas.cohorts import SessionCreate, SessionRead, SessionUpdate
 from booking.services.actor import Actor
-from booking.services.availability import weekly_rules
 from booking.services.cohort_views import session_read
 from booking.services.cohorts import load_cohort
 from booking.services.seating import Seating
+from booking.services.slot_checks import problem_error, slot_problem, suggestions
 from booking.services.validation import require_plausible
-from calendars.availability import is_available
 from calendars.intervals import Interval
 
 
@@ -83,18 +78,119 @@ async def location_changed(
     return len(sessions)
 
 
+async def course_retitled(
+    db_session: AsyncSession, course_id: str, before_title: str, now: datetime
+) -> int:
+    """A course's title (a calendar's SUMMARY) changed: as location_changed, every future live
+    session of its cohorts gets SEQUENCE + 1, and its confirmed attendees the invite again
+    (event CourseRetitled). Returns how many sessions."""
+    sessions = await _lock_future_sessions(db_session, now, course_id=course_id)
+    attendees: dict[str, list[str]] = {}
+    for session in sessions:
+        session.sequence += 1
+        session.updated_at = now
+        if session.cohort_id not in attendees:
+            attendees[session.cohort_id] = await cohort_repo.confirmed_booking_ids(
+                db_session, session.cohort_id
+            )
+        if attendees[session.cohort_id]:
+            add_event(
+                db_session,
+                CourseRetitled(
+                    session_id=session.id,
+                    cohort_id=session.cohort_id,
+                    sequence=session.sequence,
+                    booking_ids=attendees[session.cohort_id],
+                    before_title=before_title,
+                ),
+                now,
+            )
+    return len(sessions)
+
+
 async def _lock_future_sessions(
-    db_session: AsyncSession, now: datetime, *, venue_id: str
+    db_session: AsyncSession,
+    now: datetime,
+    *,
+    venue_id: str | None = None,
+    course_id: str | None = None,
 ) -> list[TrainingSession]:
     locked: set[str] = set()
     while True:
-        sessions = await cohort_repo.future_sessions(db_session, now, venue_id=venue_id)
+        sessions = await cohort_repo.future_sessions(
+            db_session, now, venue_id=venue_id, course_id=course_id
+        )
         # Read again under the locks: a session moved here meanwhile has a cohort to lock too.
         unlocked = {s.cohort_id for s in sessions} - locked
         if not unlocked:
             return list(sessions)
         await cohort_repo.lock_cohorts(db_session, unlocked)
         locked |= unlocked
+
+
+async def check_place(
+    db_session: AsyncSession,
+    cohort: Cohort,
+    *,
+    venue_id: str,
+    starts_at: datetime,
+    ends_at: datetime,
+    now: datetime,
+    fields: tuple[str, str] = ("starts_at", "ends_at"),
+) -> None:
+    """What is checked before any calendar: times in order and in the future, a venue of the
+    cohort's hub that holds the cohort. `fields` names the times in errors."""
+    start_field, end_field = fields
+    require_plausible(starts_at, start_field)
+    require_plausible(ends_at, end_field)
+    if ends_at <= starts_at:
+        raise ValidationError.field(end_field, f"must be after {start_field}")
+    if starts_at <= now:
+        raise ValidationError.field(start_field, "must be in the future")
+    venue = await hub_repo.get_venue(db_session, venue_id)
+    if venue is None or venue.hub_id != cohort.hub_id:
+        raise ValidationError.field("venue_id", "not a venue of this hub")
+    if cohort.capacity > venue.capacity:
+        raise CapacityExceedsVenueError(
+            f"{venue.name} holds {venue.capacity}, the cohort {cohort.capacity}"
+        )
+
+
+async def lock_slots(db_session: AsyncSession, *, venue_id: str, trainer_id: str) -> None:
+    """Two hub admins booking the same room or trainer at once take turns (sorted: no
+    deadlock); held to the end of the transaction."""
+    for key in sorted((f"venue:{venue_id}", f"trainer:{trainer_id}")):
+        await lock_key(db_session, "session_slot", key)
+
+
+async def new_session(
+    db_session: AsyncSession, cohort: Cohort, venue_id: str, interval: Interval, now: datetime
+) -> TrainingSession:
+    """A scheduled session of `cohort` (already checked), announced to those booked on it."""
+    session = TrainingSession(
+        cohort_id=cohort.id,
+        venue_id=venue_id,
+        trainer_id=cohort.trainer_id,
+        starts_at=interval.start,
+        ends_at=interval.end,
+        status=SessionStatus.SCHEDULED,
+        sequence=0,
+        uid=str(uuid.uuid4()),
+        created_at=now,
+        updated_at=now,
+    )
+    db_session.add(session)
+    await db_session.flush()
+    add_event(
+        db_session,
+        SessionAdded(
+            session_id=session.id,
+            cohort_id=cohort.id,
+            booking_ids=await cohort_repo.confirmed_booking_ids(db_session, cohort.id),
+        ),
+        now,
+    )
+    return session
 
 
 class SessionService:
@@ -122,28 +218,8 @@ class SessionService:
                 exclude=None,
                 now=now,
             )
-            session = TrainingSession(
-                cohort_id=cohort.id,
-                venue_id=venue_id,
-                trainer_id=cohort.trainer_id,
-                starts_at=data.starts_at,
-                ends_at=data.ends_at,
-                status=SessionStatus.SCHEDULED,
-                sequence=0,
-                uid=str(uuid.uuid4()),
-                created_at=now,
-                updated_at=now,
-            )
-            db_session.add(session)
-            await db_session.flush()
-            add_event(
-                db_session,
-                SessionAdded(
-                    session_id=session.id,
-                    cohort_id=cohort.id,
-                    booking_ids=await cohort_repo.confirmed_booking_ids(db_session, cohort.id),
-                ),
-                now,
+            session = await new_session(
+                db_session, cohort, venue_id, Interval(data.starts_at, data.ends_at), now
             )
             return session_read(session)
 
@@ -244,43 +320,26 @@ class SessionService:
         exclude: str | None,
         now: datetime,
     ) -> None:
-        require_plausible(starts_at, "starts_at")
-        require_plausible(ends_at, "ends_at")
-        if ends_at <= starts_at:
-            raise ValidationError.field("ends_at", "must be after starts_at")
-        if starts_at <= now:
-            raise ValidationError.field("starts_at", "must be in the future")
-        venue = await hub_repo.get_venue(db_session, venue_id)
-        if venue is None or venue.hub_id != cohort.hub_id:
-            raise ValidationError.field("venue_id", "not a venue of this hub")
-        if cohort.capacity > venue.capacity:
-            raise CapacityExceedsVenueError(
-                f"{venue.name} holds {venue.capacity}, the cohort {cohort.capacity}"
-            )
-        # Two hub admins booking the same room or trainer at once take turns (sorted: no deadlock).
-        for key in sorted((f"venue:{venue_id}", f"trainer:{cohort.trainer_id}")):
-            await lock_key(db_session, "session_slot", key)
-        await self._check_trainer(db_session, cohort.trainer_id, Interval(starts_at, ends_at))
-        if await cohort_repo.trainer_clash(
-            db_session, cohort.trainer_id, starts_at, ends_at, exclude
-        ):
-            raise TrainerDoubleBookedError("the trainer teaches another session then")
-        if await cohort_repo.venue_clash(db_session, venue_id, starts_at, ends_at, exclude):
-            raise VenueDoubleBookedError("the venue has another session then")
-
-    @staticmethod
-    async def _check_trainer(
-        db_session: AsyncSession, trainer_id: str, candidate: Interval
-    ) -> None:
-        row = await trainer_repo.get_availability(db_session, trainer_id)
-        if row is None:
-            raise TrainerUnavailableError("the trainer has set no availability")
-        exceptions = await trainer_repo.list_exceptions(
-            db_session, trainer_id, overlapping_from=candidate.start, overlapping_to=candidate.end
+        await check_place(
+            db_session, cohort, venue_id=venue_id, starts_at=starts_at, ends_at=ends_at, now=now
         )
-        rules = weekly_rules(row.weekly)
-        blocked = [Interval(e.starts_at, e.ends_at) for e in exceptions]
-        if not is_available(rules, ZoneInfo(row.timezone), blocked, candidate):
-            raise TrainerUnavailableError(
-                "outside the trainer's availability or inside an exception"
+        await lock_slots(db_session, venue_id=venue_id, trainer_id=cohort.trainer_id)
+        interval = Interval(starts_at, ends_at)
+        excluded = () if exclude is None else (exclude,)
+        problem = await slot_problem(
+            db_session,
+            trainer_id=cohort.trainer_id,
+            venue_id=venue_id,
+            interval=interval,
+            exclude_sessions=excluded,
+        )
+        if problem is not None:
+            suggested = await suggestions(
+                db_session,
+                trainer_id=cohort.trainer_id,
+                venue_id=venue_id,
+                interval=interval,
+                now=now,
+                exclude_sessions=excluded,
             )
+            raise problem_error(problem, suggested)

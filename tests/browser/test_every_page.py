@@ -56,6 +56,9 @@ STOPS = [
     Stop("account-delete", "/account/delete", who="teacher"),
     Stop("account-deleted", "/account/deleted"),
     Stop("admin-users", "/admin/users", who="admin"),
+    Stop("privacy", "/privacy"),
+    Stop("accessibility", "/accessibility"),
+    Stop("contact", "/contact"),
 ]
 
 

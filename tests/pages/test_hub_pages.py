@@ -241,8 +241,13 @@ async def test_a_clashing_session_is_explained_next_to_the_start_time(client, wo
 
     assert response.status_code == 409
     page = Page(response.text)
-    message = "The trainer is running another session then"
-    assert page.error_summary() == [("#start", message)]
+    # The other session is named, by the start time (the trainer's) and by the venue.
+    other = "Autism in the classroom, Monday 25 January 2027, 9:30am to midday"
+    message = f"The trainer is running another session then: {other}"
+    assert page.error_summary() == [
+        ("#start", message),
+        ("#venue", f"The venue has another session then: {other}"),
+    ]
     assert page.find_all("p", id="start-error")[0].text == f"Error: {message}"
     assert page.title.startswith("Error: ")
     # What was typed is kept.
@@ -338,4 +343,60 @@ async def test_a_venue_already_in_use_is_explained_next_to_the_venue(client, wor
     response = await add_session(client, path)
 
     assert response.status_code == 409
-    assert Page(response.text).error_summary() == [("#venue", "The venue has another session then")]
+    assert Page(response.text).error_summary() == [
+        (
+            "#venue",
+            (
+                "The venue has another session then: "
+                "Autism in the classroom, Monday 25 January 2027, 9am to 11am"
+            ),
+        )
+    ]
+
+
+async def test_a_clash_offers_suggested_times_and_one_can_be_picked(client, world, mail_dir):
+    path = await create_cohort_through_the_page(client, world, mail_dir)
+    assert (await add_session(client, path)).status_code == 303
+
+    response = await add_session(client, path, start="11:00", end="13:00")
+
+    page = Page(response.text)
+    radios = page.find_all("input", name="suggestion")
+    labels = [
+        label.text
+        for label in page.find_all("label")
+        if label.attrs.get("for", "").startswith("suggestion-")
+    ]
+    # The nearest free two hours: straight after the other session, the same day.
+    assert labels[0] == "Monday 25 January 2027, midday to 2pm"
+    assert len(radios) == len(labels) <= 3
+    picked = await submit(
+        client, page, "Add session at this time", suggestion=radios[0].attrs["value"]
+    )
+    assert picked.status_code == 303, picked.text
+    cohort_id = path.rsplit("/", 1)[1]
+    sessions = (
+        await client.get(f"/api/v1/cohorts/{cohort_id}", headers=bearer(world.hub_admin))
+    ).json()["sessions"]
+    assert [(s["starts_at"], s["ends_at"]) for s in sessions] == [
+        ("2027-01-25T09:30:00Z", "2027-01-25T12:00:00Z"),
+        ("2027-01-25T12:00:00Z", "2027-01-25T14:00:00Z"),
+    ]
+
+
+async def test_an_empty_venue_form_flags_every_missing_answer_in_form_order(
+    client, world, mail_dir
+):
+    page = await hub_page(client, mail_dir)
+
+    response = await submit(
+        client, page, "Add venue", name="", address="", postcode="", capacity=""
+    )
+
+    assert response.status_code == 400
+    assert Page(response.text).error_summary() == [
+        ("#name", "Enter the venue's name"),
+        ("#address", "Enter the venue's address"),
+        ("#postcode", "Enter the venue's postcode"),
+        ("#capacity", "Enter the capacity"),
+    ]
