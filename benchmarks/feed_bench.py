@@ -20,6 +20,7 @@ import argparse
 import asyncio
 import statistics
 import time
+from collections import Counter
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -27,6 +28,7 @@ import httpx
 import seeding
 import skeleton
 from bench_common import percentile
+from ceilings import httpx_health, one_connection_clients
 from skeleton import Benchmark, Run
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -138,7 +140,7 @@ def hub_feed(base: str, hub_id: str, repeat: int) -> dict[str, Any]:
 
 async def teacher_feeds_under_load(
     base: str, tokens: list[str], concurrency: int, requests: int
-) -> dict[str, float]:
+) -> tuple[list[str], dict[str, float]]:
     """Every teacher's feed URL (from the API), then `requests` GETs spread over them from
     `concurrency` clients at once; each teacher's first fetch renders, later ones are warm."""
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
@@ -167,7 +169,7 @@ async def teacher_feeds_under_load(
         started = time.perf_counter()
         await asyncio.gather(*(worker() for _ in range(concurrency)))
         elapsed = time.perf_counter() - started
-    return {
+    return urls, {
         "teacher_feed_requests": requests,
         "teacher_feed_concurrency": concurrency,
         "teacher_feed_p50_ms": round(statistics.median(times), 2),
@@ -180,6 +182,37 @@ async def teacher_feeds_under_load(
 # --- the run ---------------------------------------------------------------------------------
 
 
+async def polls_against_health(
+    base: str, urls: list[str], seconds: float, concurrency: int
+) -> dict[str, float]:
+    """What a calendar app's poll costs: conditional GETs of the teachers' feeds (each with its
+    current ETag, so every answer is a 304) from `concurrency` one-connection clients for
+    `seconds`, then `GET /health` the same way: the ceiling, measured in the same run."""
+    async with httpx.AsyncClient(timeout=60) as client:
+        etags = [(await client.get(url)).headers["etag"] for url in urls]
+    done = Counter[int]()
+
+    async def worker(client: httpx.AsyncClient, offset: int, deadline: float) -> None:
+        i = offset
+        while time.perf_counter() < deadline:
+            url, etag = urls[i % len(urls)], etags[i % len(urls)]
+            done[(await client.get(url, headers={"If-None-Match": etag})).status_code] += 1
+            i += concurrency
+
+    async with one_connection_clients(base, concurrency) as pool:
+        started = time.perf_counter()
+        await asyncio.gather(*(worker(c, i, started + seconds) for i, c in enumerate(pool)))
+        wall = time.perf_counter() - started
+    health = await httpx_health(base, seconds, concurrency)
+    polls = sum(done.values()) / wall
+    return {
+        "poll_304_per_second": round(polls, 1),
+        "poll_not_304": sum(done.values()) - done[304],
+        "health_per_second": round(health["requests_per_s"], 1),
+        "poll_to_health": round(polls / health["requests_per_s"], 2),
+    }
+
+
 def measure(run: Run) -> dict[str, Any]:
     args = run.args
     hub_id, tokens = run.world
@@ -188,7 +221,11 @@ def measure(run: Run) -> dict[str, Any]:
         load = teacher_feeds_under_load(
             server.base, tokens, args.concurrency, args.teacher_requests
         )
-        result |= asyncio.run(load)
+        urls, figures = asyncio.run(load)
+        result |= figures
+        result |= asyncio.run(
+            polls_against_health(server.base, urls, args.rate_seconds, args.concurrency)
+        )
     return result
 
 
@@ -198,14 +235,18 @@ def summary_line(result: dict[str, Any], args: argparse.Namespace) -> str:
         f"{result['cold_ms']} ms, warm 200 p50 {result['warm_200_p50_ms']} ms, 304 p50 "
         f"{result['not_modified_304_p50_ms']} ms; teacher feeds, {args.concurrency} at once: "
         f"p50 {result['teacher_feed_p50_ms']} ms, p99 {result['teacher_feed_p99_ms']} ms, "
-        f"{result['teacher_feed_per_second']}/s, {result['teacher_feed_errors']} errors "
-        f"({result['database']})"
+        f"{result['teacher_feed_per_second']}/s, {result['teacher_feed_errors']} errors; "
+        f"304 polls {result['poll_304_per_second']}/s vs /health {result['health_per_second']}/s "
+        f"(ratio {result['poll_to_health']}) ({result['database']})"
     )
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--sessions", type=int, default=5000, help="in the hub feed")
     parser.add_argument("--repeat", type=int, default=50, help="warm 200s and 304s each")
+    parser.add_argument(
+        "--rate-seconds", type=float, default=5.0, help="for the 304 polls and for /health each"
+    )
     parser.add_argument("--teachers", type=int, default=200)
     parser.add_argument("--bookings-per-teacher", type=int, default=5)
     parser.add_argument("--concurrency", type=int, default=32, help="teacher feed clients")
