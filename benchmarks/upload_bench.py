@@ -71,8 +71,8 @@ async def probe(base: str, until: asyncio.Event, into: list[float]) -> None:
 def latencies(samples: list[float]) -> dict[str, float]:
     return {
         "requests": len(samples),
-        "p50_ms": round(percentile(samples, 50) * 1000, 2),
-        "p99_ms": round(percentile(samples, 99) * 1000, 2),
+        "p50_ms": round(percentile(samples, 0.5) * 1000, 2),
+        "p99_ms": round(percentile(samples, 0.99) * 1000, 2),
         "max_ms": round(max(samples) * 1000, 2),
     }
 
