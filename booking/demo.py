@@ -6,7 +6,7 @@ Only an empty database is seeded; a second start leaves everything as it is.
 
 from __future__ import annotations
 
-from datetime import time, timedelta
+from datetime import date, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -165,10 +165,38 @@ async def seed(db_session: AsyncSession, clock: Clock, settings: Settings) -> li
 COHORTS = [
     (0, 0, 0, 12, 1, time(16, 0), 2, 3, WaitlistMode.AUTO),
     (1, 1, 1, 4, 3, time(16, 0), 2, 2, WaitlistMode.AUTO),
-    (2, 0, 2, 8, 2, time(14, 0), 2, 2, WaitlistMode.OFFER),
+    (2, 0, 2, 8, 2, time(16, 0), 2, 2, WaitlistMode.OFFER),
     (3, 1, 0, 10, 0, time(16, 0), 2, 1, WaitlistMode.AUTO),
 ]
 LONDON = ZoneInfo("Europe/London")
+
+
+def term_weeks(first_monday: date, count: int) -> list[date]:
+    """The first `count` Mondays from `first_monday` of weeks in term, so that no demo session
+    lands in a school holiday. Holidays as most English schools keep them, roughly: Christmas,
+    Easter (late March to mid April: the fortnight moves with Easter, this covers most years), the
+    summer, and the half terms of late October, mid February and late May."""
+    weeks: list[date] = []
+    monday = first_monday
+    while len(weeks) < count:
+        if not _holiday_week(monday):
+            weeks.append(monday)
+        monday += timedelta(weeks=1)
+    return weeks
+
+
+def _holiday_week(monday: date) -> bool:
+    friday = monday + timedelta(days=4)
+    holidays = [
+        (date(monday.year - 1, 12, 20), date(monday.year, 1, 3)),
+        (date(monday.year, 12, 20), date(monday.year + 1, 1, 3)),
+        (date(monday.year, 2, 14), date(monday.year, 2, 21)),
+        (date(monday.year, 3, 27), date(monday.year, 4, 14)),
+        (date(monday.year, 5, 25), date(monday.year, 5, 31)),
+        (date(monday.year, 7, 21), date(monday.year, 9, 2)),
+        (date(monday.year, 10, 24), date(monday.year, 10, 31)),
+    ]
+    return any(start <= friday and monday <= end for start, end in holidays)
 
 
 async def _seed_cohorts(
@@ -183,7 +211,7 @@ async def _seed_cohorts(
         await VenueService(clock).list_venues(db_session, hub_id=hub_id, limit=10, cursor=None)
     ).items
     today = clock.now().astimezone(LONDON).date()
-    next_monday = today + timedelta(days=7 - today.weekday())
+    weeks = term_weeks(today + timedelta(days=7 - today.weekday()), max(c[7] for c in COHORTS))
     cohort_ids = []
     for course, trainer, venue, capacity, weekday, start, hours, count, mode in COHORTS:
         cohort = await CohortService(clock).create(
@@ -198,8 +226,8 @@ async def _seed_cohorts(
                 waitlist_mode=mode,
             ),
         )
-        for week in range(count):
-            starts = local_to_utc(next_monday + timedelta(days=weekday, weeks=week), start, LONDON)
+        for monday in weeks[:count]:
+            starts = local_to_utc(monday + timedelta(days=weekday), start, LONDON)
             await SessionService(clock).add(
                 db_session,
                 admin,
