@@ -33,6 +33,7 @@ from booking.api.identity import AuthController, MeController, UsersController
 from booking.api.json_body import JsonObjectRequest
 from booking.api.problems import EXCEPTION_HANDLERS, http_error_handler
 from booking.api.query_params import applies_to, rejects_unknown_query
+from booking.api.schools import SchoolController
 from booking.api.sessions import SessionController
 from booking.api.timetables import TimetableController
 from booking.api.trainers import TrainerController
@@ -219,6 +220,7 @@ def create_app(
             UsersController,
             HubController,
             VenueController,
+            SchoolController,
             CourseController,
             TrainerController,
             CohortController,

@@ -210,3 +210,13 @@ class UrlUnreachableError(DomainError):
     status = 400
     code = "url_unreachable"
     title = "The calendar could not be fetched"
+
+
+class UrnTakenError(ConflictError):
+    code = "urn_taken"
+    title = "A school with this URN exists"
+
+
+class OtherSchoolError(ConflictError):
+    code = "other_school"
+    title = "This person is at another school"

@@ -29,6 +29,7 @@ from booking.services.feeds import FeedService
 from booking.services.hubs import HubService, VenueService
 from booking.services.privacy import PrivacyService
 from booking.services.roster import RosterService
+from booking.services.schools import SchoolService
 from booking.services.sessions import SessionService
 from booking.services.timetables import TimetableService
 from booking.services.tokens import TokenService
@@ -131,6 +132,7 @@ DEPENDENCIES = {
     "privacy_service": Provide(provide_privacy_service, sync_to_thread=False),
     "audit_log_service": Provide(AuditLogService, sync_to_thread=False),
     "hub_service": _service(HubService),
+    "school_service": _service(SchoolService),
     "venue_service": _service(VenueService),
     "course_service": _service(CourseService),
     "availability_service": _service(AvailabilityService),

@@ -10,8 +10,12 @@ class Role(StrEnum):
     HUB_ADMIN = "hub_admin"
     TRAINER = "trainer"
     TEACHER = "teacher"
+    # Bound to one school; also a teacher (books for themselves) who books and adds their staff.
+    SCHOOL_LEAD = "school_lead"
 
 
+# Roles that hold seats of their own (API.md, Schools and staff: a school_lead is also a teacher).
+BOOKING_ROLES = frozenset({Role.TEACHER, Role.SCHOOL_LEAD})
 HUB_ROLES = frozenset({Role.HUB_ADMIN, Role.TRAINER})
 
 

@@ -22,7 +22,8 @@ from booking.errors import (
     TimetableClashError,
     WaitlistFullError,
 )
-from booking.models import BookingStatus, Role
+from booking.models import BookingStatus
+from booking.models.enums import BOOKING_ROLES
 from booking.pages.catalogue import Catalogue, clash_lines
 from booking.pages.errors import SignInRequired
 from booking.pages.feed_links import subscribe_links
@@ -66,7 +67,7 @@ class TrainingPages(Controller):
         """Published cohorts, filtered as GET /api/v1/cohorts filters them."""
         actor, errors = current_actor(request), FormErrors()
         filters = read_filters(request.query_params, errors)
-        teacher = actor if actor is not None and actor.role is Role.TEACHER else None
+        teacher = actor if actor is not None and actor.role in BOOKING_ROLES else None
         hubs = await catalogue.hub_names(db_session)
         cohorts, next_link = [], None
         if not errors:

@@ -21,7 +21,8 @@ from booking.errors import (
     NotOfferedError,
     OfferExpiredError,
 )
-from booking.models import Booking, BookingStatus, Cohort, IdempotencyRecord, Role
+from booking.models import Booking, BookingStatus, Cohort, IdempotencyRecord
+from booking.models.enums import BOOKING_ROLES
 from booking.repositories import bookings as booking_repo
 from booking.repositories import idempotency as idempotency_repo
 from booking.repositories.locks import lock_key
@@ -60,7 +61,7 @@ class BookingService:
     ) -> BookingResult:
         """A teacher books (services.seating.Seating.book); a retry with the same
         Idempotency-Key and body gets the first answer again and changes nothing."""
-        actor.require_role(Role.TEACHER)
+        actor.require_role(*BOOKING_ROLES)
         async with unit_of_work(db_session):
             now = self.clock.now()
             if idempotency_key is not None:
