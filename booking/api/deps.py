@@ -29,6 +29,7 @@ from booking.services.feeds import FeedService
 from booking.services.hubs import HubService, VenueService
 from booking.services.privacy import PrivacyService
 from booking.services.roster import RosterService
+from booking.services.school_staff import StaffService
 from booking.services.schools import SchoolService
 from booking.services.sessions import SessionService
 from booking.services.timetables import TimetableService
@@ -133,6 +134,7 @@ DEPENDENCIES = {
     "audit_log_service": Provide(AuditLogService, sync_to_thread=False),
     "hub_service": _service(HubService),
     "school_service": _service(SchoolService),
+    "staff_service": _service(StaffService),
     "venue_service": _service(VenueService),
     "course_service": _service(CourseService),
     "availability_service": _service(AvailabilityService),
