@@ -75,6 +75,8 @@ class SessionRead(Output):
     venue_id: str
     status: SessionStatus
     sequence: int
+    # Overlaps 08:30-15:30 venue-local on a weekday: a school must cover the teacher's class.
+    during_school_day: bool
 
 
 class CohortRead(Output):

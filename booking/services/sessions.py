@@ -39,7 +39,7 @@ from booking.repositories.outbox import add_event
 from booking.schemas.cohorts import SessionCreate, SessionRead, SessionUpdate
 from booking.services.actor import Actor
 from booking.services.availability import weekly_rules
-from booking.services.cohort_views import session_read
+from booking.services.cohort_views import session_view
 from booking.services.cohorts import load_cohort
 from booking.services.seating import Seating
 from booking.services.validation import require_plausible
@@ -145,7 +145,7 @@ class SessionService:
                 ),
                 now,
             )
-            return session_read(session)
+            return await session_view(db_session, session)
 
     async def reschedule(
         self, db_session: AsyncSession, actor: Actor, session_id: str, data: SessionUpdate
@@ -197,7 +197,7 @@ class SessionService:
                     now,
                 )
                 await Seating(self.clock).sessions_changed_locked(db_session, cohort)
-            return session_read(session)
+            return await session_view(db_session, session)
 
     async def cancel(self, db_session: AsyncSession, actor: Actor, session_id: str) -> SessionRead:
         """Kept with status cancelled (calendars need its uid and a higher sequence)."""
@@ -221,7 +221,7 @@ class SessionService:
                     now,
                 )
                 await Seating(self.clock).sessions_changed_locked(db_session, cohort)
-            return session_read(session)
+            return await session_view(db_session, session)
 
     async def _load(
         self, db_session: AsyncSession, actor: Actor, session_id: str
