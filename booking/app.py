@@ -32,6 +32,7 @@ from booking.api.hubs import HubController, VenueController
 from booking.api.identity import AuthController, MeController, UsersController
 from booking.api.json_body import JsonObjectRequest
 from booking.api.problems import EXCEPTION_HANDLERS, http_error_handler
+from booking.api.progress import HubProgressController, SchoolProgressController
 from booking.api.query_params import applies_to, rejects_unknown_query
 from booking.api.schools import SchoolController
 from booking.api.sessions import SessionController
@@ -221,6 +222,8 @@ def create_app(
             HubController,
             VenueController,
             SchoolController,
+            SchoolProgressController,
+            HubProgressController,
             CourseController,
             TrainerController,
             CohortController,

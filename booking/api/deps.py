@@ -28,6 +28,7 @@ from booking.services.courses import CourseService
 from booking.services.feeds import FeedService
 from booking.services.hubs import HubService, VenueService
 from booking.services.privacy import PrivacyService
+from booking.services.progress import ProgressService
 from booking.services.roster import RosterService
 from booking.services.school_staff import StaffService
 from booking.services.schools import SchoolService
@@ -135,6 +136,7 @@ DEPENDENCIES = {
     "hub_service": _service(HubService),
     "school_service": _service(SchoolService),
     "staff_service": _service(StaffService),
+    "progress_service": _service(ProgressService),
     "venue_service": _service(VenueService),
     "course_service": _service(CourseService),
     "availability_service": _service(AvailabilityService),

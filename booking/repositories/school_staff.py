@@ -109,3 +109,17 @@ async def waiting(db_session: AsyncSession, teacher_ids: Collection[str]) -> set
         .distinct()
     )
     return set(rows)
+
+
+async def staff_of_schools(
+    db_session: AsyncSession, school_ids: Collection[str]
+) -> Sequence[tuple[str, str]]:
+    """(school_id, user_id) of everyone at these schools."""
+    if not school_ids:
+        return []
+    rows = await db_session.execute(
+        select(User.school_id, User.id).where(
+            User.school_id.in_(school_ids), User.erased_at.is_(None)
+        )
+    )
+    return [(str(school_id), user_id) for school_id, user_id in rows]

@@ -48,3 +48,11 @@ async def list_schools(
     if local_authority is not None:
         stmt = stmt.where(func.lower(School.local_authority) == local_authority.strip().lower())
     return await page(db_session, stmt, School.id, limit=limit, cursor=cursor)
+
+
+async def schools_of_hub(db_session: AsyncSession, hub_id: str) -> Sequence[School]:
+    return (
+        await db_session.scalars(
+            select(School).where(School.hub_id == hub_id).order_by(School.name, School.id)
+        )
+    ).all()

@@ -86,3 +86,39 @@ class StaffAdd(Input):
 
 class StaffAdded(Output):
     user: UserRead
+
+
+class JobRoleProgress(Output):
+    staff: int
+    trained: int
+
+
+class SchoolProgress(Output):
+    """Each person counts once in each of trained, booked and waiting that is true of them;
+    not_started: none of the three."""
+
+    staff: int
+    trained: int
+    booked: int
+    waiting: int
+    not_started: int
+    # By JobRole value; people who gave none under "unknown".
+    by_job_role: dict[str, JobRoleProgress]
+
+
+class SchoolBrief(Output):
+    id: str
+    urn: int
+    name: str
+    local_authority: str
+
+
+class HubSchoolProgress(Output):
+    school: SchoolBrief
+    staff: int
+    trained: int
+    booked: int
+
+
+class HubProgress(Output):
+    items: list[HubSchoolProgress]
