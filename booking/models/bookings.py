@@ -26,6 +26,7 @@ class Booking(Timestamped, Base):
             sqlite_where=text(_ACTIVE),
         ),
         Index("ix_booking_cohort_id_status_waitlist_seq", "cohort_id", "status", "waitlist_seq"),
+        Index("ix_booking_cohort_id_school_id", "cohort_id", "school_id"),
         CheckConstraint(
             "(status = 'waitlisted') = (waitlist_seq IS NOT NULL)", name="waitlisted_has_seq"
         ),
@@ -45,6 +46,13 @@ class Booking(Timestamped, Base):
     late: Mapped[bool] = mapped_column(default=False)
     confirmed_at: Mapped[datetime | None] = mapped_column(default=None)
     cancelled_at: Mapped[datetime | None] = mapped_column(default=None)
+    # The teacher's school when they booked: the school a cohort's max_per_school counts it for
+    # (fixed here, so a change of school later cannot slip a seat past the cap).
+    school_id: Mapped[str | None] = mapped_column(
+        ForeignKey("school.id", ondelete="SET NULL"), default=None
+    )
+    # Why a booking waits: "school_cap" when the teacher's school held its share; None else.
+    waitlist_reason: Mapped[str | None] = mapped_column(String(32), default=None)
 
 
 class Attendance(Base):

@@ -121,3 +121,7 @@ async def count_active_admins(db_session: AsyncSession) -> int:
         )
         or 0
     )
+
+
+async def school_of(db_session: AsyncSession, user_id: str) -> str | None:
+    return await db_session.scalar(select(User.school_id).where(User.id == user_id))

@@ -28,6 +28,9 @@ class BookingRead(Output):
     clashes: list[Clash]
     created_at: datetime
     updated_at: datetime
+    # "school_cap": waiting because the teacher's school holds its share of the cohort (its
+    # max_per_school); None otherwise.
+    waitlist_reason: str | None = None
 
 
 class BookingPage(Output):

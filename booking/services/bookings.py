@@ -124,6 +124,7 @@ class BookingService:
             offer_expires_at=booking.offer_expires_at,
             late=booking.late,
             clashes=[],
+            waitlist_reason=booking.waitlist_reason,
             created_at=booking.created_at,
             updated_at=booking.updated_at,
         )

@@ -92,6 +92,8 @@ async def cohort_reads(db_session: AsyncSession, cohorts: Sequence[Cohort]) -> l
             promotion_cutoff=c.promotion_cutoff,
             reminder_offsets=list(c.reminder_offsets),
             waitlist_capacity=c.waitlist_capacity,
+            max_per_school=c.max_per_school,
+            approval_ttl=c.approval_ttl,
             sessions=[session_read(s, zones.get(s.venue_id, DEFAULT_ZONE)) for s in sessions[c.id]],
             cancel_reason=c.cancel_reason,
             created_at=c.created_at,

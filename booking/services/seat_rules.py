@@ -4,7 +4,9 @@ The rules (API.md, Bookings and the waitlist): a cohort is open for booking whil
 published and its first live session has not started; seats left = capacity - confirmed -
 offered; freed seats go to the waitlist in join order, but not inside `promotion_cutoff` of the
 first session; a free seat that a promotion still owes the waitlist is held for it; a waiting
-teacher who holds a seat in an overlapping session is passed over and keeps their place.
+teacher who holds a seat in an overlapping session is passed over and keeps their place; so is
+one whose school holds its share of the cohort (max_per_school; API.md, Booking for staff),
+and a booking that would pass that share waits instead (waitlist_reason "school_cap").
 
 Each transition changes the booking and the cohort's counters together and returns the events
 it causes. booking.services.seating applies them under the locks and writes the events.
@@ -41,6 +43,8 @@ PROMOTION_RETRY = "promotion_retry"
 RETRY_AFTER = timedelta(seconds=1)
 LATE_CANCELLATION = timedelta(hours=48)
 SEAT_HOLDING = frozenset({BookingStatus.CONFIRMED, BookingStatus.OFFERED})
+# Booking.waitlist_reason when the teacher's school is at the cohort's max_per_school.
+SCHOOL_CAP = "school_cap"
 
 
 # ---- rules -----------------------------------------------------------------------------------
@@ -81,6 +85,16 @@ def seat_is_free(cohort: Cohort, *, owed_to_waitlist: bool) -> bool:
     return seats_left(cohort) > 0 and not owed_to_waitlist
 
 
+def school_at_cap(cohort: Cohort, school_id: str | None, held_by_school: int) -> bool:
+    """The school's staff already hold `max_per_school` seats (confirmed or offered) of the
+    cohort. No cap set, or a teacher with no school: never at the cap."""
+    return (
+        cohort.max_per_school is not None
+        and school_id is not None
+        and held_by_school >= cohort.max_per_school
+    )
+
+
 def is_late(first_start: datetime | None, now: datetime) -> bool:
     """A cancellation inside 48 hours of the first session."""
     return first_start is not None and now > first_start - LATE_CANCELLATION
@@ -111,11 +125,15 @@ class Verdict(Enum):
     """What the walk does with the next teacher in join order."""
 
     SEAT = "seat"  # gets the seat (confirmed or offered, by the cohort's mode)
-    PASS = "pass"  # noqa: S105 - a verdict, not a password; passed over, keeps their place (a seat in an overlapping session)
+    PASS = "pass"  # noqa: S105 - a verdict, not a password; passed over, keeps their place (a seat in an overlapping session, or their school at its cap)
     STOP = "stop"  # busy in another transaction: stop here, finish the walk a second later
 
 
-def verdict(*, locked: bool, holds_overlapping_seat: bool) -> Verdict:
+def verdict(*, locked: bool, holds_overlapping_seat: bool, school_at_cap: bool = False) -> Verdict:
+    """A teacher whose school is at its cap is passed over whether or not they could be locked
+    (the walk does not wait for them)."""
+    if school_at_cap:
+        return Verdict.PASS
     if not locked:
         return Verdict.STOP
     return Verdict.PASS if holds_overlapping_seat else Verdict.SEAT
@@ -147,6 +165,7 @@ def confirm(
         cohort.offered_count -= 1
     booking.status = BookingStatus.CONFIRMED
     booking.waitlist_seq = None
+    booking.waitlist_reason = None
     booking.offer_expires_at = None
     booking.confirmed_at = now
     booking.updated_at = now
@@ -157,12 +176,14 @@ def confirm(
 
 
 def waitlist(
-    cohort: Cohort, booking: Booking, now: datetime, *, position: int
+    cohort: Cohort, booking: Booking, now: datetime, *, position: int, reason: str | None = None
 ) -> BookingWaitlisted:
-    """Last in the queue: every teacher waiting joined before (the cohort lock is held)."""
+    """Last in the queue: every teacher waiting joined before (the cohort lock is held).
+    `reason`: SCHOOL_CAP when a seat was kept from them by their school's share."""
     cohort.waitlist_seq += 1
     booking.status = BookingStatus.WAITLISTED
     booking.waitlist_seq = cohort.waitlist_seq
+    booking.waitlist_reason = reason
     booking.updated_at = now
     return BookingWaitlisted(**_booking_fields(booking), position=position)
 
@@ -172,6 +193,7 @@ def offer(cohort: Cohort, booking: Booking, now: datetime) -> BookingOffered:
     expires = now + parse_duration(cohort.offer_ttl)
     booking.status = BookingStatus.OFFERED
     booking.waitlist_seq = None
+    booking.waitlist_reason = None
     booking.offer_expires_at = expires
     booking.updated_at = now
     cohort.offered_count += 1
@@ -187,6 +209,7 @@ def release(cohort: Cohort, booking: Booking, now: datetime, to: BookingStatus) 
         cohort.offered_count -= 1
     booking.status = to
     booking.waitlist_seq = None
+    booking.waitlist_reason = None
     booking.offer_expires_at = None
     booking.updated_at = now
     return [SeatFreed(cohort_id=cohort.id, booking_id=booking.id)] if held else []

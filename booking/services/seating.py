@@ -54,6 +54,7 @@ from booking.repositories import bookings as booking_repo
 from booking.repositories import cohorts as cohort_repo
 from booking.repositories import outbox as outbox_repo
 from booking.repositories import timetables as timetable_repo
+from booking.repositories import users as user_repo
 from booking.repositories.locks import lock_key, try_lock_key
 from booking.repositories.outbox import add_due, add_event, finish_due, pending_due
 from booking.schemas.bookings import Clash
@@ -114,9 +115,11 @@ class Seating:
             cohort, owed_to_waitlist=await self._owed_to_waitlist(db_session, cohort, sessions, now)
         )
         live_ids = [s.id for s in rules.live(sessions)]
+        school_id = await user_repo.school_of(db_session, teacher_id)
+        capped = await self._school_at_cap(db_session, cohort, school_id)
         existing = await booking_repo.active_booking(db_session, teacher_id, cohort.id)
         if existing is not None:
-            if existing.status is BookingStatus.WAITLISTED and free:
+            if existing.status is BookingStatus.WAITLISTED and free and not capped:
                 await self._check_booking_clash(db_session, teacher_id, cohort, sessions)
                 seated = rules.confirm(cohort, existing, now, promoted=False, session_ids=live_ids)
                 write(db_session, [seated], now)
@@ -131,21 +134,39 @@ class Seating:
             )
         # The id is set here, not at flush: the outbox event written next must carry it.
         booking = Booking(
-            id=new_id(), cohort_id=cohort.id, teacher_id=teacher_id, created_at=now, updated_at=now
+            id=new_id(),
+            cohort_id=cohort.id,
+            teacher_id=teacher_id,
+            school_id=school_id,
+            created_at=now,
+            updated_at=now,
         )
         position = None
-        if free:
+        if free and not capped:
             event: Event = rules.confirm(cohort, booking, now, promoted=False, session_ids=live_ids)
         else:
             length = await booking_repo.waitlist_length(db_session, cohort.id)
             if cohort.waitlist_capacity is not None and length >= cohort.waitlist_capacity:
                 raise WaitlistFullError("the cohort and its waitlist are full")
             position = length + 1
-            event = rules.waitlist(cohort, booking, now, position=position)
+            reason = rules.SCHOOL_CAP if capped else None
+            event = rules.waitlist(cohort, booking, now, position=position, reason=reason)
         db_session.add(booking)
         write(db_session, [event], now)
         await db_session.flush()
         return Placed(booking, 201, waitlist_position=position, clashes=clashes)
+
+    @staticmethod
+    async def _school_at_cap(
+        db_session: AsyncSession, cohort: Cohort, school_id: str | None
+    ) -> bool:
+        """Whether the school's staff hold the cohort's max_per_school seats (under the cohort
+        lock, so two of its staff booking at once cannot both pass)."""
+        if cohort.max_per_school is None or school_id is None:
+            return False
+        await db_session.flush()  # sessions do not autoflush: count what this one changed too
+        held = await booking_repo.school_seats(db_session, cohort.id)
+        return rules.school_at_cap(cohort, school_id, held.get(school_id, 0))
 
     async def _owed_to_waitlist(
         self,
@@ -303,6 +324,7 @@ class Seating:
             return
         locked_any = False
         after: int | None = None
+        held = await self._school_seats(db_session, cohort)
         while rules.seats_left(cohort) > 0:
             waiting = await booking_repo.waitlisted_after(db_session, cohort.id, after, WALK_BATCH)
             if not waiting:
@@ -311,32 +333,66 @@ class Seating:
                 if rules.seats_left(cohort) <= 0:
                     break
                 after = candidate.waitlist_seq
-                locked = await self._lock_teacher(
-                    db_session, candidate.teacher_id, wait=not locked_any
+                decision, locked = await self._decide(
+                    db_session, cohort, candidate, sessions, held, wait=not locked_any
                 )
                 locked_any = locked_any or locked
-                theirs = (
-                    await booking_repo.teacher_booked_sessions(
-                        db_session, candidate.teacher_id, exclude_cohort=cohort.id
-                    )
-                    if locked
-                    else []
-                )
-                decision = rules.verdict(
-                    locked=locked, holds_overlapping_seat=bool(rules.overlapping(sessions, theirs))
-                )
                 if decision is Verdict.STOP:
                     await self._defer(db_session, candidate, now)
                     await db_session.flush()
                     return
-                if decision is Verdict.PASS:
-                    logger.info(
-                        "waitlist: passed over booking %s (a seat in an overlapping session)",
-                        candidate.id,
-                    )
-                    continue
-                self._hand_seat(db_session, cohort, candidate, sessions, now)
+                if decision is Verdict.SEAT:
+                    self._hand_seat(db_session, cohort, candidate, sessions, now)
+                    if candidate.school_id is not None:
+                        held[candidate.school_id] = held.get(candidate.school_id, 0) + 1
         await db_session.flush()
+
+    @staticmethod
+    async def _school_seats(db_session: AsyncSession, cohort: Cohort) -> dict[str, int]:
+        """Seats per school for max_per_school (none to count without a cap); the seat just
+        released is flushed first (sessions do not autoflush)."""
+        if cohort.max_per_school is None:
+            return {}
+        await db_session.flush()
+        return await booking_repo.school_seats(db_session, cohort.id)
+
+    async def _decide(
+        self,
+        db_session: AsyncSession,
+        cohort: Cohort,
+        candidate: Booking,
+        sessions: Sequence[TrainingSession],
+        held: dict[str, int],
+        *,
+        wait: bool,
+    ) -> tuple[Verdict, bool]:
+        """What the walk does with `candidate`, and whether their teacher lock was taken. A
+        teacher whose school is at its cap is passed over without locking them."""
+        capped = rules.school_at_cap(
+            cohort, candidate.school_id, held.get(candidate.school_id or "", 0)
+        )
+        locked = not capped and await self._lock_teacher(
+            db_session, candidate.teacher_id, wait=wait
+        )
+        theirs = (
+            await booking_repo.teacher_booked_sessions(
+                db_session, candidate.teacher_id, exclude_cohort=cohort.id
+            )
+            if locked
+            else []
+        )
+        decision = rules.verdict(
+            locked=locked,
+            holds_overlapping_seat=bool(rules.overlapping(sessions, theirs)),
+            school_at_cap=capped,
+        )
+        if decision is Verdict.PASS:
+            logger.info(
+                "waitlist: passed over booking %s (%s)",
+                candidate.id,
+                "its school at the cap" if capped else "a seat in an overlapping session",
+            )
+        return decision, locked
 
     def _hand_seat(
         self,

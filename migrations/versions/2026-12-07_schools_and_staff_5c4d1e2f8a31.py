@@ -1,7 +1,8 @@
 """Schools (from the DfE's Get Information about Schools), the people at them, and school leads.
 
 Additive: a `school` table, `user_account.school_id`, and the `school_lead` role (who must have
-a school). The v1 free-text `user_account.school` stays as it was.
+a school). The v1 free-text `user_account.school` stays as it was. Cohorts gain
+`max_per_school` and `approval_ttl`; bookings the school they count for and why one waits.
 
 Revision ID: 5c4d1e2f8a31
 Revises: b12bb60a9e1c
@@ -72,8 +73,42 @@ def upgrade() -> None:
             "role <> 'school_lead' OR school_id IS NOT NULL",
         )
 
+    with op.batch_alter_table("cohort", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("max_per_school", sa.Integer(), nullable=True))
+        batch_op.add_column(
+            sa.Column("approval_ttl", sa.String(length=32), server_default="P3D", nullable=False)
+        )
+        batch_op.create_check_constraint(
+            "max_per_school_positive", "max_per_school IS NULL OR max_per_school >= 1"
+        )
+
+    with op.batch_alter_table("booking", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("school_id", sa.String(length=32), nullable=True))
+        batch_op.add_column(sa.Column("waitlist_reason", sa.String(length=32), nullable=True))
+        batch_op.create_foreign_key(
+            batch_op.f("fk_booking_school_id_school"),
+            "school",
+            ["school_id"],
+            ["id"],
+            ondelete="SET NULL",
+        )
+        batch_op.create_index(
+            "ix_booking_cohort_id_school_id", ["cohort_id", "school_id"], unique=False
+        )
+
 
 def downgrade() -> None:
+    with op.batch_alter_table("booking", schema=None) as batch_op:
+        batch_op.drop_index("ix_booking_cohort_id_school_id")
+        batch_op.drop_constraint(batch_op.f("fk_booking_school_id_school"), type_="foreignkey")
+        batch_op.drop_column("waitlist_reason")
+        batch_op.drop_column("school_id")
+
+    with op.batch_alter_table("cohort", schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f("ck_cohort_max_per_school_positive"), type_="check")
+        batch_op.drop_column("approval_ttl")
+        batch_op.drop_column("max_per_school")
+
     # A school lead goes back to being a teacher: the role did not exist before.
     op.execute("UPDATE user_account SET role = 'teacher' WHERE role = 'school_lead'")
     with op.batch_alter_table("user_account", schema=None) as batch_op:
