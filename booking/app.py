@@ -22,6 +22,7 @@ from booking import log_redaction
 from booking.api.admin import AdminNotificationController
 from booking.api.audit import AuditController
 from booking.api.bookings import BookingController
+from booking.api.bulk_bookings import BulkBookingController
 from booking.api.cohorts import CohortController
 from booking.api.courses import CourseController
 from booking.api.deps import DEPENDENCIES
@@ -229,6 +230,7 @@ def create_app(
             CohortController,
             SessionController,
             BookingController,
+            BulkBookingController,
             MyFeedController,
             FeedController,
             TimetableController,

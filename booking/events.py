@@ -127,6 +127,23 @@ class SessionCancelled(SessionEvent, frozen=True, kw_only=True, tag=True):
     sequence: int
 
 
+class BulkOutcome(msgspec.Struct, frozen=True, kw_only=True):
+    """One teacher of a bulk booking: the booking's status, or the code of why it failed."""
+
+    teacher_id: str
+    status: str | None = None
+    code: str | None = None
+
+
+class BulkBooked(Event, frozen=True, kw_only=True, tag=True):
+    """A lead (or admin) booked several staff at once: one summary mail to them. Each teacher's
+    own booking has its own event and mails."""
+
+    cohort_id: str
+    booked_by: str
+    outcomes: list[BulkOutcome]
+
+
 DomainEvent = (
     BookingConfirmed
     | BookingWaitlisted
@@ -142,6 +159,7 @@ DomainEvent = (
     | SessionRescheduled
     | SessionDetailsChanged
     | SessionCancelled
+    | BulkBooked
 )
 
 EVENT_TYPES: tuple[type[Event], ...] = DomainEvent.__args__

@@ -112,6 +112,12 @@ class MailFacts(Protocol):
         """Who holds a confirmed seat now, in booking order: they have the invites to update."""
         ...
 
+    async def people(
+        self, db_session: AsyncSession, user_ids: Collection[str]
+    ) -> dict[str, Recipient]:
+        """Accounts by id; erased ones are left out (nobody to write to or name)."""
+        ...
+
     async def reminder_times(
         self, db_session: AsyncSession, booking_id: str
     ) -> dict[tuple[str, str], datetime]:

@@ -335,6 +335,46 @@ def reminder(
     return plain_mail(ctx, to, f"Reminder: {course} {soon}", body)
 
 
+# How each outcome of a bulk booking reads in the lead's summary.
+BULK_OUTCOME_WORDS = {
+    "confirmed": "booked",
+    "waitlisted": "on the waitlist",
+    "already_booked": "not booked: already booked or waiting",
+    "booking_clash": "not booked: booked on another session at the same time",
+    "timetable_clash": "not booked: the session clashes with their timetable",
+    "waitlist_full": "not booked: the course and its waitlist are full",
+    "forbidden": "not booked: not one of your school's staff",
+    "not_found": "not booked: no such person",
+}
+
+
+def bulk_summary(
+    ctx: MailContext, to: Person, cohort: CohortInfo, *, lines: list[tuple[str, str]]
+) -> EmailMessage:
+    """To the lead who booked several staff at once: each person and what happened, in the
+    order they were asked for. `lines`: (the person's name or address, status or code)."""
+    course = _title(cohort)
+    rows = tuple(
+        (_single(name, "name"), BULK_OUTCOME_WORDS.get(outcome, f"not booked: {outcome}"))
+        for name, outcome in lines
+    )
+    booked = sum(1 for _, outcome in lines if outcome == "confirmed")
+    body = Body(
+        heading="Your staff bookings",
+        blocks=(
+            (
+                f"You asked for {len(lines)} of your staff to be booked on {course}. "
+                f"{booked} {'has' if booked == 1 else 'have'} a place. Each person has their "
+                "own email and calendar invites."
+            ),
+            Details(rows=rows, title="Who was booked"),
+            _sessions_summary(cohort),
+            Links(rows=(("Your school", f"{checked_base_url(ctx)}/school"),)),
+        ),
+    )
+    return plain_mail(ctx, to, f"Staff bookings: {course} {_DASH} {booked} of {len(lines)}", body)
+
+
 def _event(
     ctx: MailContext, cohort: CohortInfo, session: SessionInfo, *, cancelled: bool | None = None
 ) -> SessionEvent:

@@ -270,6 +270,47 @@ async def cohort_updated(h: Handling, event: Envelope[events.CohortUpdated]) -> 
         await reminders.sync(h.db_session, h.facts, booking.id, since=event.created_at)
 
 
+async def bulk_booked(h: Handling, event: Envelope[events.BulkBooked]) -> None:
+    """One summary to whoever booked the staff (each person's own mails come from their own
+    booking's events)."""
+    outcomes = event.event.outcomes
+    people = await h.facts.people(
+        h.db_session, {event.event.booked_by, *(o.teacher_id for o in outcomes)}
+    )
+    lead = people.get(event.event.booked_by)
+    cohort = (await h.facts.cohorts(h.db_session, [event.event.cohort_id])).get(
+        event.event.cohort_id
+    )
+    if lead is None or cohort is None:
+        return
+    lines = [
+        (
+            _name_of(people.get(o.teacher_id)),
+            o.status or o.code or "not_found",
+        )
+        for o in outcomes
+    ]
+    mail = partial(compose.bulk_summary, ctx=h.ctx, to=person(lead), cohort=cohort, lines=lines)
+    await queue(
+        h.db_session,
+        Draft(
+            key=f"{event.id}:{lead.email}:bulk_summary",
+            kind="bulk_summary",
+            to=person(lead),
+            compose=mail,
+            user_id=lead.user_id,
+            event_id=event.id,
+        ),
+        event.created_at,
+    )
+
+
+def _name_of(someone: Recipient | None) -> str:
+    if someone is None:
+        return "Someone no longer with an account"
+    return someone.name or someone.email
+
+
 async def no_mail(_h: Handling, _event: Envelope[Any]) -> None:
     """Events with no mail of their own: SeatFreed (a promotion event follows), CohortPublished,
     CohortCancelled (each booking's BookingCancelled carries it), OfferDeclined (the teacher's
@@ -297,4 +338,5 @@ HANDLERS: dict[type[events.Event], Handler] = {
     events.SessionRescheduled: session_rescheduled,
     events.SessionDetailsChanged: session_details_changed,
     events.SessionCancelled: session_cancelled,
+    events.BulkBooked: bulk_booked,
 }

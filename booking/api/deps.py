@@ -23,6 +23,7 @@ from booking.services.audit_log import AuditLogService
 from booking.services.auth import AuthService
 from booking.services.availability import AvailabilityService
 from booking.services.bookings import BookingService
+from booking.services.bulk_bookings import BulkBookingService
 from booking.services.cohorts import CohortService
 from booking.services.courses import CourseService
 from booking.services.feeds import FeedService
@@ -124,6 +125,7 @@ DEPENDENCIES = {
     "cohort_service": _service(CohortService),
     "session_service": _service(SessionService),
     "booking_service": _service(BookingService),
+    "bulk_booking_service": _service(BulkBookingService),
     "roster_service": _service(RosterService),
     "timetable_service": Provide(provide_timetable_service, sync_to_thread=False),
     "feed_service": Provide(provide_feed_service, sync_to_thread=False),

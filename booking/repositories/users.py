@@ -125,3 +125,10 @@ async def count_active_admins(db_session: AsyncSession) -> int:
 
 async def school_of(db_session: AsyncSession, user_id: str) -> str | None:
     return await db_session.scalar(select(User.school_id).where(User.id == user_id))
+
+
+async def users_by_ids(db_session: AsyncSession, user_ids: Sequence[str]) -> dict[str, User]:
+    if not user_ids:
+        return {}
+    rows = await db_session.scalars(select(User).where(User.id.in_(set(user_ids))))
+    return {u.id: u for u in rows}

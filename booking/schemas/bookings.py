@@ -1,9 +1,12 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
+
+import msgspec
 
 from booking.models.enums import BookingStatus
-from booking.schemas.common import Input, Output
+from booking.schemas.common import Id, Input, Output
 
 
 class BookingCreate(Input):
@@ -36,3 +39,25 @@ class BookingRead(Output):
 class BookingPage(Output):
     items: list[BookingRead]
     next_cursor: str | None
+
+
+class BulkBookingCreate(Input):
+    """POST /cohorts/{id}/bookings/bulk: staff booked in this order, as if each booked alone."""
+
+    teacher_ids: Annotated[list[Id], msgspec.Meta(min_length=1, max_length=200)]
+    accept_clashes: bool = False
+
+
+class BulkProblem(Output):
+    code: str
+    detail: str
+
+
+class BulkResult(Output):
+    teacher_id: str
+    booking: BookingRead | None
+    problem: BulkProblem | None
+
+
+class BulkBookingRead(Output):
+    results: list[BulkResult]
