@@ -20,6 +20,7 @@ from litestar.openapi.spec import Components, SecurityScheme
 
 from booking import log_redaction
 from booking.api.admin import AdminNotificationController
+from booking.api.approvals import ApprovalController
 from booking.api.audit import AuditController
 from booking.api.bookings import BookingController
 from booking.api.bulk_bookings import BulkBookingController
@@ -231,6 +232,7 @@ def create_app(
             SessionController,
             BookingController,
             BulkBookingController,
+            ApprovalController,
             MyFeedController,
             FeedController,
             TimetableController,

@@ -217,6 +217,11 @@ class UrnTakenError(ConflictError):
     title = "A school with this URN exists"
 
 
+class NotPendingError(ConflictError):
+    code = "not_pending"
+    title = "The booking is not waiting for approval"
+
+
 class OtherSchoolError(ConflictError):
     code = "other_school"
     title = "This person is at another school"

@@ -64,6 +64,21 @@ class BookingCancelled(BookingEvent, frozen=True, kw_only=True, tag=True):
     late: bool | msgspec.UnsetType = msgspec.UNSET
 
 
+class BookingPendingApproval(BookingEvent, frozen=True, kw_only=True, tag=True):
+    """Holding a seat until the school answers: the teacher and the school's leads are told."""
+
+    approval_expires_at: datetime
+    school_id: str
+
+
+class BookingRejected(BookingEvent, frozen=True, kw_only=True, tag=True):
+    reason: str
+
+
+class ApprovalExpired(BookingEvent, frozen=True, kw_only=True, tag=True):
+    pass
+
+
 class SeatFreed(Event, frozen=True, kw_only=True, tag=True):
     cohort_id: str
     booking_id: str
@@ -160,6 +175,9 @@ DomainEvent = (
     | SessionDetailsChanged
     | SessionCancelled
     | BulkBooked
+    | BookingPendingApproval
+    | BookingRejected
+    | ApprovalExpired
 )
 
 EVENT_TYPES: tuple[type[Event], ...] = DomainEvent.__args__

@@ -335,10 +335,97 @@ def reminder(
     return plain_mail(ctx, to, f"Reminder: {course} {soon}", body)
 
 
+def pending_approval(
+    ctx: MailContext, to: Person, cohort: CohortInfo, *, expires_at: datetime
+) -> EmailMessage:
+    """To the teacher: the place is held until their school answers."""
+    course = _title(cohort)
+    zone = cohort.sessions[0].venue.timezone if cohort.sessions else _FALLBACK_ZONE
+    body = Body(
+        heading="Your place is waiting for your school's approval",
+        blocks=(
+            (
+                f"We are holding a place for you on {course} until your school approves it. "
+                f"If nobody answers by {when.moment(expires_at, zone)}, the place is released."
+            ),
+            "We will email you when your school answers.",
+            _sessions_summary(cohort),
+            _booking_links(ctx, cohort),
+        ),
+    )
+    return plain_mail(ctx, to, f"Waiting for approval: {course}", body)
+
+
+def approval_needed(
+    ctx: MailContext,
+    to: Person,
+    cohort: CohortInfo,
+    *,
+    teacher_name: str,
+    expires_at: datetime,
+    cover_needed: int,
+) -> EmailMessage:
+    """To each of the school's leads: a colleague's booking to approve or reject."""
+    course = _title(cohort)
+    name = _single(teacher_name, "name")
+    zone = cohort.sessions[0].venue.timezone if cohort.sessions else _FALLBACK_ZONE
+    cover = (
+        f"{cover_needed} of the sessions {'is' if cover_needed == 1 else 'are'} during the "
+        "school day: cover needed."
+        if cover_needed
+        else "After school: no cover needed."
+    )
+    body = Body(
+        heading="A booking to approve",
+        blocks=(
+            f"{name} has booked a place on {course}. {cover}",
+            (
+                f"Please approve or reject it by {when.moment(expires_at, zone)}; "
+                "if nobody answers by then, the place is released."
+            ),
+            _sessions_summary(cohort),
+            Links(rows=(("Approvals", f"{checked_base_url(ctx)}/school"),)),
+        ),
+    )
+    return plain_mail(ctx, to, f"Approval needed: {name} {_DASH} {course}", body)
+
+
+def booking_rejected(
+    ctx: MailContext, to: Person, cohort: CohortInfo, *, reason: str
+) -> EmailMessage:
+    course = _title(cohort)
+    body = Body(
+        heading="Your school did not approve your place",
+        blocks=(
+            f"Your school did not approve your place on {course}, so we have released it.",
+            Details(rows=(("Reason", reason),)),
+            _booking_links(ctx, cohort),
+        ),
+    )
+    return plain_mail(ctx, to, f"Not approved: {course}", body)
+
+
+def approval_expired(ctx: MailContext, to: Person, cohort: CohortInfo) -> EmailMessage:
+    course = _title(cohort)
+    body = Body(
+        heading="Your place was released",
+        blocks=(
+            (
+                f"Your school did not answer in time, so the place we held for you on {course} "
+                "has been released."
+            ),
+            "You can book again from the course page if places are left.",
+            _booking_links(ctx, cohort),
+        ),
+    )
+    return plain_mail(ctx, to, f"Approval expired: {course}", body)
+
+
 # How each outcome of a bulk booking reads in the lead's summary.
 BULK_OUTCOME_WORDS = {
     "confirmed": "booked",
     "waitlisted": "on the waitlist",
+    "pending_approval": "waiting for approval",
     "already_booked": "not booked: already booked or waiting",
     "booking_clash": "not booked: booked on another session at the same time",
     "timetable_clash": "not booked: the session clashes with their timetable",

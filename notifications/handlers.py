@@ -14,12 +14,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 from typing import Any, Generic, TypeVar
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from booking import events
 from booking.ports import BookingInfo, CohortInfo, MailFacts, Recipient, SessionInfo
 from calendars.ical import Person
+from calendars.school_day import during_school_day
 from notifications import compose, reminders
 from notifications.content import MailContext
 from notifications.deliveries import Draft, queue
@@ -305,6 +307,73 @@ async def bulk_booked(h: Handling, event: Envelope[events.BulkBooked]) -> None:
     )
 
 
+async def booking_pending_approval(
+    h: Handling, event: Envelope[events.BookingPendingApproval]
+) -> None:
+    """The teacher is told their place waits; each of the school's leads is asked."""
+    found = await _booking(h, event)
+    if found is None:
+        return
+    booking, teacher, cohort = found
+    expires = event.event.approval_expires_at
+    mail = partial(
+        compose.pending_approval, ctx=h.ctx, to=person(teacher), cohort=cohort, expires_at=expires
+    )
+    await queue(h.db_session, draft(event, booking, "pending_approval", mail), event.created_at)
+    cover = sum(
+        1
+        for s in cohort.sessions
+        if during_school_day(s.starts_at, s.ends_at, ZoneInfo(s.venue.timezone))
+    )
+    for lead in await h.facts.school_leads(h.db_session, event.event.school_id):
+        ask = partial(
+            compose.approval_needed,
+            ctx=h.ctx,
+            to=person(lead),
+            cohort=cohort,
+            teacher_name=teacher.name or teacher.email,
+            expires_at=expires,
+            cover_needed=cover,
+        )
+        await queue(
+            h.db_session,
+            Draft(
+                key=f"{event.id}:{lead.email}:approval_needed",
+                kind="approval_needed",
+                to=person(lead),
+                compose=ask,
+                user_id=lead.user_id,
+                event_id=event.id,
+                booking_id=booking.id,
+            ),
+            event.created_at,
+        )
+
+
+async def booking_rejected(h: Handling, event: Envelope[events.BookingRejected]) -> None:
+    found = await _booking(h, event)
+    if found is None:
+        return
+    booking, teacher, cohort = found
+    mail = partial(
+        compose.booking_rejected,
+        ctx=h.ctx,
+        to=person(teacher),
+        cohort=cohort,
+        reason=event.event.reason,
+    )
+    await queue(h.db_session, draft(event, booking, "booking_rejected", mail), event.created_at)
+
+
+async def approval_expired(h: Handling, event: Envelope[events.ApprovalExpired]) -> None:
+    found = await _booking(h, event)
+    if found is None:
+        return
+    booking, teacher, cohort = found
+    mail = partial(compose.approval_expired, ctx=h.ctx, to=person(teacher), cohort=cohort)
+    await queue(h.db_session, draft(event, booking, "approval_expired", mail), event.created_at)
+
+
 def _name_of(someone: Recipient | None) -> str:
     if someone is None:
         return "Someone no longer with an account"
@@ -339,4 +408,7 @@ HANDLERS: dict[type[events.Event], Handler] = {
     events.SessionDetailsChanged: session_details_changed,
     events.SessionCancelled: session_cancelled,
     events.BulkBooked: bulk_booked,
+    events.BookingPendingApproval: booking_pending_approval,
+    events.BookingRejected: booking_rejected,
+    events.ApprovalExpired: approval_expired,
 }

@@ -19,6 +19,7 @@ from booking.auth import current_actor
 from booking.errors import UnauthorizedError, ValidationError
 from booking.runtime import Runtime
 from booking.services.actor import Actor
+from booking.services.approvals import ApprovalService
 from booking.services.audit_log import AuditLogService
 from booking.services.auth import AuthService
 from booking.services.availability import AvailabilityService
@@ -126,6 +127,7 @@ DEPENDENCIES = {
     "session_service": _service(SessionService),
     "booking_service": _service(BookingService),
     "bulk_booking_service": _service(BulkBookingService),
+    "approval_service": _service(ApprovalService),
     "roster_service": _service(RosterService),
     "timetable_service": Provide(provide_timetable_service, sync_to_thread=False),
     "feed_service": Provide(provide_feed_service, sync_to_thread=False),

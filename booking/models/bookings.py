@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from booking.models.base import Base, Timestamped, enum_column_type, id_column
 from booking.models.enums import AttendanceStatus, BookingStatus
 
-_ACTIVE = "status IN ('confirmed', 'offered', 'waitlisted')"
+_ACTIVE = "status IN ('confirmed', 'offered', 'waitlisted', 'pending_approval')"
 
 
 class Booking(Timestamped, Base):
@@ -33,6 +33,10 @@ class Booking(Timestamped, Base):
         CheckConstraint(
             "(status = 'offered') = (offer_expires_at IS NOT NULL)", name="offered_has_expiry"
         ),
+        CheckConstraint(
+            "(status = 'pending_approval') = (approval_expires_at IS NOT NULL)",
+            name="pending_has_expiry",
+        ),
     )
 
     id: Mapped[str] = id_column()
@@ -43,6 +47,8 @@ class Booking(Timestamped, Base):
     status: Mapped[BookingStatus] = mapped_column(enum_column_type(BookingStatus, "booking_status"))
     waitlist_seq: Mapped[int | None] = mapped_column(default=None)
     offer_expires_at: Mapped[datetime | None] = mapped_column(default=None)
+    # Until when a pending_approval booking holds its seat unanswered.
+    approval_expires_at: Mapped[datetime | None] = mapped_column(default=None)
     late: Mapped[bool] = mapped_column(default=False)
     confirmed_at: Mapped[datetime | None] = mapped_column(default=None)
     cancelled_at: Mapped[datetime | None] = mapped_column(default=None)

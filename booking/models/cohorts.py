@@ -19,8 +19,10 @@ class Cohort(Timestamped, Base):
     __table_args__ = (
         CheckConstraint("capacity > 0", name="capacity_positive"),
         CheckConstraint("confirmed_count >= 0 AND offered_count >= 0", name="counts_not_negative"),
+        CheckConstraint("pending_count >= 0", name="pending_not_negative"),
         CheckConstraint(
-            "confirmed_count + offered_count <= capacity", name="seats_within_capacity"
+            "confirmed_count + offered_count + pending_count <= capacity",
+            name="seats_within_capacity",
         ),
         CheckConstraint(
             "waitlist_capacity IS NULL OR waitlist_capacity >= 0",
@@ -55,6 +57,8 @@ class Cohort(Timestamped, Base):
     approval_ttl: Mapped[str] = mapped_column(String(32), default="P3D", server_default="P3D")
     confirmed_count: Mapped[int] = mapped_column(default=0)
     offered_count: Mapped[int] = mapped_column(default=0)
+    # Seats held by bookings waiting for their school's approval.
+    pending_count: Mapped[int] = mapped_column(default=0, server_default="0")
     # Join order for the waitlist: each waitlisted booking takes the next number.
     waitlist_seq: Mapped[int] = mapped_column(default=0)
     cancel_reason: Mapped[str | None] = mapped_column(Text, default=None)

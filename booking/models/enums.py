@@ -96,10 +96,21 @@ class BookingStatus(StrEnum):
     OFFERED = "offered"
     EXPIRED = "expired"
     CANCELLED = "cancelled"
+    # Holding a seat until the teacher's school approves, rejects or lets it expire.
+    PENDING_APPROVAL = "pending_approval"
 
 
-ACTIVE_BOOKING_STATUSES = (BookingStatus.CONFIRMED, BookingStatus.OFFERED, BookingStatus.WAITLISTED)
-SEAT_HOLDING_STATUSES = (BookingStatus.CONFIRMED, BookingStatus.OFFERED)
+ACTIVE_BOOKING_STATUSES = (
+    BookingStatus.CONFIRMED,
+    BookingStatus.OFFERED,
+    BookingStatus.WAITLISTED,
+    BookingStatus.PENDING_APPROVAL,
+)
+SEAT_HOLDING_STATUSES = (
+    BookingStatus.CONFIRMED,
+    BookingStatus.OFFERED,
+    BookingStatus.PENDING_APPROVAL,
+)
 
 
 class AttendanceStatus(StrEnum):

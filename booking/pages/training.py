@@ -48,6 +48,7 @@ BOOKING_TITLES = {
     BookingStatus.CONFIRMED: "Booking confirmed",
     BookingStatus.WAITLISTED: "You are on the waitlist",
     BookingStatus.OFFERED: "You have been offered a place",
+    BookingStatus.PENDING_APPROVAL: "Your place is waiting for your school's approval",
 }
 Db = NamedDependency[AsyncSession]
 

@@ -20,8 +20,12 @@ from booking.models import (
 )
 from booking.models.enums import ACTIVE_BOOKING_STATUSES
 
-# Waiting for a seat: on the waitlist or holding an offer.
-WAITING_STATUSES = (BookingStatus.WAITLISTED, BookingStatus.OFFERED)
+# Waiting: on the waitlist, holding an offer, or pending the school's approval.
+WAITING_STATUSES = (
+    BookingStatus.WAITLISTED,
+    BookingStatus.OFFERED,
+    BookingStatus.PENDING_APPROVAL,
+)
 
 
 async def staff_of(db_session: AsyncSession, school_id: str) -> Sequence[User]:
@@ -123,3 +127,17 @@ async def staff_of_schools(
         )
     )
     return [(str(school_id), user_id) for school_id, user_id in rows]
+
+
+async def pending_approvals(db_session: AsyncSession, school_id: str) -> Sequence[Booking]:
+    """The school's bookings waiting for its answer, soonest to lapse first."""
+    return (
+        await db_session.scalars(
+            select(Booking)
+            .where(
+                Booking.school_id == school_id,
+                Booking.status == BookingStatus.PENDING_APPROVAL,
+            )
+            .order_by(Booking.approval_expires_at, Booking.id)
+        )
+    ).all()

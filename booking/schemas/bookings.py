@@ -34,6 +34,8 @@ class BookingRead(Output):
     # "school_cap": waiting because the teacher's school holds its share of the cohort (its
     # max_per_school); None otherwise.
     waitlist_reason: str | None = None
+    # Set while the booking is pending_approval: the seat is released then if unanswered.
+    approval_expires_at: datetime | None = None
 
 
 class BookingPage(Output):

@@ -6,7 +6,10 @@ from typing import Annotated
 import msgspec
 
 from booking.models.enums import JobRole
+from booking.schemas.bookings import BookingRead
+from booking.schemas.cohorts import SessionRead
 from booking.schemas.common import (
+    FILLED_MULTI_LINE_PATTERN,
     SINGLE_LINE_PATTERN,
     Email,
     Id,
@@ -122,3 +125,31 @@ class HubSchoolProgress(Output):
 
 class HubProgress(Output):
     items: list[HubSchoolProgress]
+
+
+class BookingReject(Input):
+    """The reason is mailed to the teacher."""
+
+    reason: Annotated[
+        str, msgspec.Meta(min_length=1, max_length=2000, pattern=FILLED_MULTI_LINE_PATTERN)
+    ]
+
+
+class ApprovalTeacher(Output):
+    id: str
+    name: str
+    email: str
+    job_role: JobRole | None
+
+
+class Approval(Output):
+    booking: BookingRead
+    teacher: ApprovalTeacher
+    course_title: str
+    sessions: list[SessionRead]
+    # How many of the sessions fall in the school day: the cover the school must arrange.
+    sessions_during_school_day: int
+
+
+class ApprovalList(Output):
+    items: list[Approval]

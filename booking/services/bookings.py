@@ -21,10 +21,12 @@ from booking.errors import (
     NotOfferedError,
     OfferExpiredError,
 )
-from booking.models import Booking, BookingStatus, Cohort, IdempotencyRecord
+from booking.models import Booking, BookingStatus, Cohort, IdempotencyRecord, Role
 from booking.models.enums import BOOKING_ROLES
 from booking.repositories import bookings as booking_repo
 from booking.repositories import idempotency as idempotency_repo
+from booking.repositories import schools as school_repo
+from booking.repositories import users as user_repo
 from booking.repositories.locks import lock_key
 from booking.schemas.bookings import BookingCreate, BookingPage, BookingRead
 from booking.services import seat_rules
@@ -72,7 +74,11 @@ class BookingService:
                     return replay
             cohort = await lock_cohort(db_session, cohort_id)
             placed = await self.seating.book(
-                db_session, actor.id, cohort, accept_clashes=data.accept_clashes
+                db_session,
+                actor.id,
+                cohort,
+                accept_clashes=data.accept_clashes,
+                needs_approval=await self._needs_approval(db_session, actor),
             )
             body = msgspec.structs.replace(
                 self._read(placed.booking, placed.waitlist_position), clashes=placed.clashes
@@ -90,6 +96,16 @@ class BookingService:
                     )
                 )
             return result
+
+    @staticmethod
+    async def _needs_approval(db_session: AsyncSession, actor: Actor) -> bool:
+        """A teacher's own booking, at a school that approves its staff's bookings (a
+        school_lead's is theirs to make)."""
+        if actor.role is not Role.TEACHER:
+            return False
+        school_id = await user_repo.school_of(db_session, actor.id)
+        school = None if school_id is None else await school_repo.get_school(db_session, school_id)
+        return school is not None and school.approval_required
 
     async def _replay(
         self,
@@ -125,6 +141,7 @@ class BookingService:
             late=booking.late,
             clashes=[],
             waitlist_reason=booking.waitlist_reason,
+            approval_expires_at=booking.approval_expires_at,
             created_at=booking.created_at,
             updated_at=booking.updated_at,
         )
@@ -149,6 +166,10 @@ class BookingService:
         async with unit_of_work(db_session):
             booking, cohort = await self._visible(db_session, actor, booking_id, lock=True)
             if booking.status in {BookingStatus.CANCELLED, BookingStatus.EXPIRED}:
+                return await self.read(db_session, booking)
+            if seat_rules.approval_has_run_out(booking, self.clock.now()):
+                # Its time ran out before this request: it expires, as the job would have.
+                await self.seating.expire_approval_locked(db_session, cohort, booking)
                 return await self.read(db_session, booking)
             by = "owner" if actor.id == booking.teacher_id else "hub_staff"
             await self.seating.cancel_locked(db_session, cohort, booking, by=by)

@@ -85,7 +85,7 @@ async def cohort_reads(db_session: AsyncSession, cohorts: Sequence[Cohort]) -> l
             capacity=c.capacity,
             confirmed_count=c.confirmed_count,
             offered_count=c.offered_count,
-            seats_left=c.capacity - c.confirmed_count - c.offered_count,
+            seats_left=c.capacity - c.confirmed_count - c.offered_count - c.pending_count,
             waitlist_length=waiting.get(c.id, 0),
             waitlist_mode=c.waitlist_mode,
             offer_ttl=c.offer_ttl,

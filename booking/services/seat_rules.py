@@ -23,9 +23,12 @@ import msgspec
 from booking.durations import parse_duration
 from booking.errors import BookingClosedError, CapacityBelowBookingsError
 from booking.events import (
+    ApprovalExpired,
     BookingCancelled,
     BookingConfirmed,
     BookingOffered,
+    BookingPendingApproval,
+    BookingRejected,
     BookingWaitlisted,
     Event,
     OfferDeclined,
@@ -42,7 +45,11 @@ OFFER_EXPIRY = "offer_expiry"
 PROMOTION_RETRY = "promotion_retry"
 RETRY_AFTER = timedelta(seconds=1)
 LATE_CANCELLATION = timedelta(hours=48)
-SEAT_HOLDING = frozenset({BookingStatus.CONFIRMED, BookingStatus.OFFERED})
+SEAT_HOLDING = frozenset(
+    {BookingStatus.CONFIRMED, BookingStatus.OFFERED, BookingStatus.PENDING_APPROVAL}
+)
+# Kind of due work: a booking pending approval that nobody answered in time.
+APPROVAL_EXPIRY = "approval_expiry"
 # Booking.waitlist_reason when the teacher's school is at the cohort's max_per_school.
 SCHOOL_CAP = "school_cap"
 
@@ -51,7 +58,7 @@ SCHOOL_CAP = "school_cap"
 
 
 def seats_left(cohort: Cohort) -> int:
-    return cohort.capacity - cohort.confirmed_count - cohort.offered_count
+    return cohort.capacity - cohort.confirmed_count - cohort.offered_count - cohort.pending_count
 
 
 def live(sessions: Iterable[TrainingSession]) -> list[TrainingSession]:
@@ -86,7 +93,7 @@ def seat_is_free(cohort: Cohort, *, owed_to_waitlist: bool) -> bool:
 
 
 def school_at_cap(cohort: Cohort, school_id: str | None, held_by_school: int) -> bool:
-    """The school's staff already hold `max_per_school` seats (confirmed or offered) of the
+    """The school's staff already hold `max_per_school` seats (confirmed, offered or pending) of the
     cohort. No cap set, or a teacher with no school: never at the cap."""
     return (
         cohort.max_per_school is not None
@@ -102,9 +109,9 @@ def is_late(first_start: datetime | None, now: datetime) -> bool:
 
 def check_capacity(cohort: Cohort, capacity: int) -> None:
     """Capacity may not drop below the seats already confirmed or offered."""
-    taken = cohort.confirmed_count + cohort.offered_count
+    taken = cohort.confirmed_count + cohort.offered_count + cohort.pending_count
     if capacity < taken:
-        raise CapacityBelowBookingsError(f"{taken} seats are confirmed or offered")
+        raise CapacityBelowBookingsError(f"{taken} seats are confirmed, offered or pending")
 
 
 def overlapping(
@@ -163,6 +170,9 @@ def confirm(
     sessions now; their invites go with this event."""
     if booking.status is BookingStatus.OFFERED:
         cohort.offered_count -= 1
+    elif booking.status is BookingStatus.PENDING_APPROVAL:
+        cohort.pending_count -= 1
+    booking.approval_expires_at = None
     booking.status = BookingStatus.CONFIRMED
     booking.waitlist_seq = None
     booking.waitlist_reason = None
@@ -207,6 +217,9 @@ def release(cohort: Cohort, booking: Booking, now: datetime, to: BookingStatus) 
         cohort.confirmed_count -= 1
     elif booking.status is BookingStatus.OFFERED:
         cohort.offered_count -= 1
+    elif booking.status is BookingStatus.PENDING_APPROVAL:
+        cohort.pending_count -= 1
+    booking.approval_expires_at = None
     booking.status = to
     booking.waitlist_seq = None
     booking.waitlist_reason = None
@@ -242,6 +255,42 @@ def decline(cohort: Cohort, booking: Booking, now: datetime) -> list[Event]:
 def expire(cohort: Cohort, booking: Booking, now: datetime) -> list[Event]:
     events = release(cohort, booking, now, BookingStatus.EXPIRED)
     return [*events, OfferExpired(**_booking_fields(booking))]
+
+
+def hold_for_approval(
+    cohort: Cohort, booking: Booking, now: datetime, *, school_id: str
+) -> BookingPendingApproval:
+    """A seat held for a teacher until their school approves, rejects, or lets approval_ttl
+    pass (API.md, Booking for staff: approval)."""
+    expires = now + parse_duration(cohort.approval_ttl)
+    booking.status = BookingStatus.PENDING_APPROVAL
+    booking.waitlist_seq = None
+    booking.waitlist_reason = None
+    booking.approval_expires_at = expires
+    booking.updated_at = now
+    cohort.pending_count += 1
+    return BookingPendingApproval(
+        **_booking_fields(booking), approval_expires_at=expires, school_id=school_id
+    )
+
+
+def reject(cohort: Cohort, booking: Booking, now: datetime, *, reason: str) -> list[Event]:
+    events = release(cohort, booking, now, BookingStatus.CANCELLED)
+    booking.cancelled_at = now
+    return [*events, BookingRejected(**_booking_fields(booking), reason=reason)]
+
+
+def expire_approval(cohort: Cohort, booking: Booking, now: datetime) -> list[Event]:
+    events = release(cohort, booking, now, BookingStatus.EXPIRED)
+    return [*events, ApprovalExpired(**_booking_fields(booking))]
+
+
+def approval_has_run_out(booking: Booking, now: datetime) -> bool:
+    return (
+        booking.status is BookingStatus.PENDING_APPROVAL
+        and booking.approval_expires_at is not None
+        and booking.approval_expires_at <= now
+    )
 
 
 def offer_has_run_out(booking: Booking, now: datetime) -> bool:

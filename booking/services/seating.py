@@ -59,7 +59,7 @@ from booking.repositories.locks import lock_key, try_lock_key
 from booking.repositories.outbox import add_due, add_event, finish_due, pending_due
 from booking.schemas.bookings import Clash
 from booking.services import seat_rules as rules
-from booking.services.seat_rules import OFFER_EXPIRY, PROMOTION_RETRY, Verdict
+from booking.services.seat_rules import APPROVAL_EXPIRY, OFFER_EXPIRY, PROMOTION_RETRY, Verdict
 from calendars.intervals import Interval
 from calendars.timetable import find_clashes
 
@@ -100,11 +100,19 @@ class Seating:
     # ---- booking ------------------------------------------------------------------------------
 
     async def book(
-        self, db_session: AsyncSession, teacher_id: str, cohort: Cohort, *, accept_clashes: bool
+        self,
+        db_session: AsyncSession,
+        teacher_id: str,
+        cohort: Cohort,
+        *,
+        accept_clashes: bool,
+        needs_approval: bool = False,
     ) -> Placed:
         """Confirm while seats remain, else join the waitlist; one active booking per teacher and
         cohort; a waitlisted teacher who books again while a seat is free takes it (200).
-        The caller holds the cohort lock (lock_cohort) inside its unit of work."""
+        `needs_approval` (their own booking, their school approves them): a seat they would
+        take is held pending approval instead. The caller holds the cohort lock (lock_cohort)
+        inside its unit of work."""
         now = self.clock.now()
         await lock_key(db_session, TEACHER_LOCK, teacher_id)
         # Read once under the cohort lock (session changes take it too): the opening check and
@@ -121,8 +129,20 @@ class Seating:
         if existing is not None:
             if existing.status is BookingStatus.WAITLISTED and free and not capped:
                 await self._check_booking_clash(db_session, teacher_id, cohort, sessions)
-                seated = rules.confirm(cohort, existing, now, promoted=False, session_ids=live_ids)
-                write(db_session, [seated], now)
+                write(
+                    db_session,
+                    [
+                        self._seat(
+                            db_session,
+                            cohort,
+                            existing,
+                            live_ids,
+                            now,
+                            needs_approval=needs_approval,
+                        )
+                    ],
+                    now,
+                )
                 return Placed(existing, 200)
             raise AlreadyBookedError("you already have an active booking for this cohort")
         await self._check_booking_clash(db_session, teacher_id, cohort, sessions)
@@ -143,7 +163,9 @@ class Seating:
         )
         position = None
         if free and not capped:
-            event: Event = rules.confirm(cohort, booking, now, promoted=False, session_ids=live_ids)
+            event: Event = self._seat(
+                db_session, cohort, booking, live_ids, now, needs_approval=needs_approval
+            )
         else:
             length = await booking_repo.waitlist_length(db_session, cohort.id)
             if cohort.waitlist_capacity is not None and length >= cohort.waitlist_capacity:
@@ -155,6 +177,24 @@ class Seating:
         write(db_session, [event], now)
         await db_session.flush()
         return Placed(booking, 201, waitlist_position=position, clashes=clashes)
+
+    @staticmethod
+    def _seat(
+        db_session: AsyncSession,
+        cohort: Cohort,
+        booking: Booking,
+        live_ids: Sequence[str],
+        now: datetime,
+        *,
+        needs_approval: bool,
+    ) -> Event:
+        """Confirm, or hold pending the school's approval (with its expiry as due work)."""
+        if needs_approval and booking.school_id is not None:
+            event = rules.hold_for_approval(cohort, booking, now, school_id=booking.school_id)
+            assert booking.approval_expires_at is not None  # noqa: S101 - set just above
+            add_due(db_session, APPROVAL_EXPIRY, booking.id, booking.approval_expires_at)
+            return event
+        return rules.confirm(cohort, booking, now, promoted=False, session_ids=live_ids)
 
     @staticmethod
     async def _school_at_cap(
@@ -252,6 +292,30 @@ class Seating:
         event = rules.confirm(cohort, booking, now, promoted=True, session_ids=session_ids)
         write(db_session, [event], now)
 
+    async def approve_locked(
+        self, db_session: AsyncSession, cohort: Cohort, booking: Booking
+    ) -> None:
+        """The school approves: confirmed, with the invites of a confirmation."""
+        now = self.clock.now()
+        await finish_due(db_session, APPROVAL_EXPIRY, booking.id, now)
+        session_ids = await cohort_repo.scheduled_session_ids(db_session, cohort.id)
+        event = rules.confirm(cohort, booking, now, promoted=False, session_ids=session_ids)
+        write(db_session, [event], now)
+
+    async def reject_locked(
+        self, db_session: AsyncSession, cohort: Cohort, booking: Booking, reason: str
+    ) -> None:
+        now = self.clock.now()
+        events = rules.reject(cohort, booking, now, reason=reason)
+        await self._after_release(db_session, cohort, booking, events, now, was_offered=False)
+
+    async def expire_approval_locked(
+        self, db_session: AsyncSession, cohort: Cohort, booking: Booking
+    ) -> None:
+        now = self.clock.now()
+        events = rules.expire_approval(cohort, booking, now)
+        await self._after_release(db_session, cohort, booking, events, now, was_offered=False)
+
     async def expire_locked(
         self, db_session: AsyncSession, cohort: Cohort, booking: Booking
     ) -> None:
@@ -275,6 +339,8 @@ class Seating:
         if was_offered:
             # The offer's expiry has nothing left to do.
             await finish_due(db_session, OFFER_EXPIRY, booking.id, now)
+        # Nor has an approval's (a no-op for a booking that was never pending).
+        await finish_due(db_session, APPROVAL_EXPIRY, booking.id, now)
         write(db_session, events, now)
         if any(isinstance(e, SeatFreed) for e in events):
             await self.reconsider_waiting(db_session, [booking.teacher_id], cohort.id, now)
@@ -456,6 +522,29 @@ class Seating:
                 if booking is not None and rules.offer_has_run_out(booking, self.clock.now()):
                     await self.expire_locked(db_session, cohort, booking)
                     done += 1
+        return done
+
+    async def expire_due_approvals(self, db_session: AsyncSession, *, batch: int = 100) -> int:
+        """Bookings left unanswered past approval_expires_at: expired, their seats passed on;
+        one cohort lock at a time, safe in every process."""
+        due = await outbox_repo.due_booking_ids(
+            db_session, APPROVAL_EXPIRY, self.clock.now(), batch
+        )
+        await db_session.rollback()
+        done = 0
+        for booking_id in due:
+            async with unit_of_work(db_session):
+                booking = await booking_repo.get_booking(db_session, booking_id)
+                if booking is None:
+                    continue
+                cohort = await lock_cohort(db_session, booking.cohort_id)
+                await db_session.refresh(booking)  # it may have moved before the lock was ours
+                now = self.clock.now()
+                if rules.approval_has_run_out(booking, now):
+                    await self.expire_approval_locked(db_session, cohort, booking)
+                    done += 1
+                else:
+                    await finish_due(db_session, APPROVAL_EXPIRY, booking_id, now)
         return done
 
     async def retry_deferred_promotions(self, db_session: AsyncSession, *, batch: int = 100) -> int:
