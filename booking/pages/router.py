@@ -18,6 +18,7 @@ from booking.pages.hub_cohorts import HubCohortPages
 from booking.pages.my_bookings import MyBookingsPages
 from booking.pages.my_timetable import MyTimetablePages
 from booking.pages.rendering import STATIC
+from booking.pages.school import SchoolPages
 from booking.pages.session import EXCLUDE_KEY, SessionCookieMiddleware
 from booking.pages.sign_in import SignInPages
 from booking.pages.trainer import TrainerPages
@@ -39,6 +40,7 @@ def pages_router() -> Router:
             MyTimetablePages,
             AccountPages,
             AdminUserPages,
+            SchoolPages,
         ],
         dependencies={"catalogue": Provide(provide_catalogue, sync_to_thread=False)},
         middleware=[
