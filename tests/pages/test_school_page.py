@@ -79,3 +79,31 @@ async def test_a_lead_adds_staff_books_them_and_approves_a_colleague(client, wor
 async def test_only_school_leads_have_the_page(client, world, mail_dir):
     await sign_in(client, mail_dir, "teacher@example.org")
     await open_page(client, "/school", status=404)
+
+
+async def test_a_teacher_finds_and_chooses_their_school_on_the_account_page(
+    client, world, mail_dir
+):
+    await create_school(client, world.admin, name="St Mary's Primary", local_authority="Oldham")
+    wanted = await create_school(
+        client, world.admin, name="St Mary's Primary", local_authority="Bury"
+    )
+    await sign_in(client, mail_dir, "sam@school.example")
+    account = await open_page(client, "/account")
+    assert "Not chosen yet" in account.text
+    found = await submit(
+        client, account, "Find school", name="Sam", school_q="st marys", action="find-school"
+    )
+    assert found.status_code == 200, found.text
+    listed = Page(found.text)
+    check_structure(listed, "account with schools")
+    assert "St Mary's Primary, Oldham" in listed.text
+    assert "St Mary's Primary, Bury" in listed.text
+    saved = await submit(client, listed, "Save your details", name="Sam", school_id=wanted["id"])
+    assert saved.status_code == 303, saved.text
+    again = await open_page(client, "/account")
+    assert f"St Mary's Primary, Bury (URN {wanted['urn']})" in again.text
+    nothing = await submit(
+        client, again, "Find school", name="Sam", school_q="zzz", action="find-school"
+    )
+    assert "No school matches" in nothing.text
