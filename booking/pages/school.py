@@ -23,6 +23,7 @@ from booking.pages.my_bookings import runtime_of
 from booking.pages.rendering import FormErrors, page
 from booking.pages.sign_in import check_email, form_text
 from booking.pages.training import signed_in
+from booking.pages.views import COVER
 from booking.schemas.bookings import BulkBookingCreate, BulkResult
 from booking.schemas.schools import StaffAdd
 from booking.services.actor import Actor
@@ -38,7 +39,6 @@ DONE = {
     "approved": "The booking is approved",
     "rejected": "The booking is rejected and the place released",
 }
-COVER = {True: "During the school day: cover needed", False: "After school: no cover needed"}
 OUTCOMES = {
     "confirmed": "Booked",
     "waitlisted": "On the waitlist",

@@ -107,3 +107,20 @@ async def test_a_teacher_finds_and_chooses_their_school_on_the_account_page(
         client, again, "Find school", name="Sam", school_q="zzz", action="find-school"
     )
     assert "No school matches" in nothing.text
+
+
+async def test_pages_that_list_sessions_say_whether_cover_is_needed(client, world, mail_dir):
+    # Tuesday 26 January 2027: 10am (in the school day), then 4pm (after it).
+    day = await published_cohort(client, world, START + timedelta(days=15, hours=1))
+    evening = await published_cohort(client, world, START + timedelta(days=15, hours=7))
+    assert (
+        "During the school day: cover needed"
+        in (await open_page(client, f"/cohorts/{day['id']}")).text
+    )
+    assert (
+        "After school: no cover needed"
+        in (await open_page(client, f"/cohorts/{evening['id']}")).text
+    )
+    catalogue = await open_page(client, "/")
+    assert "During the school day: cover needed" in catalogue.text
+    assert "After school: no cover needed" in catalogue.text
