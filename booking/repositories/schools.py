@@ -5,7 +5,7 @@ from collections.abc import Collection, Sequence
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from booking.models import School
+from booking.models import School, User
 from booking.repositories.pagination import page
 
 
@@ -56,3 +56,14 @@ async def schools_of_hub(db_session: AsyncSession, hub_id: str) -> Sequence[Scho
             select(School).where(School.hub_id == hub_id).order_by(School.name, School.id)
         )
     ).all()
+
+
+async def approves_bookings_of(db_session: AsyncSession, user_id: str) -> bool:
+    """Whether the person's school approves its staff's bookings (one query)."""
+    return bool(
+        await db_session.scalar(
+            select(School.approval_required)
+            .join(User, User.school_id == School.id)
+            .where(User.id == user_id)
+        )
+    )

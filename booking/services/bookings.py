@@ -26,7 +26,6 @@ from booking.models.enums import BOOKING_ROLES
 from booking.repositories import bookings as booking_repo
 from booking.repositories import idempotency as idempotency_repo
 from booking.repositories import schools as school_repo
-from booking.repositories import users as user_repo
 from booking.repositories.locks import lock_key
 from booking.schemas.bookings import BookingCreate, BookingPage, BookingRead
 from booking.services import seat_rules
@@ -103,9 +102,7 @@ class BookingService:
         school_lead's is theirs to make)."""
         if actor.role is not Role.TEACHER:
             return False
-        school_id = await user_repo.school_of(db_session, actor.id)
-        school = None if school_id is None else await school_repo.get_school(db_session, school_id)
-        return school is not None and school.approval_required
+        return await school_repo.approves_bookings_of(db_session, actor.id)
 
     async def _replay(
         self,
