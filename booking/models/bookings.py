@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, text
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, false, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from booking.models.base import Base, Timestamped, enum_column_type, id_column
@@ -57,6 +57,9 @@ class Booking(Timestamped, Base):
     school_id: Mapped[str | None] = mapped_column(
         ForeignKey("school.id", ondelete="SET NULL"), default=None
     )
+    # Made by a school lead (their own, or staff's in bulk; an admin's bulk booking too): no
+    # approval needed, even when it is seated later from the waitlist.
+    made_by_lead: Mapped[bool] = mapped_column(default=False, server_default=false())
     # Why a booking waits: "school_cap" when the teacher's school held its share; None else.
     waitlist_reason: Mapped[str | None] = mapped_column(String(32), default=None)
 

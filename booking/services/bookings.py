@@ -78,6 +78,7 @@ class BookingService:
                 cohort,
                 accept_clashes=data.accept_clashes,
                 needs_approval=await self._needs_approval(db_session, actor),
+                made_by_lead=actor.role is Role.SCHOOL_LEAD,
             )
             body = msgspec.structs.replace(
                 self._read(placed.booking, placed.waitlist_position), clashes=placed.clashes

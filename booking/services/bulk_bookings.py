@@ -149,6 +149,8 @@ class BulkBookingService:
                 teacher.id,
                 cohort,
                 accept_clashes=accept_clashes,
+                # Made for them by a lead (or an admin): never waits for approval.
+                made_by_lead=True,
             )
         except PER_TEACHER as exc:
             return BulkResult(teacher_id=teacher_id, booking=None, problem=_from(exc))

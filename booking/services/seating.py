@@ -53,6 +53,7 @@ from booking.models.enums import ACTIVE_BOOKING_STATUSES
 from booking.repositories import bookings as booking_repo
 from booking.repositories import cohorts as cohort_repo
 from booking.repositories import outbox as outbox_repo
+from booking.repositories import schools as school_repo
 from booking.repositories import timetables as timetable_repo
 from booking.repositories import users as user_repo
 from booking.repositories.locks import lock_key, try_lock_key
@@ -107,6 +108,7 @@ class Seating:
         *,
         accept_clashes: bool,
         needs_approval: bool = False,
+        made_by_lead: bool = False,
     ) -> Placed:
         """Confirm while seats remain, else join the waitlist; one active booking per teacher and
         cohort; a waitlisted teacher who books again while a seat is free takes it (200).
@@ -158,6 +160,7 @@ class Seating:
             cohort_id=cohort.id,
             teacher_id=teacher_id,
             school_id=school_id,
+            made_by_lead=made_by_lead,
             created_at=now,
             updated_at=now,
         )
@@ -391,6 +394,7 @@ class Seating:
         locked_any = False
         after: int | None = None
         held = await self._school_seats(db_session, cohort)
+        approving: dict[str, bool] = {}  # school id -> approves its staff's own bookings
         while rules.seats_left(cohort) > 0:
             waiting = await booking_repo.waitlisted_after(db_session, cohort.id, after, WALK_BATCH)
             if not waiting:
@@ -408,7 +412,10 @@ class Seating:
                     await db_session.flush()
                     return
                 if decision is Verdict.SEAT:
-                    self._hand_seat(db_session, cohort, candidate, sessions, now)
+                    approve = await self._needs_approval(db_session, candidate, approving)
+                    self._hand_seat(
+                        db_session, cohort, candidate, sessions, now, needs_approval=approve
+                    )
                     if candidate.school_id is not None:
                         held[candidate.school_id] = held.get(candidate.school_id, 0) + 1
         await db_session.flush()
@@ -460,6 +467,18 @@ class Seating:
             )
         return decision, locked
 
+    @staticmethod
+    async def _needs_approval(
+        db_session: AsyncSession, candidate: Booking, approving: dict[str, bool]
+    ) -> bool:
+        """A teacher's own booking (not a lead's), at a school that approves them."""
+        if candidate.made_by_lead or candidate.school_id is None:
+            return False
+        if candidate.school_id not in approving:
+            school = await school_repo.get_school(db_session, candidate.school_id)
+            approving[candidate.school_id] = school is not None and school.approval_required
+        return approving[candidate.school_id]
+
     def _hand_seat(
         self,
         db_session: AsyncSession,
@@ -467,9 +486,17 @@ class Seating:
         candidate: Booking,
         sessions: Sequence[TrainingSession],
         now: datetime,
+        *,
+        needs_approval: bool = False,
     ) -> None:
-        if cohort.waitlist_mode is WaitlistMode.AUTO:
-            event: Event = rules.confirm(
+        """`auto`: confirmed, or held pending approval (a seat their own booking would take);
+        `offer`: offered (accepting it confirms: the teacher answered for themselves)."""
+        if cohort.waitlist_mode is WaitlistMode.AUTO and needs_approval:
+            event: Event = self._seat(
+                db_session, cohort, candidate, [s.id for s in sessions], now, needs_approval=True
+            )
+        elif cohort.waitlist_mode is WaitlistMode.AUTO:
+            event = rules.confirm(
                 cohort, candidate, now, promoted=True, session_ids=[s.id for s in sessions]
             )
         else:

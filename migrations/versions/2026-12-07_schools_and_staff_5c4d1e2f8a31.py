@@ -114,6 +114,9 @@ def upgrade() -> None:
     with op.batch_alter_table("booking", schema=None) as batch_op:
         batch_op.add_column(sa.Column("school_id", sa.String(length=32), nullable=True))
         batch_op.add_column(sa.Column("waitlist_reason", sa.String(length=32), nullable=True))
+        batch_op.add_column(
+            sa.Column("made_by_lead", sa.Boolean(), server_default=sa.false(), nullable=False)
+        )
         batch_op.create_foreign_key(
             batch_op.f("fk_booking_school_id_school"),
             "school",
@@ -153,6 +156,7 @@ def downgrade() -> None:
         batch_op.drop_column("approval_expires_at")
         batch_op.drop_index("ix_booking_cohort_id_school_id")
         batch_op.drop_constraint(batch_op.f("fk_booking_school_id_school"), type_="foreignkey")
+        batch_op.drop_column("made_by_lead")
         batch_op.drop_column("waitlist_reason")
         batch_op.drop_column("school_id")
 

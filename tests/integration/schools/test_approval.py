@@ -189,3 +189,33 @@ async def test_a_teacher_cancels_their_pending_booking(client, world, staff, clo
     cancelled = await client.delete(f"/api/v1/bookings/{pending['id']}", headers=bearer(ann))
     assert cancelled.json()["status"] == "cancelled"
     assert await seats_left(client, world, cohort["id"]) == 1
+
+
+async def test_a_promotion_of_a_teachers_own_booking_waits_for_approval(
+    client, world, school, lead, staff, clock
+):
+    (ann, _), (_, bob_user) = staff
+    [outsider] = await signed_in(client, ["out@elsewhere.example"])
+    cohort = await published_cohort(client, world, clock.now() + timedelta(days=8), capacity=1)
+    held = await book(client, outsider, cohort["id"])
+    own = await book(client, ann, cohort["id"])
+    bulk = await client.post(
+        f"/api/v1/cohorts/{cohort['id']}/bookings/bulk",
+        json={"teacher_ids": [bob_user["id"]]},
+        headers=bearer(lead),
+    )
+    bobs = bulk.json()["results"][0]["booking"]
+    assert (own["status"], bobs["status"]) == ("waitlisted", "waitlisted")
+
+    await client.delete(f"/api/v1/bookings/{held['id']}", headers=bearer(outsider))
+    promoted = await client.get(f"/api/v1/bookings/{own['id']}", headers=bearer(ann))
+    assert promoted.json()["status"] == "pending_approval"
+    refused = await answer(client, lead, own["id"], "reject", reason="Not this term")
+    assert refused.json()["status"] == "cancelled"
+    # The seat passes on to Bob, booked by the lead: no approval needed.
+    listed = await client.get(f"/api/v1/schools/{school['id']}/staff", headers=bearer(lead))
+    assert {p["email"]: p["active_bookings"] for p in listed.json()["items"]}[
+        bob_user["email"]
+    ] == 1
+    progress = await client.get(f"/api/v1/schools/{school['id']}/progress", headers=bearer(lead))
+    assert progress.json()["booked"] == 1
