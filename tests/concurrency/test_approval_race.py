@@ -8,7 +8,9 @@ others, B's first confirmed staff cancel, and expiry sweepers run; then the rest
 bookings pass their approval time while the lead tries to approve them and sweepers race.
 
 Proved from the rows: confirmed + offered + pending never exceeds capacity, the counters equal
-the rows, nothing is left pending, and no seat stays free while anyone waits.
+the rows, nothing is left pending once every approval time has passed (a seat freed by an expiry
+may go to one of A's waiting teachers, pending again), and no seat stays free while anyone
+waits.
 """
 
 from __future__ import annotations
@@ -91,7 +93,11 @@ async def sweep(engine, clock, times=3):
 async def test_approvals_bulk_and_cancellations_at_once_keep_every_seat_rule(
     clients, world, start, engine, clock
 ):
-    cohort = await published_cohort(clients[0], world, start, capacity=CAPACITY)
+    # Approvals lapse after an hour: the clock moves on by hours, far outside the promotion
+    # cutoff (24 hours before the first session), where freed seats go to the waitlist.
+    cohort = await published_cohort(
+        clients[0], world, start, capacity=CAPACITY, approval_ttl="PT1H"
+    )
     lead_a, _, staff_a = await school_with_staff(clients[0], world.admin, "ash", approval=True)
     lead_b, users_b, staff_b = await school_with_staff(
         clients[0], world.admin, "birch", approval=False
@@ -150,7 +156,7 @@ async def test_approvals_bulk_and_cancellations_at_once_keep_every_seat_rule(
     check(state, by_status)
 
     left = by_status.get("pending_approval", [])
-    clock.advance(timedelta(days=3, seconds=1))
+    clock.advance(timedelta(hours=1, seconds=1))
     late = [
         partial(clients[i % 3].post, f"/api/v1/bookings/{b}/approve", headers=bearer(lead_a))
         for i, b in enumerate(left)
@@ -160,10 +166,24 @@ async def test_approvals_bulk_and_cancellations_at_once_keep_every_seat_rule(
         r.text for r in third if r is not None and r.status_code != 409
     ]
     await sweep(engine, clock, times=1)
+    # A seat freed by an expiry may seat one of A's waiting teachers, pending approval again:
+    # let those lapse too, until nothing is pending.
+    for _ in range(CAPACITY):
+        state, by_status = await rows(engine, cohort["id"])
+        check(state, by_status)
+        if not by_status.get("pending_approval"):
+            break
+        clock.advance(timedelta(hours=1, seconds=1))
+        await sweep(engine, clock, times=2)
+    # A walk that found a teacher busy in another transaction left its promotion for a second
+    # later (PROMOTION_RETRY); the frozen clock moves on so the sweep finishes it.
+    for _ in range(3):
+        clock.advance(timedelta(seconds=2))
+        await sweep(engine, clock, times=1)
     state, by_status = await rows(engine, cohort["id"])
     check(state, by_status)
     assert by_status.get("pending_approval", []) == []
     if by_status.get("waitlisted"):
         assert state.confirmed_count + state.offered_count == CAPACITY, by_status
-    assert set(by_status.get("expired", [])) == set(left)
+    assert set(left) <= set(by_status.get("expired", []))
     assert str(BookingStatus.CONFIRMED) in by_status
