@@ -20,8 +20,10 @@ from litestar.openapi.spec import Components, SecurityScheme
 
 from booking import log_redaction
 from booking.api.admin import AdminNotificationController
+from booking.api.approvals import ApprovalController
 from booking.api.audit import AuditController
 from booking.api.bookings import BookingController
+from booking.api.bulk_bookings import BulkBookingController
 from booking.api.cohorts import CohortController
 from booking.api.courses import CourseController
 from booking.api.deps import DEPENDENCIES
@@ -32,7 +34,9 @@ from booking.api.hubs import HubController, VenueController
 from booking.api.identity import AuthController, MeController, UsersController
 from booking.api.json_body import JsonObjectRequest
 from booking.api.problems import EXCEPTION_HANDLERS, http_error_handler
+from booking.api.progress import HubProgressController, SchoolProgressController
 from booking.api.query_params import applies_to, rejects_unknown_query
+from booking.api.schools import SchoolController
 from booking.api.sessions import SessionController
 from booking.api.timetables import TimetableController
 from booking.api.trainers import TrainerController
@@ -220,11 +224,16 @@ def create_app(
             UsersController,
             HubController,
             VenueController,
+            SchoolController,
+            SchoolProgressController,
+            HubProgressController,
             CourseController,
             TrainerController,
             CohortController,
             SessionController,
             BookingController,
+            BulkBookingController,
+            ApprovalController,
             MyFeedController,
             FeedController,
             TimetableController,

@@ -1,15 +1,17 @@
-"""`booking serve | worker | db upgrade | create-admin` (docs/operations.md)."""
+"""`booking serve | worker | db upgrade | create-admin | schools import` (docs/operations.md)."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import copy
+import csv
 import logging
 import os
 import signal
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import msgspec
@@ -24,6 +26,8 @@ from booking.database import create_engine, create_sessionmaker
 from booking.migrate import current_revision, head_revision, upgrade
 from booking.preflight import check_database_path, check_serving
 from booking.schemas.common import Email, SingleLine
+from booking.services.gias import GiasFile, MissingColumnsError, read_gias
+from booking.services.schools import ImportCounts, SchoolService
 from booking.services.users import UserService
 from booking.settings import Settings, SettingsError, load_settings
 
@@ -57,6 +61,14 @@ def _parser() -> argparse.ArgumentParser:
     )
     admin.add_argument("email")
     admin.add_argument("--name", default=None)
+
+    schools = commands.add_parser("schools", help="the school directory")
+    school_commands = schools.add_subparsers(dest="schools_command", required=True)
+    school_import = school_commands.add_parser(
+        "import",
+        help="load the DfE's Get Information about Schools establishment CSV (upsert by URN)",
+    )
+    school_import.add_argument("file")
     return parser
 
 
@@ -98,8 +110,9 @@ def check_admin_arguments(email: str, name: str | None) -> None:
             ) from None
 
 
-async def _require_migrated(engine: AsyncEngine) -> None:
-    """create-admin leaves the schema alone (`booking db upgrade` or `booking serve` migrate)."""
+async def _require_migrated(engine: AsyncEngine, then: str = "create-admin") -> None:
+    """create-admin and schools import leave the schema alone (`booking db upgrade` or
+    `booking serve` migrate)."""
     try:
         revision = await current_revision(engine)
     except (SQLAlchemyError, OSError) as exc:
@@ -108,9 +121,7 @@ async def _require_migrated(engine: AsyncEngine) -> None:
     if revision == head:
         return
     state = "has no tables yet" if revision is None else f"is at migration {revision}, not {head}"
-    raise CommandError(
-        f"the database {state}; run `booking db upgrade` first, then create-admin again"
-    )
+    raise CommandError(f"the database {state}; run `booking db upgrade` first, then {then} again")
 
 
 async def create_admin(settings: Settings, email: str, name: str | None) -> str:
@@ -125,6 +136,32 @@ async def create_admin(settings: Settings, email: str, name: str | None) -> str:
         await engine.dispose()
     print(f"admin {user.email} ({user.id})", file=sys.stderr)  # noqa: T201 - CLI output
     return token
+
+
+def read_school_file(path: str) -> GiasFile:
+    """The rows of a GIAS CSV, or one line naming what is wrong (a missing column is exit 2,
+    like any other bad input to a command)."""
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise CommandError(f"cannot read {path}: {exc.strerror or _first_line(exc)}", 2) from None
+    try:
+        return read_gias(data)
+    except MissingColumnsError as exc:
+        raise CommandError(f"{path}: {exc}", status=2) from None
+    except csv.Error as exc:
+        raise CommandError(f"{path} is not a CSV file: {_first_line(exc)}", status=2) from None
+
+
+async def import_schools(settings: Settings, gias: GiasFile) -> ImportCounts:
+    """`booking schools import FILE`: upsert by URN, closed establishments skipped."""
+    engine = create_engine(settings.database)
+    try:
+        await _require_migrated(engine, "booking schools import")
+        async with create_sessionmaker(engine)() as db_session:
+            return await SchoolService(SystemClock()).import_file(db_session, gias)
+    finally:
+        await engine.dispose()
 
 
 async def seed_demo(settings: Settings) -> None:
@@ -188,10 +225,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     non-zero status (2 for a setting), never a traceback."""
     args = _parser().parse_args(argv)
     # create-admin's stderr is for the operator: its note, or one line saying what went wrong.
-    level = logging.WARNING if args.command == "create-admin" else logging.INFO
+    level = logging.WARNING if args.command in {"create-admin", "schools"} else logging.INFO
     logging.basicConfig(level=level, format=LOG_FORMAT)
     quiet_scheduler()
-    command = "booking create-admin" if args.command == "create-admin" else "booking"
+    command = {"create-admin": "booking create-admin", "schools": "booking schools"}.get(
+        args.command, "booking"
+    )
     try:
         settings = load_settings(os.environ)
         _run(args, settings)
@@ -216,6 +255,12 @@ def _run(args: argparse.Namespace, settings: Settings) -> None:
     elif args.command == "create-admin":
         check_database_path(settings)
         print(asyncio.run(create_admin(settings, args.email, args.name)))  # noqa: T201 - CLI output
+    elif args.command == "schools":
+        check_database_path(settings)
+        counts = asyncio.run(import_schools(settings, read_school_file(args.file)))
+        print(  # noqa: T201 - CLI output
+            f"imported {counts.imported}, updated {counts.updated}, skipped {counts.skipped}"
+        )
 
 
 LOG_FORMAT = "%(levelname)s %(name)s: %(message)s"

@@ -1,4 +1,5 @@
-"""Demo data for `booking serve --demo`: a hub, venues, trainers with availability, courses.
+"""Demo data for `booking serve --demo`: a hub, venues, trainers with availability, courses,
+schools and a school lead.
 
 Seeded through the same services as the API, so demo data obeys every rule real data does.
 Only an empty database is seeded; a second start leaves everything as it is.
@@ -18,6 +19,7 @@ from booking.schemas.bookings import BookingCreate
 from booking.schemas.cohorts import CohortCreate, SessionCreate
 from booking.schemas.courses import CourseCreate
 from booking.schemas.hubs import HubCreate, VenueCreate
+from booking.schemas.schools import SchoolCreate, SchoolUpdate
 from booking.schemas.trainers import AvailabilityWrite, WeeklyBlock
 from booking.schemas.users import UserCreate
 from booking.services.actor import Actor
@@ -26,6 +28,7 @@ from booking.services.bookings import BookingService
 from booking.services.cohorts import CohortService
 from booking.services.courses import CourseService
 from booking.services.hubs import HubService, VenueService
+from booking.services.schools import SchoolService
 from booking.services.sessions import SessionService
 from booking.services.users import UserService
 from booking.settings import Settings
@@ -154,11 +157,67 @@ async def seed(db_session: AsyncSession, clock: Clock, settings: Settings) -> li
         trainer_ids.append(created.user.id)
         lines.append(f"Demo trainer: {email}  token {created.api_token}")
     lines += await _seed_cohorts(db_session, clock, admin, hub.id, trainer_ids)
+    lines += await _seed_schools(db_session, clock, admin, hub.id, users)
     lines.append(
         "Teachers sign in with any address: POST /api/v1/auth/email-code; the code arrives as an "
         f".eml file in {settings.mail.mail_dir} (or by SMTP when BOOKING_SMTP_HOST is set)."
     )
     return lines
+
+
+# Made-up schools (URNs in no real range): two of one name, told apart by local authority.
+SCHOOLS = [
+    SchoolCreate(
+        urn=990001,
+        name="St Mary's CE Primary School",
+        local_authority="Manchester",
+        phase="Primary",
+        postcode="M14 5AB",
+    ),
+    SchoolCreate(
+        urn=990002,
+        name="St Mary's CE Primary School",
+        local_authority="Oldham",
+        phase="Primary",
+        postcode="OL1 2CD",
+    ),
+    SchoolCreate(
+        urn=990003,
+        name="Brontë Academy",
+        local_authority="Salford",
+        phase="Secondary",
+        postcode="M6 7EF",
+    ),
+    SchoolCreate(
+        urn=990004,
+        name="Little Acorns Nursery School",
+        local_authority="Stockport",
+        phase="Nursery",
+        postcode="SK2 8GH",
+    ),
+]
+
+
+async def _seed_schools(
+    db_session: AsyncSession, clock: Clock, admin: Actor, hub_id: str, users: UserService
+) -> list[str]:
+    """The hub's schools, and a lead for the first (who approves its staff's bookings)."""
+    schools = SchoolService(clock)
+    created = [await schools.create(db_session, admin, school) for school in SCHOOLS]
+    for school in created:
+        await schools.update(db_session, admin, school.id, SchoolUpdate(hub_id=hub_id))
+    await schools.update(db_session, admin, created[0].id, SchoolUpdate(approval_required=True))
+    lead = await users.create(
+        db_session,
+        admin,
+        UserCreate(
+            email="lead@demo.example",
+            name="Sam Lead",
+            role=Role.SCHOOL_LEAD,
+            school_id=created[0].id,
+        ),
+    )
+    return [f"Demo schools: {len(created)}; school lead: lead@demo.example  token {lead.api_token}"]
 
 
 # (course index, trainer index, venue index, capacity, weekday, local start, hours, sessions, mode)

@@ -210,3 +210,18 @@ class UrlUnreachableError(DomainError):
     status = 400
     code = "url_unreachable"
     title = "The calendar could not be fetched"
+
+
+class UrnTakenError(ConflictError):
+    code = "urn_taken"
+    title = "A school with this URN exists"
+
+
+class NotPendingError(ConflictError):
+    code = "not_pending"
+    title = "The booking is not waiting for approval"
+
+
+class OtherSchoolError(ConflictError):
+    code = "other_school"
+    title = "This person is at another school"

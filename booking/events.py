@@ -64,6 +64,21 @@ class BookingCancelled(BookingEvent, frozen=True, kw_only=True, tag=True):
     late: bool | msgspec.UnsetType = msgspec.UNSET
 
 
+class BookingPendingApproval(BookingEvent, frozen=True, kw_only=True, tag=True):
+    """Holding a seat until the school answers: the teacher and the school's leads are told."""
+
+    approval_expires_at: datetime
+    school_id: str
+
+
+class BookingRejected(BookingEvent, frozen=True, kw_only=True, tag=True):
+    reason: str
+
+
+class ApprovalExpired(BookingEvent, frozen=True, kw_only=True, tag=True):
+    pass
+
+
 class SeatFreed(Event, frozen=True, kw_only=True, tag=True):
     cohort_id: str
     booking_id: str
@@ -144,6 +159,23 @@ class TrainerAwayFromSessions(Event, frozen=True, kw_only=True, tag=True):
     cohort_ids: list[str]
 
 
+class BulkOutcome(msgspec.Struct, frozen=True, kw_only=True):
+    """One teacher of a bulk booking: the booking's status, or the code of why it failed."""
+
+    teacher_id: str
+    status: str | None = None
+    code: str | None = None
+
+
+class BulkBooked(Event, frozen=True, kw_only=True, tag=True):
+    """A lead (or admin) booked several staff at once: one summary mail to them. Each teacher's
+    own booking has its own event and mails."""
+
+    cohort_id: str
+    booked_by: str
+    outcomes: list[BulkOutcome]
+
+
 DomainEvent = (
     BookingConfirmed
     | BookingWaitlisted
@@ -161,6 +193,10 @@ DomainEvent = (
     | SessionCancelled
     | CourseRetitled
     | TrainerAwayFromSessions
+    | BulkBooked
+    | BookingPendingApproval
+    | BookingRejected
+    | ApprovalExpired
 )
 
 EVENT_TYPES: tuple[type[Event], ...] = DomainEvent.__args__

@@ -29,10 +29,11 @@ CODE_RETENTION = timedelta(hours=1)
 
 
 async def expire_offers(runtime: Runtime) -> int:
-    """Offers past their time, then promotions left for a teacher who was busy."""
+    """Offers and approvals past their time, then promotions left for a teacher who was busy."""
     seating = Seating(runtime.clock)
     async with runtime.sessionmaker() as db_session:
         done = await seating.expire_due_offers(db_session)
+        done += await seating.expire_due_approvals(db_session)
         return done + await seating.retry_deferred_promotions(db_session)
 
 

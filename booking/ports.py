@@ -112,6 +112,16 @@ class MailFacts(Protocol):
         """Who holds a confirmed seat now, in booking order: they have the invites to update."""
         ...
 
+    async def people(
+        self, db_session: AsyncSession, user_ids: Collection[str]
+    ) -> dict[str, Recipient]:
+        """Accounts by id; erased ones are left out (nobody to write to or name)."""
+        ...
+
+    async def school_leads(self, db_session: AsyncSession, school_id: str) -> list[Recipient]:
+        """The school's active school_leads, who answer its approvals."""
+        ...
+
     async def reminder_times(
         self, db_session: AsyncSession, booking_id: str
     ) -> dict[tuple[str, str], datetime]:

@@ -406,6 +406,133 @@ def reminder(
     return plain_mail(ctx, to, f"Reminder: {course} {soon}", body)
 
 
+def pending_approval(
+    ctx: MailContext, to: Person, cohort: CohortInfo, *, expires_at: datetime
+) -> EmailMessage:
+    """To the teacher: the place is held until their school answers."""
+    course = _title(cohort)
+    zone = cohort.sessions[0].venue.timezone if cohort.sessions else _FALLBACK_ZONE
+    body = Body(
+        heading="Your place is waiting for your school's approval",
+        blocks=(
+            (
+                f"We are holding a place for you on {course} until your school approves it. "
+                f"If nobody answers by {when.moment(expires_at, zone)}, the place is released."
+            ),
+            "We will email you when your school answers.",
+            _sessions_summary(cohort),
+            _booking_links(ctx, cohort),
+        ),
+    )
+    return plain_mail(ctx, to, f"Waiting for approval: {course}", body)
+
+
+def approval_needed(
+    ctx: MailContext,
+    to: Person,
+    cohort: CohortInfo,
+    *,
+    teacher_name: str,
+    expires_at: datetime,
+    cover_needed: int,
+) -> EmailMessage:
+    """To each of the school's leads: a colleague's booking to approve or reject."""
+    course = _title(cohort)
+    name = _single(teacher_name, "name")
+    zone = cohort.sessions[0].venue.timezone if cohort.sessions else _FALLBACK_ZONE
+    cover = (
+        f"{cover_needed} of the sessions {'is' if cover_needed == 1 else 'are'} during the "
+        "school day: cover needed."
+        if cover_needed
+        else "After school: no cover needed."
+    )
+    body = Body(
+        heading="A booking to approve",
+        blocks=(
+            f"{name} has booked a place on {course}. {cover}",
+            (
+                f"Please approve or reject it by {when.moment(expires_at, zone)}; "
+                "if nobody answers by then, the place is released."
+            ),
+            _sessions_summary(cohort),
+            Links(rows=(("Approvals", f"{checked_base_url(ctx)}/school"),)),
+        ),
+    )
+    return plain_mail(ctx, to, f"Approval needed: {name} {_DASH} {course}", body)
+
+
+def booking_rejected(
+    ctx: MailContext, to: Person, cohort: CohortInfo, *, reason: str
+) -> EmailMessage:
+    course = _title(cohort)
+    body = Body(
+        heading="Your school did not approve your place",
+        blocks=(
+            f"Your school did not approve your place on {course}, so we have released it.",
+            Details(rows=(("Reason", reason),)),
+            _booking_links(ctx, cohort),
+        ),
+    )
+    return plain_mail(ctx, to, f"Not approved: {course}", body)
+
+
+def approval_expired(ctx: MailContext, to: Person, cohort: CohortInfo) -> EmailMessage:
+    course = _title(cohort)
+    body = Body(
+        heading="Your place was released",
+        blocks=(
+            (
+                f"Your school did not answer in time, so the place we held for you on {course} "
+                "has been released."
+            ),
+            "You can book again from the course page if places are left.",
+            _booking_links(ctx, cohort),
+        ),
+    )
+    return plain_mail(ctx, to, f"Approval expired: {course}", body)
+
+
+# How each outcome of a bulk booking reads in the lead's summary.
+BULK_OUTCOME_WORDS = {
+    "confirmed": "booked",
+    "waitlisted": "on the waitlist",
+    "pending_approval": "waiting for approval",
+    "already_booked": "not booked: already booked or waiting",
+    "booking_clash": "not booked: booked on another session at the same time",
+    "timetable_clash": "not booked: the session clashes with their timetable",
+    "waitlist_full": "not booked: the course and its waitlist are full",
+    "forbidden": "not booked: not one of your school's staff",
+    "not_found": "not booked: no such person",
+}
+
+
+def bulk_summary(
+    ctx: MailContext, to: Person, cohort: CohortInfo, *, lines: list[tuple[str, str]]
+) -> EmailMessage:
+    """To the lead who booked several staff at once: each person and what happened, in the
+    order they were asked for. `lines`: (the person's name or address, status or code)."""
+    course = _title(cohort)
+    rows = tuple(
+        (_single(name, "name"), BULK_OUTCOME_WORDS.get(outcome, f"not booked: {outcome}"))
+        for name, outcome in lines
+    )
+    booked = sum(1 for _, outcome in lines if outcome == "confirmed")
+    body = Body(
+        heading="Your staff bookings",
+        blocks=(
+            (
+                f"You asked for {len(lines)} of your staff to be booked on {course}. "
+                f"{booked} {'has' if booked == 1 else 'have'} a place. Each person has their "
+                "own email and calendar invites."
+            ),
+            Details(rows=rows, title="Who was booked"),
+            _sessions_summary(cohort),
+            Links(rows=(("Your school", f"{checked_base_url(ctx)}/school"),)),
+        ),
+    )
+    return plain_mail(ctx, to, f"Staff bookings: {course} {_DASH} {booked} of {len(lines)}", body)
+
+
 def _event(
     ctx: MailContext, cohort: CohortInfo, session: SessionInfo, *, cancelled: bool | None = None
 ) -> SessionEvent:

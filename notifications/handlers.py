@@ -14,12 +14,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 from typing import Any, Generic, TypeVar
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from booking import events
 from booking.ports import BookingInfo, CohortInfo, MailFacts, Recipient, SessionInfo
 from calendars.ical import Person
+from calendars.school_day import during_school_day
 from notifications import compose, reminders
 from notifications.content import MailContext
 from notifications.deliveries import Draft, queue
@@ -309,6 +311,114 @@ async def cohort_updated(h: Handling, event: Envelope[events.CohortUpdated]) -> 
         await reminders.sync(h.db_session, h.facts, booking.id, since=event.created_at)
 
 
+async def bulk_booked(h: Handling, event: Envelope[events.BulkBooked]) -> None:
+    """One summary to whoever booked the staff (each person's own mails come from their own
+    booking's events)."""
+    outcomes = event.event.outcomes
+    people = await h.facts.people(
+        h.db_session, {event.event.booked_by, *(o.teacher_id for o in outcomes)}
+    )
+    lead = people.get(event.event.booked_by)
+    cohort = (await h.facts.cohorts(h.db_session, [event.event.cohort_id])).get(
+        event.event.cohort_id
+    )
+    if lead is None or cohort is None:
+        return
+    lines = [
+        (
+            _name_of(people.get(o.teacher_id)),
+            o.status or o.code or "not_found",
+        )
+        for o in outcomes
+    ]
+    mail = partial(compose.bulk_summary, ctx=h.ctx, to=person(lead), cohort=cohort, lines=lines)
+    await queue(
+        h.db_session,
+        Draft(
+            key=f"{event.id}:{lead.email}:bulk_summary",
+            kind="bulk_summary",
+            to=person(lead),
+            compose=mail,
+            user_id=lead.user_id,
+            event_id=event.id,
+        ),
+        event.created_at,
+    )
+
+
+async def booking_pending_approval(
+    h: Handling, event: Envelope[events.BookingPendingApproval]
+) -> None:
+    """The teacher is told their place waits; each of the school's leads is asked."""
+    found = await _booking(h, event)
+    if found is None:
+        return
+    booking, teacher, cohort = found
+    expires = event.event.approval_expires_at
+    mail = partial(
+        compose.pending_approval, ctx=h.ctx, to=person(teacher), cohort=cohort, expires_at=expires
+    )
+    await queue(h.db_session, draft(event, booking, "pending_approval", mail), event.created_at)
+    cover = sum(
+        1
+        for s in cohort.sessions
+        if during_school_day(s.starts_at, s.ends_at, ZoneInfo(s.venue.timezone))
+    )
+    for lead in await h.facts.school_leads(h.db_session, event.event.school_id):
+        ask = partial(
+            compose.approval_needed,
+            ctx=h.ctx,
+            to=person(lead),
+            cohort=cohort,
+            teacher_name=teacher.name or teacher.email,
+            expires_at=expires,
+            cover_needed=cover,
+        )
+        await queue(
+            h.db_session,
+            Draft(
+                key=f"{event.id}:{lead.email}:approval_needed",
+                kind="approval_needed",
+                to=person(lead),
+                compose=ask,
+                user_id=lead.user_id,
+                event_id=event.id,
+                booking_id=booking.id,
+            ),
+            event.created_at,
+        )
+
+
+async def booking_rejected(h: Handling, event: Envelope[events.BookingRejected]) -> None:
+    found = await _booking(h, event)
+    if found is None:
+        return
+    booking, teacher, cohort = found
+    mail = partial(
+        compose.booking_rejected,
+        ctx=h.ctx,
+        to=person(teacher),
+        cohort=cohort,
+        reason=event.event.reason,
+    )
+    await queue(h.db_session, draft(event, booking, "booking_rejected", mail), event.created_at)
+
+
+async def approval_expired(h: Handling, event: Envelope[events.ApprovalExpired]) -> None:
+    found = await _booking(h, event)
+    if found is None:
+        return
+    booking, teacher, cohort = found
+    mail = partial(compose.approval_expired, ctx=h.ctx, to=person(teacher), cohort=cohort)
+    await queue(h.db_session, draft(event, booking, "approval_expired", mail), event.created_at)
+
+
+def _name_of(someone: Recipient | None) -> str:
+    if someone is None:
+        return "Someone no longer with an account"
+    return someone.name or someone.email
+
+
 async def no_mail(_h: Handling, _event: Envelope[Any]) -> None:
     """Events with no mail of their own: SeatFreed (a promotion event follows), CohortPublished,
     CohortCancelled (each booking's BookingCancelled carries it), OfferDeclined (the teacher's
@@ -338,4 +448,8 @@ HANDLERS: dict[type[events.Event], Handler] = {
     events.SessionCancelled: session_cancelled,
     events.CourseRetitled: course_retitled,
     events.TrainerAwayFromSessions: trainer_away,
+    events.BulkBooked: bulk_booked,
+    events.BookingPendingApproval: booking_pending_approval,
+    events.BookingRejected: booking_rejected,
+    events.ApprovalExpired: approval_expired,
 }

@@ -14,6 +14,7 @@ from booking.api.problems import problems
 from booking.auth import requires_role, requires_user
 from booking.errors import UnauthorizedError, ValidationError
 from booking.models import NeedArea, Role
+from booking.models.enums import BOOKING_ROLES
 from booking.schemas.bookings import BookingCreate, BookingRead
 from booking.schemas.cohorts import (
     CohortCancel,
@@ -81,7 +82,7 @@ class CohortController(Controller):
         """Published cohorts; fits_my_timetable (a signed-in teacher) drops clashing ones."""
         if fits_my_timetable and maybe_actor is None:
             raise UnauthorizedError("fits_my_timetable needs a teacher's API token")
-        if fits_my_timetable and maybe_actor is not None and maybe_actor.role is not Role.TEACHER:
+        if fits_my_timetable and maybe_actor is not None and maybe_actor.role not in BOOKING_ROLES:
             raise ValidationError.field("fits_my_timetable", "is for teachers")
         return await cohort_service.search(
             db_session,

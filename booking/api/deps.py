@@ -19,16 +19,21 @@ from booking.auth import current_actor
 from booking.errors import UnauthorizedError, ValidationError
 from booking.runtime import Runtime
 from booking.services.actor import Actor
+from booking.services.approvals import ApprovalService
 from booking.services.audit_log import AuditLogService
 from booking.services.auth import AuthService
 from booking.services.availability import AvailabilityService
 from booking.services.bookings import BookingService
+from booking.services.bulk_bookings import BulkBookingService
 from booking.services.cohorts import CohortService
 from booking.services.courses import CourseService
 from booking.services.feeds import FeedService
 from booking.services.hubs import HubService, VenueService
 from booking.services.privacy import PrivacyService
+from booking.services.progress import ProgressService
 from booking.services.roster import RosterService
+from booking.services.school_staff import StaffService
+from booking.services.schools import SchoolService
 from booking.services.session_series import SessionSeriesService
 from booking.services.sessions import SessionService
 from booking.services.timetables import TimetableService
@@ -123,6 +128,8 @@ DEPENDENCIES = {
     "session_service": _service(SessionService),
     "session_series_service": _service(SessionSeriesService),
     "booking_service": _service(BookingService),
+    "bulk_booking_service": _service(BulkBookingService),
+    "approval_service": _service(ApprovalService),
     "roster_service": _service(RosterService),
     "timetable_service": Provide(provide_timetable_service, sync_to_thread=False),
     "feed_service": Provide(provide_feed_service, sync_to_thread=False),
@@ -133,6 +140,9 @@ DEPENDENCIES = {
     "privacy_service": Provide(provide_privacy_service, sync_to_thread=False),
     "audit_log_service": Provide(AuditLogService, sync_to_thread=False),
     "hub_service": _service(HubService),
+    "school_service": _service(SchoolService),
+    "staff_service": _service(StaffService),
+    "progress_service": _service(ProgressService),
     "venue_service": _service(VenueService),
     "course_service": _service(CourseService),
     "availability_service": _service(AvailabilityService),

@@ -21,6 +21,7 @@ from booking.models.enums import (
 )
 from booking.models.hubs import Hub, Venue
 from booking.models.outbox import DueWork, OutboxEvent
+from booking.models.schools import School
 from booking.models.trainers import AvailabilityException, TrainerAvailability
 from booking.models.users import ApiToken, EmailCode, User
 
@@ -49,6 +50,7 @@ __all__ = [
     "OutboxEvent",
     "RateLimitCounter",
     "Role",
+    "School",
     "SessionStatus",
     "Timetable",
     "TimetableEntry",

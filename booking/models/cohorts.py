@@ -19,12 +19,17 @@ class Cohort(Timestamped, Base):
     __table_args__ = (
         CheckConstraint("capacity > 0", name="capacity_positive"),
         CheckConstraint("confirmed_count >= 0 AND offered_count >= 0", name="counts_not_negative"),
+        CheckConstraint("pending_count >= 0", name="pending_not_negative"),
         CheckConstraint(
-            "confirmed_count + offered_count <= capacity", name="seats_within_capacity"
+            "confirmed_count + offered_count + pending_count <= capacity",
+            name="seats_within_capacity",
         ),
         CheckConstraint(
             "waitlist_capacity IS NULL OR waitlist_capacity >= 0",
             name="waitlist_capacity_not_negative",
+        ),
+        CheckConstraint(
+            "max_per_school IS NULL OR max_per_school >= 1", name="max_per_school_positive"
         ),
     )
 
@@ -46,8 +51,14 @@ class Cohort(Timestamped, Base):
     # ISO 8601 durations before each session, e.g. ["P7D", "P1D"].
     reminder_offsets: Mapped[list[str]] = mapped_column(JSON)
     waitlist_capacity: Mapped[int | None] = mapped_column(default=None)
+    # Seats (confirmed, offered or pending approval) one school's staff may hold; None: no cap.
+    max_per_school: Mapped[int | None] = mapped_column(default=None)
+    # How long a booking waits for its school's approval, as ISO 8601 (booking.durations).
+    approval_ttl: Mapped[str] = mapped_column(String(32), default="P3D", server_default="P3D")
     confirmed_count: Mapped[int] = mapped_column(default=0)
     offered_count: Mapped[int] = mapped_column(default=0)
+    # Seats held by bookings waiting for their school's approval.
+    pending_count: Mapped[int] = mapped_column(default=0, server_default="0")
     # Join order for the waitlist: each waitlisted booking takes the next number.
     waitlist_seq: Mapped[int] = mapped_column(default=0)
     cancel_reason: Mapped[str | None] = mapped_column(Text, default=None)

@@ -10,8 +10,12 @@ class Role(StrEnum):
     HUB_ADMIN = "hub_admin"
     TRAINER = "trainer"
     TEACHER = "teacher"
+    # Bound to one school; also a teacher (books for themselves) who books and adds their staff.
+    SCHOOL_LEAD = "school_lead"
 
 
+# Roles that hold seats of their own (API.md, Schools and staff: a school_lead is also a teacher).
+BOOKING_ROLES = frozenset({Role.TEACHER, Role.SCHOOL_LEAD})
 HUB_ROLES = frozenset({Role.HUB_ADMIN, Role.TRAINER})
 
 
@@ -92,10 +96,21 @@ class BookingStatus(StrEnum):
     OFFERED = "offered"
     EXPIRED = "expired"
     CANCELLED = "cancelled"
+    # Holding a seat until the teacher's school approves, rejects or lets it expire.
+    PENDING_APPROVAL = "pending_approval"
 
 
-ACTIVE_BOOKING_STATUSES = (BookingStatus.CONFIRMED, BookingStatus.OFFERED, BookingStatus.WAITLISTED)
-SEAT_HOLDING_STATUSES = (BookingStatus.CONFIRMED, BookingStatus.OFFERED)
+ACTIVE_BOOKING_STATUSES = (
+    BookingStatus.CONFIRMED,
+    BookingStatus.OFFERED,
+    BookingStatus.WAITLISTED,
+    BookingStatus.PENDING_APPROVAL,
+)
+SEAT_HOLDING_STATUSES = (
+    BookingStatus.CONFIRMED,
+    BookingStatus.OFFERED,
+    BookingStatus.PENDING_APPROVAL,
+)
 
 
 class AttendanceStatus(StrEnum):

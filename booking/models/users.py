@@ -21,6 +21,10 @@ class User(Timestamped, Base):
             "(role IN ('hub_admin', 'trainer')) = (hub_id IS NOT NULL)",
             name="hub_matches_role",
         ),
+        # A school_lead answers for one school; anyone else may or may not have a school.
+        CheckConstraint(
+            "role <> 'school_lead' OR school_id IS NOT NULL", name="school_lead_has_school"
+        ),
     )
 
     id: Mapped[str] = id_column()
@@ -30,7 +34,11 @@ class User(Timestamped, Base):
     hub_id: Mapped[str | None] = mapped_column(
         ForeignKey("hub.id", ondelete="RESTRICT"), index=True, default=None
     )
+    # v1's free text, kept as it was; school_id is what rosters, staff lists and caps use.
     school: Mapped[str | None] = mapped_column(String(200), default=None)
+    school_id: Mapped[str | None] = mapped_column(
+        ForeignKey("school.id", ondelete="RESTRICT"), index=True, default=None
+    )
     job_role: Mapped[JobRole | None] = mapped_column(
         enum_column_type(JobRole, "job_role"), default=None
     )

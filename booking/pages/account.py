@@ -8,7 +8,7 @@ school, say) is one entry there and one include in the template.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -21,7 +21,7 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from booking.errors import ConflictError, NotFoundError
+from booking.errors import ConflictError, NotFoundError, ValidationError
 from booking.models import JobRole
 from booking.pages.formatting import HOME_ZONE, clock_time, long_date
 from booking.pages.my_bookings import runtime_of
@@ -29,8 +29,10 @@ from booking.pages.rendering import FormErrors, page
 from booking.pages.session import cookie_policy
 from booking.pages.sign_in import form_text
 from booking.pages.training import signed_in
+from booking.schemas.schools import SchoolRead
 from booking.schemas.users import MeUpdate, TokenInfo, UserRead
 from booking.services.privacy import PrivacyService
+from booking.services.schools import SchoolService
 from booking.services.tokens import TokenService
 from booking.services.users import UserService
 
@@ -121,7 +123,11 @@ DETAIL_FIELDS = (_read_name, _read_job_role)
 
 
 def details_of(user: UserRead) -> dict[str, str]:
-    return {"name": user.name, "job_role": user.job_role.value if user.job_role else ""}
+    return {
+        "name": user.name,
+        "job_role": user.job_role.value if user.job_role else "",
+        "school_q": "",
+    }
 
 
 class AccountPages(Controller):
@@ -148,19 +154,49 @@ class AccountPages(Controller):
         user_service: Users,
         token_service: Tokens,
     ) -> Template | Redirect:
-        """PATCH /api/v1/me with what the form says."""
+        """PATCH /api/v1/me with what the form says; "Find school" instead lists the schools
+        matching the search (name or URN, local authority shown) to choose from."""
         actor = signed_in(request)
         form = await request.form()
         errors, values = FormErrors(), dict[str, Any]()
         for read in DETAIL_FIELDS:
             values |= read(form, errors)
+        if form_text(form, "action") == "find-school":
+            user = await user_service.me(db_session, actor)
+            typed = {k: form_text(form, k) for k in details_of(user)}
+            search = form_text(form, "school_q")[:200]
+            found = await SchoolService(runtime_of(request).clock).list(
+                db_session, q=search, urn=None, local_authority=None, limit=20, cursor=None
+            )
+            if not found.items:
+                errors.add("school_q", "No school matches that name or URN. Check it and try again")
+            return await account_page(
+                request,
+                db_session,
+                token_service,
+                user,
+                typed | {"school_q": search},
+                errors=FormErrors({k: v for k, v in errors.messages.items() if k == "school_q"}),
+                schools=found.items,
+            )
+        chosen = form_text(form, "school_id")
+        if chosen:
+            values["school_id"] = chosen
         if errors:
             user = await user_service.me(db_session, actor)
             typed = {k: form_text(form, k) for k in details_of(user)}
             return await account_page(
                 request, db_session, token_service, user, typed, errors=errors, status_code=400
             )
-        await user_service.update_me(db_session, actor, MeUpdate(**values))
+        try:
+            await user_service.update_me(db_session, actor, MeUpdate(**values))
+        except ValidationError:
+            user = await user_service.me(db_session, actor)
+            errors.add("school_q", "Choose your school again: that one is not in the list")
+            typed = {k: form_text(form, k) for k in details_of(user)}
+            return await account_page(
+                request, db_session, token_service, user, typed, errors=errors, status_code=400
+            )
         return Redirect("/account?done=saved", status_code=303)
 
     @post("/account/sign-ins/{token_id:str}/sign-out")
@@ -251,8 +287,14 @@ async def account_page(
     done: str = "",
     errors: FormErrors | None = None,
     status_code: int = 200,
+    schools: Sequence[SchoolRead] = (),
 ) -> Template:
     actor = signed_in(request)
+    school = (
+        None
+        if user.school_id is None
+        else await SchoolService(runtime_of(request).clock).get(db_session, user.school_id)
+    )
     sign_ins = [sign_in_view(t) for t in (await token_service.mine(db_session, actor)).items]
     return page(
         request,
@@ -265,6 +307,8 @@ async def account_page(
         user=user,
         details=details,
         job_roles=[("", "Not given"), *((r.value, label) for r, label in JOB_ROLE_LABELS.items())],
+        school=school,
+        schools=schools,
         sign_ins=sign_ins,
         others=any(not s.current for s in sign_ins),
         unused_for=lasting(runtime_of(request).settings.accounts.token_ttl),

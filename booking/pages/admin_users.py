@@ -28,6 +28,7 @@ ROLE_LABELS = {
     Role.HUB_ADMIN: "Hub admin",
     Role.TRAINER: "Trainer",
     Role.TEACHER: "Teacher",
+    Role.SCHOOL_LEAD: "School lead",
 }
 PAGE_SIZE = 50
 DONE = {"deactivated": "deactivated", "reactivated": "reactivated"}

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from booking.errors import NotFoundError, NotOfferedError, OfferExpiredError
 from booking.models import BookingStatus
+from booking.models.enums import ACTIVE_BOOKING_STATUSES
 from booking.pages.catalogue import Catalogue
 from booking.pages.feed_links import subscribe_links
 from booking.pages.formatting import HOME_ZONE, clock_time, long_date
@@ -27,7 +28,7 @@ from booking.services.feeds import FeedService
 
 Db = NamedDependency[AsyncSession]
 MAX_BOOKINGS = 100
-LIVE = {BookingStatus.CONFIRMED, BookingStatus.OFFERED, BookingStatus.WAITLISTED}
+LIVE = set(ACTIVE_BOOKING_STATUSES)
 DONE = {
     "accepted": "You accepted the place. Your booking is confirmed",
     "declined": "You declined the place. Your booking is cancelled",
@@ -47,6 +48,7 @@ STATUS_TAGS = {
     BookingStatus.WAITLISTED: ("On the waitlist", "govuk-tag--blue"),
     BookingStatus.EXPIRED: ("Offer expired", "govuk-tag--grey"),
     BookingStatus.CANCELLED: ("Cancelled", "govuk-tag--grey"),
+    BookingStatus.PENDING_APPROVAL: ("Waiting for your school's approval", "govuk-tag--yellow"),
 }
 
 

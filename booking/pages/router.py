@@ -23,6 +23,7 @@ from booking.pages.hub_venues import HubVenuePages
 from booking.pages.my_bookings import MyBookingsPages
 from booking.pages.my_timetable import MyTimetablePages
 from booking.pages.rendering import STATIC
+from booking.pages.school import SchoolPages
 from booking.pages.session import EXCLUDE_KEY, SessionCookieMiddleware
 from booking.pages.sign_in import SignInPages
 from booking.pages.trainer import TrainerPages
@@ -49,6 +50,7 @@ def pages_router() -> Router:
             AccountPages,
             AdminUserPages,
             AboutPages,
+            SchoolPages,
         ],
         dependencies={"catalogue": Provide(provide_catalogue, sync_to_thread=False)},
         middleware=[

@@ -23,7 +23,8 @@ from booking.errors import (
     TimetableClashError,
     WaitlistFullError,
 )
-from booking.models import BookingStatus, Role
+from booking.models import BookingStatus
+from booking.models.enums import BOOKING_ROLES
 from booking.pages.catalogue import Catalogue, clash_lines
 from booking.pages.errors import SignInRequired
 from booking.pages.feed_links import subscribe_links
@@ -50,6 +51,7 @@ BOOKING_TITLES = {
     BookingStatus.CONFIRMED: "Booking confirmed",
     BookingStatus.WAITLISTED: "You are on the waitlist",
     BookingStatus.OFFERED: "You have been offered a place",
+    BookingStatus.PENDING_APPROVAL: "Your place is waiting for your school's approval",
 }
 Db = NamedDependency[AsyncSession]
 
@@ -69,7 +71,7 @@ class TrainingPages(Controller):
         """Published cohorts, filtered as GET /api/v1/cohorts filters them."""
         actor, errors = current_actor(request), FormErrors()
         filters = read_filters(request.query_params, errors)
-        teacher = actor if actor is not None and actor.role is Role.TEACHER else None
+        teacher = actor if actor is not None and actor.role in BOOKING_ROLES else None
         hubs = await catalogue.hub_names(db_session)
         cohorts, next_link = [], None
         if not errors:
@@ -193,7 +195,7 @@ async def own_booking(
     booking_service: BookingService, db_session: AsyncSession, actor: Actor | None, cohort_id: str
 ) -> dict[str, str] | None:
     """The signed-in teacher's active booking on the cohort, as the page words it."""
-    if actor is None or actor.role is not Role.TEACHER:
+    if actor is None or actor.role not in BOOKING_ROLES:
         return None
     booking = await booking_service.own_active(db_session, actor, cohort_id)
     if booking is None:

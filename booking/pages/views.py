@@ -26,6 +26,11 @@ class SessionView:
     when: str
     venue: VenueView
     cancelled: bool
+    # Whether a school must cover the teacher's class (API.md, Booking for staff).
+    cover: str = ""
+
+
+COVER = {True: "During the school day: cover needed", False: "After school: no cover needed"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +80,7 @@ def cohort_view(
                 when=session_when(s.starts_at, s.ends_at, zone),
                 venue=venue_view(venue),
                 cancelled=s.status is SessionStatus.CANCELLED,
+                cover=COVER[s.during_school_day],
             )
         )
     live = [s for s in sessions if not s.cancelled]

@@ -170,3 +170,18 @@ async def teacher_booked_titles(db_session: AsyncSession, teacher_id: str) -> di
         .where(Booking.teacher_id == teacher_id, Booking.status.in_(SEAT_HOLDING_STATUSES))
     )
     return {row.id: row.title for row in rows}
+
+
+async def school_seats(db_session: AsyncSession, cohort_id: str) -> dict[str, int]:
+    """Seats (confirmed or offered) of the cohort held per school, for max_per_school. Read
+    under the cohort lock: every change of these counts holds it."""
+    rows = await db_session.execute(
+        select(Booking.school_id, func.count())
+        .where(
+            Booking.cohort_id == cohort_id,
+            Booking.status.in_(SEAT_HOLDING_STATUSES),
+            Booking.school_id.is_not(None),
+        )
+        .group_by(Booking.school_id)
+    )
+    return {str(school_id): int(n) for school_id, n in rows}

@@ -301,7 +301,11 @@ async def list_cohorts(
             sessions = sessions.where(TrainingSession.starts_at < end)
         stmt = stmt.where(Cohort.id.in_(sessions))
     if has_seats is True:
-        stmt = stmt.where(Cohort.confirmed_count + Cohort.offered_count < Cohort.capacity)
+        stmt = stmt.where(
+            Cohort.confirmed_count + Cohort.offered_count + Cohort.pending_count < Cohort.capacity
+        )
     elif has_seats is False:
-        stmt = stmt.where(Cohort.confirmed_count + Cohort.offered_count >= Cohort.capacity)
+        stmt = stmt.where(
+            Cohort.confirmed_count + Cohort.offered_count + Cohort.pending_count >= Cohort.capacity
+        )
     return await page(db_session, stmt, Cohort.id, limit=limit, cursor=cursor)

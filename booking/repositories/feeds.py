@@ -127,8 +127,10 @@ async def personal_state(db_session: AsyncSession, token_hash: str) -> FeedState
     if row is None:
         return None
     user_id, role, hub_id, *marks = row
-    relevant = _relevant(str(role), marks)
-    return FeedState(user_id, str(role), hub_id, tuple(relevant), _latest(relevant[1::2]))
+    # A school lead's own feed is a teacher's: the sessions they themselves are booked on.
+    role = "teacher" if str(role) == "school_lead" else str(role)
+    relevant = _relevant(role, marks)
+    return FeedState(user_id, role, hub_id, tuple(relevant), _latest(relevant[1::2]))
 
 
 def _relevant(role: str, marks: list[Any]) -> list[Any]:

@@ -127,6 +127,29 @@ class MailFactsReader:
             for offset in found.reminder_offsets
         }
 
+    async def people(
+        self, db_session: AsyncSession, user_ids: Collection[str]
+    ) -> dict[str, Recipient]:
+        if not user_ids:
+            return {}
+        rows = await db_session.scalars(
+            select(User).where(User.id.in_(set(user_ids)), User.erased_at.is_(None))
+        )
+        return {u.id: Recipient(user_id=u.id, email=u.email, name=u.name) for u in rows}
+
+    async def school_leads(self, db_session: AsyncSession, school_id: str) -> list[Recipient]:
+        rows = await db_session.scalars(
+            select(User)
+            .where(
+                User.school_id == school_id,
+                User.role == Role.SCHOOL_LEAD,
+                User.active,
+                User.erased_at.is_(None),
+            )
+            .order_by(User.id)
+        )
+        return [Recipient(user_id=u.id, email=u.email, name=u.name) for u in rows]
+
     async def venue_name(self, db_session: AsyncSession, venue_id: str) -> str | None:
         return await db_session.scalar(select(Venue.name).where(Venue.id == venue_id))
 

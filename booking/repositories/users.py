@@ -3,7 +3,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, false, func, or_, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from booking.models import EmailCode, Role, User
@@ -91,9 +91,7 @@ async def list_users(
     if hub_id is not None:
         stmt = stmt.where(User.hub_id == hub_id)
     if school_id is not None:
-        # Schools come with their own change; until users carry one, nobody is at a school.
-        school_column = getattr(User, "school_id", None)
-        stmt = stmt.where(false() if school_column is None else school_column == school_id)
+        stmt = stmt.where(User.school_id == school_id)
     if q:
         needle = q.lower()
         stmt = stmt.where(
@@ -123,3 +121,14 @@ async def count_active_admins(db_session: AsyncSession) -> int:
         )
         or 0
     )
+
+
+async def school_of(db_session: AsyncSession, user_id: str) -> str | None:
+    return await db_session.scalar(select(User.school_id).where(User.id == user_id))
+
+
+async def users_by_ids(db_session: AsyncSession, user_ids: Sequence[str]) -> dict[str, User]:
+    if not user_ids:
+        return {}
+    rows = await db_session.scalars(select(User).where(User.id.in_(set(user_ids))))
+    return {u.id: u for u in rows}

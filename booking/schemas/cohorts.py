@@ -25,6 +25,7 @@ from booking.schemas.common import (
 
 Capacity = Annotated[int, msgspec.Meta(ge=1, le=10_000)]
 ReminderOffsets = Annotated[list[IsoDuration], msgspec.Meta(max_length=10)]
+MaxPerSchool = Annotated[int, msgspec.Meta(ge=1, le=10_000)]
 
 
 class CohortCreate(Input):
@@ -38,6 +39,8 @@ class CohortCreate(Input):
     promotion_cutoff: IsoDuration = "PT24H"
     reminder_offsets: ReminderOffsets = msgspec.field(default_factory=lambda: ["P7D", "P1D"])
     waitlist_capacity: Annotated[int, msgspec.Meta(ge=0, le=100_000)] | None = None
+    max_per_school: MaxPerSchool | None = None
+    approval_ttl: IsoDuration = "P3D"
 
 
 class CohortUpdate(Input):
@@ -50,6 +53,8 @@ class CohortUpdate(Input):
     waitlist_capacity: Annotated[int, msgspec.Meta(ge=0, le=100000)] | msgspec.UnsetType | None = (
         msgspec.UNSET
     )
+    max_per_school: MaxPerSchool | msgspec.UnsetType | None = msgspec.UNSET
+    approval_ttl: IsoDuration | msgspec.UnsetType = msgspec.UNSET
 
 
 class CohortCancel(Input):
@@ -91,6 +96,8 @@ class SessionRead(Output):
     venue_id: str
     status: SessionStatus
     sequence: int
+    # Overlaps 08:30-15:30 venue-local on a weekday: a school must cover the teacher's class.
+    during_school_day: bool
 
 
 class SessionList(Output):
@@ -116,6 +123,8 @@ class CohortRead(Output):
     promotion_cutoff: str
     reminder_offsets: list[str]
     waitlist_capacity: int | None
+    max_per_school: int | None
+    approval_ttl: str
     sessions: list[SessionRead]
     cancel_reason: str | None
     created_at: datetime

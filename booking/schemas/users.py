@@ -26,6 +26,7 @@ class UserRead(Output):
     role: Role
     hub_id: str | None
     school: str | None
+    school_id: str | None
     job_role: JobRole | None
     active: bool
     created_at: datetime
@@ -41,6 +42,8 @@ class UserCreate(Input):
     name: SingleLine
     role: Role
     hub_id: Id | None = None
+    # A school_lead's school (required for that role); a teacher's, optionally.
+    school_id: Id | None = None
 
 
 class UserCreated(Output):
@@ -51,6 +54,7 @@ class UserCreated(Output):
 class MeUpdate(Input):
     name: SingleLine | msgspec.UnsetType = msgspec.UNSET
     school: SingleLine | msgspec.UnsetType | None = msgspec.UNSET
+    school_id: Id | msgspec.UnsetType | None = msgspec.UNSET
     job_role: JobRole | msgspec.UnsetType | None = msgspec.UNSET
 
 
@@ -78,4 +82,5 @@ class UserAdminUpdate(Input):
     name: SingleLine | msgspec.UnsetType = msgspec.UNSET
     role: Role | msgspec.UnsetType = msgspec.UNSET
     hub_id: Id | msgspec.UnsetType | None = msgspec.UNSET
+    school_id: Id | msgspec.UnsetType | None = msgspec.UNSET
     active: bool | msgspec.UnsetType = msgspec.UNSET

@@ -26,7 +26,7 @@ from booking.schemas.trainers import (
     WeeklyBlockRead,
 )
 from booking.services.actor import Actor
-from booking.services.cohort_views import session_read
+from booking.services.cohort_views import session_view
 from booking.services.validation import require_order, require_plausible, zone
 from calendars.availability import free_slots, is_available
 from calendars.intervals import Interval
@@ -190,7 +190,7 @@ class AvailabilityService:
             ],
             updated_at=row.updated_at if row else None,
             conflicting_sessions=[
-                session_read(s)
+                await session_view(db_session, s)
                 for s in await _sessions_inside_exceptions(db_session, trainer_id, self.clock.now())
             ],
         )

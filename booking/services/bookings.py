@@ -22,8 +22,10 @@ from booking.errors import (
     OfferExpiredError,
 )
 from booking.models import Booking, BookingStatus, Cohort, IdempotencyRecord, Role
+from booking.models.enums import BOOKING_ROLES
 from booking.repositories import bookings as booking_repo
 from booking.repositories import idempotency as idempotency_repo
+from booking.repositories import schools as school_repo
 from booking.repositories.locks import lock_key
 from booking.schemas.bookings import BookingCreate, BookingPage, BookingRead
 from booking.services import seat_rules
@@ -60,7 +62,7 @@ class BookingService:
     ) -> BookingResult:
         """A teacher books (services.seating.Seating.book); a retry with the same
         Idempotency-Key and body gets the first answer again and changes nothing."""
-        actor.require_role(Role.TEACHER)
+        actor.require_role(*BOOKING_ROLES)
         async with unit_of_work(db_session):
             now = self.clock.now()
             if idempotency_key is not None:
@@ -71,7 +73,12 @@ class BookingService:
                     return replay
             cohort = await lock_cohort(db_session, cohort_id)
             placed = await self.seating.book(
-                db_session, actor.id, cohort, accept_clashes=data.accept_clashes
+                db_session,
+                actor.id,
+                cohort,
+                accept_clashes=data.accept_clashes,
+                needs_approval=await self._needs_approval(db_session, actor),
+                made_by_lead=actor.role is Role.SCHOOL_LEAD,
             )
             body = msgspec.structs.replace(
                 self._read(placed.booking, placed.waitlist_position), clashes=placed.clashes
@@ -89,6 +96,14 @@ class BookingService:
                     )
                 )
             return result
+
+    @staticmethod
+    async def _needs_approval(db_session: AsyncSession, actor: Actor) -> bool:
+        """A teacher's own booking, at a school that approves its staff's bookings (a
+        school_lead's is theirs to make)."""
+        if actor.role is not Role.TEACHER:
+            return False
+        return await school_repo.approves_bookings_of(db_session, actor.id)
 
     async def _replay(
         self,
@@ -123,6 +138,8 @@ class BookingService:
             offer_expires_at=booking.offer_expires_at,
             late=booking.late,
             clashes=[],
+            waitlist_reason=booking.waitlist_reason,
+            approval_expires_at=booking.approval_expires_at,
             created_at=booking.created_at,
             updated_at=booking.updated_at,
         )
@@ -155,6 +172,10 @@ class BookingService:
         async with unit_of_work(db_session):
             booking, cohort = await self._visible(db_session, actor, booking_id, lock=True)
             if booking.status in {BookingStatus.CANCELLED, BookingStatus.EXPIRED}:
+                return await self.read(db_session, booking)
+            if seat_rules.approval_has_run_out(booking, self.clock.now()):
+                # Its time ran out before this request: it expires, as the job would have.
+                await self.seating.expire_approval_locked(db_session, cohort, booking)
                 return await self.read(db_session, booking)
             by = "owner" if actor.id == booking.teacher_id else "hub_staff"
             await self.seating.cancel_locked(db_session, cohort, booking, by=by)

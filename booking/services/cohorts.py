@@ -49,11 +49,16 @@ def _duration(text: object, field: str) -> timedelta:
 
 
 def check_durations(values: dict[str, object]) -> None:
-    """offer_ttl > 0, promotion_cutoff >= 0, every reminder offset > 0; none over 366 days."""
+    """offer_ttl > 0, approval_ttl > 0, promotion_cutoff >= 0, every reminder offset > 0; none
+    over 366 days."""
     if "offer_ttl" in values and _duration(values["offer_ttl"], "offer_ttl") <= timedelta(0):
         raise ValidationError.field("offer_ttl", "must be longer than zero")
     if "promotion_cutoff" in values:
         _duration(values["promotion_cutoff"], "promotion_cutoff")
+    if "approval_ttl" in values and _duration(values["approval_ttl"], "approval_ttl") <= timedelta(
+        0
+    ):
+        raise ValidationError.field("approval_ttl", "must be longer than zero")
     offsets = values.get("reminder_offsets")
     if isinstance(offsets, list):
         for i, text in enumerate(offsets):

@@ -174,7 +174,9 @@ class PrivacyService:
             await audit_repo.erase_person(db_session, user.id, name, email)
             now = self.clock.now()
             user.email, user.name = erased_email(user.id), ""
-            user.school, user.job_role = None, None
+            user.school, user.school_id, user.job_role = None, None, None
+            if user.role is Role.SCHOOL_LEAD:
+                user.role = Role.TEACHER  # a lead answers for a school; an erased person for none
             user.active, user.erased_at, user.updated_at = False, now, now
             await db_session.flush()
 

@@ -207,8 +207,11 @@ class RosterService:
 _FORMULA_STARTS = frozenset("=+-@\t\r")
 
 
-def _csv_safe(value: str) -> str:
+def csv_safe(value: str) -> str:
     return "'" + value if value.lstrip(" ")[:1] in _FORMULA_STARTS else value
+
+
+_csv_safe = csv_safe  # the name tests and older callers use
 
 
 __all__ = ["RosterService"]

@@ -4,7 +4,9 @@ The rules (API.md, Bookings and the waitlist): a cohort is open for booking whil
 published and its first live session has not started; seats left = capacity - confirmed -
 offered; freed seats go to the waitlist in join order, but not inside `promotion_cutoff` of the
 first session; a free seat that a promotion still owes the waitlist is held for it; a waiting
-teacher who holds a seat in an overlapping session is passed over and keeps their place.
+teacher who holds a seat in an overlapping session is passed over and keeps their place; so is
+one whose school holds its share of the cohort (max_per_school; API.md, Booking for staff),
+and a booking that would pass that share waits instead (waitlist_reason "school_cap").
 
 Each transition changes the booking and the cohort's counters together and returns the events
 it causes. booking.services.seating applies them under the locks and writes the events.
@@ -21,9 +23,12 @@ import msgspec
 from booking.durations import parse_duration
 from booking.errors import BookingClosedError, CapacityBelowBookingsError
 from booking.events import (
+    ApprovalExpired,
     BookingCancelled,
     BookingConfirmed,
     BookingOffered,
+    BookingPendingApproval,
+    BookingRejected,
     BookingWaitlisted,
     Event,
     OfferDeclined,
@@ -40,14 +45,20 @@ OFFER_EXPIRY = "offer_expiry"
 PROMOTION_RETRY = "promotion_retry"
 RETRY_AFTER = timedelta(seconds=1)
 LATE_CANCELLATION = timedelta(hours=48)
-SEAT_HOLDING = frozenset({BookingStatus.CONFIRMED, BookingStatus.OFFERED})
+SEAT_HOLDING = frozenset(
+    {BookingStatus.CONFIRMED, BookingStatus.OFFERED, BookingStatus.PENDING_APPROVAL}
+)
+# Kind of due work: a booking pending approval that nobody answered in time.
+APPROVAL_EXPIRY = "approval_expiry"
+# Booking.waitlist_reason when the teacher's school is at the cohort's max_per_school.
+SCHOOL_CAP = "school_cap"
 
 
 # ---- rules -----------------------------------------------------------------------------------
 
 
 def seats_left(cohort: Cohort) -> int:
-    return cohort.capacity - cohort.confirmed_count - cohort.offered_count
+    return cohort.capacity - cohort.confirmed_count - cohort.offered_count - cohort.pending_count
 
 
 def live(sessions: Iterable[TrainingSession]) -> list[TrainingSession]:
@@ -81,6 +92,16 @@ def seat_is_free(cohort: Cohort, *, owed_to_waitlist: bool) -> bool:
     return seats_left(cohort) > 0 and not owed_to_waitlist
 
 
+def school_at_cap(cohort: Cohort, school_id: str | None, held_by_school: int) -> bool:
+    """The school's staff already hold `max_per_school` seats (confirmed, offered or pending) of the
+    cohort. No cap set, or a teacher with no school: never at the cap."""
+    return (
+        cohort.max_per_school is not None
+        and school_id is not None
+        and held_by_school >= cohort.max_per_school
+    )
+
+
 def is_late(first_start: datetime | None, now: datetime) -> bool:
     """A cancellation inside 48 hours of the first session."""
     return first_start is not None and now > first_start - LATE_CANCELLATION
@@ -88,9 +109,9 @@ def is_late(first_start: datetime | None, now: datetime) -> bool:
 
 def check_capacity(cohort: Cohort, capacity: int) -> None:
     """Capacity may not drop below the seats already confirmed or offered."""
-    taken = cohort.confirmed_count + cohort.offered_count
+    taken = cohort.confirmed_count + cohort.offered_count + cohort.pending_count
     if capacity < taken:
-        raise CapacityBelowBookingsError(f"{taken} seats are confirmed or offered")
+        raise CapacityBelowBookingsError(f"{taken} seats are confirmed, offered or pending")
 
 
 def overlapping(
@@ -111,11 +132,15 @@ class Verdict(Enum):
     """What the walk does with the next teacher in join order."""
 
     SEAT = "seat"  # gets the seat (confirmed or offered, by the cohort's mode)
-    PASS = "pass"  # noqa: S105 - a verdict, not a password; passed over, keeps their place (a seat in an overlapping session)
+    PASS = "pass"  # noqa: S105 - a verdict, not a password; passed over, keeps their place (a seat in an overlapping session, or their school at its cap)
     STOP = "stop"  # busy in another transaction: stop here, finish the walk a second later
 
 
-def verdict(*, locked: bool, holds_overlapping_seat: bool) -> Verdict:
+def verdict(*, locked: bool, holds_overlapping_seat: bool, school_at_cap: bool = False) -> Verdict:
+    """A teacher whose school is at its cap is passed over whether or not they could be locked
+    (the walk does not wait for them)."""
+    if school_at_cap:
+        return Verdict.PASS
     if not locked:
         return Verdict.STOP
     return Verdict.PASS if holds_overlapping_seat else Verdict.SEAT
@@ -145,8 +170,12 @@ def confirm(
     sessions now; their invites go with this event."""
     if booking.status is BookingStatus.OFFERED:
         cohort.offered_count -= 1
+    elif booking.status is BookingStatus.PENDING_APPROVAL:
+        cohort.pending_count -= 1
+    booking.approval_expires_at = None
     booking.status = BookingStatus.CONFIRMED
     booking.waitlist_seq = None
+    booking.waitlist_reason = None
     booking.offer_expires_at = None
     booking.confirmed_at = now
     booking.updated_at = now
@@ -157,12 +186,14 @@ def confirm(
 
 
 def waitlist(
-    cohort: Cohort, booking: Booking, now: datetime, *, position: int
+    cohort: Cohort, booking: Booking, now: datetime, *, position: int, reason: str | None = None
 ) -> BookingWaitlisted:
-    """Last in the queue: every teacher waiting joined before (the cohort lock is held)."""
+    """Last in the queue: every teacher waiting joined before (the cohort lock is held).
+    `reason`: SCHOOL_CAP when a seat was kept from them by their school's share."""
     cohort.waitlist_seq += 1
     booking.status = BookingStatus.WAITLISTED
     booking.waitlist_seq = cohort.waitlist_seq
+    booking.waitlist_reason = reason
     booking.updated_at = now
     return BookingWaitlisted(**_booking_fields(booking), position=position)
 
@@ -172,6 +203,7 @@ def offer(cohort: Cohort, booking: Booking, now: datetime) -> BookingOffered:
     expires = now + parse_duration(cohort.offer_ttl)
     booking.status = BookingStatus.OFFERED
     booking.waitlist_seq = None
+    booking.waitlist_reason = None
     booking.offer_expires_at = expires
     booking.updated_at = now
     cohort.offered_count += 1
@@ -185,8 +217,12 @@ def release(cohort: Cohort, booking: Booking, now: datetime, to: BookingStatus) 
         cohort.confirmed_count -= 1
     elif booking.status is BookingStatus.OFFERED:
         cohort.offered_count -= 1
+    elif booking.status is BookingStatus.PENDING_APPROVAL:
+        cohort.pending_count -= 1
+    booking.approval_expires_at = None
     booking.status = to
     booking.waitlist_seq = None
+    booking.waitlist_reason = None
     booking.offer_expires_at = None
     booking.updated_at = now
     return [SeatFreed(cohort_id=cohort.id, booking_id=booking.id)] if held else []
@@ -219,6 +255,42 @@ def decline(cohort: Cohort, booking: Booking, now: datetime) -> list[Event]:
 def expire(cohort: Cohort, booking: Booking, now: datetime) -> list[Event]:
     events = release(cohort, booking, now, BookingStatus.EXPIRED)
     return [*events, OfferExpired(**_booking_fields(booking))]
+
+
+def hold_for_approval(
+    cohort: Cohort, booking: Booking, now: datetime, *, school_id: str
+) -> BookingPendingApproval:
+    """A seat held for a teacher until their school approves, rejects, or lets approval_ttl
+    pass (API.md, Booking for staff: approval)."""
+    expires = now + parse_duration(cohort.approval_ttl)
+    booking.status = BookingStatus.PENDING_APPROVAL
+    booking.waitlist_seq = None
+    booking.waitlist_reason = None
+    booking.approval_expires_at = expires
+    booking.updated_at = now
+    cohort.pending_count += 1
+    return BookingPendingApproval(
+        **_booking_fields(booking), approval_expires_at=expires, school_id=school_id
+    )
+
+
+def reject(cohort: Cohort, booking: Booking, now: datetime, *, reason: str) -> list[Event]:
+    events = release(cohort, booking, now, BookingStatus.CANCELLED)
+    booking.cancelled_at = now
+    return [*events, BookingRejected(**_booking_fields(booking), reason=reason)]
+
+
+def expire_approval(cohort: Cohort, booking: Booking, now: datetime) -> list[Event]:
+    events = release(cohort, booking, now, BookingStatus.EXPIRED)
+    return [*events, ApprovalExpired(**_booking_fields(booking))]
+
+
+def approval_has_run_out(booking: Booking, now: datetime) -> bool:
+    return (
+        booking.status is BookingStatus.PENDING_APPROVAL
+        and booking.approval_expires_at is not None
+        and booking.approval_expires_at <= now
+    )
 
 
 def offer_has_run_out(booking: Booking, now: datetime) -> bool:

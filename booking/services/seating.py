@@ -53,12 +53,14 @@ from booking.models.enums import ACTIVE_BOOKING_STATUSES
 from booking.repositories import bookings as booking_repo
 from booking.repositories import cohorts as cohort_repo
 from booking.repositories import outbox as outbox_repo
+from booking.repositories import schools as school_repo
 from booking.repositories import timetables as timetable_repo
+from booking.repositories import users as user_repo
 from booking.repositories.locks import lock_key, try_lock_key
 from booking.repositories.outbox import add_due, add_event, finish_due, pending_due
 from booking.schemas.bookings import Clash
 from booking.services import seat_rules as rules
-from booking.services.seat_rules import OFFER_EXPIRY, PROMOTION_RETRY, Verdict
+from booking.services.seat_rules import APPROVAL_EXPIRY, OFFER_EXPIRY, PROMOTION_RETRY, Verdict
 from calendars.intervals import Interval
 from calendars.timetable import find_clashes
 
@@ -99,11 +101,20 @@ class Seating:
     # ---- booking ------------------------------------------------------------------------------
 
     async def book(
-        self, db_session: AsyncSession, teacher_id: str, cohort: Cohort, *, accept_clashes: bool
+        self,
+        db_session: AsyncSession,
+        teacher_id: str,
+        cohort: Cohort,
+        *,
+        accept_clashes: bool,
+        needs_approval: bool = False,
+        made_by_lead: bool = False,
     ) -> Placed:
         """Confirm while seats remain, else join the waitlist; one active booking per teacher and
         cohort; a waitlisted teacher who books again while a seat is free takes it (200).
-        The caller holds the cohort lock (lock_cohort) inside its unit of work."""
+        `needs_approval` (their own booking, their school approves them): a seat they would
+        take is held pending approval instead. The caller holds the cohort lock (lock_cohort)
+        inside its unit of work."""
         now = self.clock.now()
         await lock_key(db_session, TEACHER_LOCK, teacher_id)
         # Read once under the cohort lock (session changes take it too): the opening check and
@@ -114,12 +125,26 @@ class Seating:
             cohort, owed_to_waitlist=await self._owed_to_waitlist(db_session, cohort, sessions, now)
         )
         live_ids = [s.id for s in rules.live(sessions)]
+        school_id = await user_repo.school_of(db_session, teacher_id)
+        capped = await self._school_at_cap(db_session, cohort, school_id)
         existing = await booking_repo.active_booking(db_session, teacher_id, cohort.id)
         if existing is not None:
-            if existing.status is BookingStatus.WAITLISTED and free:
+            if existing.status is BookingStatus.WAITLISTED and free and not capped:
                 await self._check_booking_clash(db_session, teacher_id, cohort, sessions)
-                seated = rules.confirm(cohort, existing, now, promoted=False, session_ids=live_ids)
-                write(db_session, [seated], now)
+                write(
+                    db_session,
+                    [
+                        self._seat(
+                            db_session,
+                            cohort,
+                            existing,
+                            live_ids,
+                            now,
+                            needs_approval=needs_approval,
+                        )
+                    ],
+                    now,
+                )
                 return Placed(existing, 200)
             raise AlreadyBookedError("you already have an active booking for this cohort")
         await self._check_booking_clash(db_session, teacher_id, cohort, sessions)
@@ -131,21 +156,60 @@ class Seating:
             )
         # The id is set here, not at flush: the outbox event written next must carry it.
         booking = Booking(
-            id=new_id(), cohort_id=cohort.id, teacher_id=teacher_id, created_at=now, updated_at=now
+            id=new_id(),
+            cohort_id=cohort.id,
+            teacher_id=teacher_id,
+            school_id=school_id,
+            made_by_lead=made_by_lead,
+            created_at=now,
+            updated_at=now,
         )
         position = None
-        if free:
-            event: Event = rules.confirm(cohort, booking, now, promoted=False, session_ids=live_ids)
+        if free and not capped:
+            event: Event = self._seat(
+                db_session, cohort, booking, live_ids, now, needs_approval=needs_approval
+            )
         else:
             length = await booking_repo.waitlist_length(db_session, cohort.id)
             if cohort.waitlist_capacity is not None and length >= cohort.waitlist_capacity:
                 raise WaitlistFullError("the cohort and its waitlist are full")
             position = length + 1
-            event = rules.waitlist(cohort, booking, now, position=position)
+            reason = rules.SCHOOL_CAP if capped else None
+            event = rules.waitlist(cohort, booking, now, position=position, reason=reason)
         db_session.add(booking)
         write(db_session, [event], now)
         await db_session.flush()
         return Placed(booking, 201, waitlist_position=position, clashes=clashes)
+
+    @staticmethod
+    def _seat(
+        db_session: AsyncSession,
+        cohort: Cohort,
+        booking: Booking,
+        live_ids: Sequence[str],
+        now: datetime,
+        *,
+        needs_approval: bool,
+    ) -> Event:
+        """Confirm, or hold pending the school's approval (with its expiry as due work)."""
+        if needs_approval and booking.school_id is not None:
+            event = rules.hold_for_approval(cohort, booking, now, school_id=booking.school_id)
+            assert booking.approval_expires_at is not None  # noqa: S101 - set just above
+            add_due(db_session, APPROVAL_EXPIRY, booking.id, booking.approval_expires_at)
+            return event
+        return rules.confirm(cohort, booking, now, promoted=False, session_ids=live_ids)
+
+    @staticmethod
+    async def _school_at_cap(
+        db_session: AsyncSession, cohort: Cohort, school_id: str | None
+    ) -> bool:
+        """Whether the school's staff hold the cohort's max_per_school seats (under the cohort
+        lock, so two of its staff booking at once cannot both pass)."""
+        if cohort.max_per_school is None or school_id is None:
+            return False
+        await db_session.flush()  # sessions do not autoflush: count what this one changed too
+        held = await booking_repo.school_seats(db_session, cohort.id)
+        return rules.school_at_cap(cohort, school_id, held.get(school_id, 0))
 
     async def _owed_to_waitlist(
         self,
@@ -231,6 +295,30 @@ class Seating:
         event = rules.confirm(cohort, booking, now, promoted=True, session_ids=session_ids)
         write(db_session, [event], now)
 
+    async def approve_locked(
+        self, db_session: AsyncSession, cohort: Cohort, booking: Booking
+    ) -> None:
+        """The school approves: confirmed, with the invites of a confirmation."""
+        now = self.clock.now()
+        await finish_due(db_session, APPROVAL_EXPIRY, booking.id, now)
+        session_ids = await cohort_repo.scheduled_session_ids(db_session, cohort.id)
+        event = rules.confirm(cohort, booking, now, promoted=False, session_ids=session_ids)
+        write(db_session, [event], now)
+
+    async def reject_locked(
+        self, db_session: AsyncSession, cohort: Cohort, booking: Booking, reason: str
+    ) -> None:
+        now = self.clock.now()
+        events = rules.reject(cohort, booking, now, reason=reason)
+        await self._after_release(db_session, cohort, booking, events, now, was_offered=False)
+
+    async def expire_approval_locked(
+        self, db_session: AsyncSession, cohort: Cohort, booking: Booking
+    ) -> None:
+        now = self.clock.now()
+        events = rules.expire_approval(cohort, booking, now)
+        await self._after_release(db_session, cohort, booking, events, now, was_offered=False)
+
     async def expire_locked(
         self, db_session: AsyncSession, cohort: Cohort, booking: Booking
     ) -> None:
@@ -254,6 +342,8 @@ class Seating:
         if was_offered:
             # The offer's expiry has nothing left to do.
             await finish_due(db_session, OFFER_EXPIRY, booking.id, now)
+        # Nor has an approval's (a no-op for a booking that was never pending).
+        await finish_due(db_session, APPROVAL_EXPIRY, booking.id, now)
         write(db_session, events, now)
         if any(isinstance(e, SeatFreed) for e in events):
             await self.reconsider_waiting(db_session, [booking.teacher_id], cohort.id, now)
@@ -303,6 +393,8 @@ class Seating:
             return
         locked_any = False
         after: int | None = None
+        held = await self._school_seats(db_session, cohort)
+        approving: dict[str, bool] = {}  # school id -> approves its staff's own bookings
         while rules.seats_left(cohort) > 0:
             waiting = await booking_repo.waitlisted_after(db_session, cohort.id, after, WALK_BATCH)
             if not waiting:
@@ -311,32 +403,81 @@ class Seating:
                 if rules.seats_left(cohort) <= 0:
                     break
                 after = candidate.waitlist_seq
-                locked = await self._lock_teacher(
-                    db_session, candidate.teacher_id, wait=not locked_any
+                decision, locked = await self._decide(
+                    db_session, cohort, candidate, sessions, held, wait=not locked_any
                 )
                 locked_any = locked_any or locked
-                theirs = (
-                    await booking_repo.teacher_booked_sessions(
-                        db_session, candidate.teacher_id, exclude_cohort=cohort.id
-                    )
-                    if locked
-                    else []
-                )
-                decision = rules.verdict(
-                    locked=locked, holds_overlapping_seat=bool(rules.overlapping(sessions, theirs))
-                )
                 if decision is Verdict.STOP:
                     await self._defer(db_session, candidate, now)
                     await db_session.flush()
                     return
-                if decision is Verdict.PASS:
-                    logger.info(
-                        "waitlist: passed over booking %s (a seat in an overlapping session)",
-                        candidate.id,
+                if decision is Verdict.SEAT:
+                    approve = await self._needs_approval(db_session, candidate, approving)
+                    self._hand_seat(
+                        db_session, cohort, candidate, sessions, now, needs_approval=approve
                     )
-                    continue
-                self._hand_seat(db_session, cohort, candidate, sessions, now)
+                    if candidate.school_id is not None:
+                        held[candidate.school_id] = held.get(candidate.school_id, 0) + 1
         await db_session.flush()
+
+    @staticmethod
+    async def _school_seats(db_session: AsyncSession, cohort: Cohort) -> dict[str, int]:
+        """Seats per school for max_per_school (none to count without a cap); the seat just
+        released is flushed first (sessions do not autoflush)."""
+        if cohort.max_per_school is None:
+            return {}
+        await db_session.flush()
+        return await booking_repo.school_seats(db_session, cohort.id)
+
+    async def _decide(
+        self,
+        db_session: AsyncSession,
+        cohort: Cohort,
+        candidate: Booking,
+        sessions: Sequence[TrainingSession],
+        held: dict[str, int],
+        *,
+        wait: bool,
+    ) -> tuple[Verdict, bool]:
+        """What the walk does with `candidate`, and whether their teacher lock was taken. A
+        teacher whose school is at its cap is passed over without locking them."""
+        capped = rules.school_at_cap(
+            cohort, candidate.school_id, held.get(candidate.school_id or "", 0)
+        )
+        locked = not capped and await self._lock_teacher(
+            db_session, candidate.teacher_id, wait=wait
+        )
+        theirs = (
+            await booking_repo.teacher_booked_sessions(
+                db_session, candidate.teacher_id, exclude_cohort=cohort.id
+            )
+            if locked
+            else []
+        )
+        decision = rules.verdict(
+            locked=locked,
+            holds_overlapping_seat=bool(rules.overlapping(sessions, theirs)),
+            school_at_cap=capped,
+        )
+        if decision is Verdict.PASS:
+            logger.info(
+                "waitlist: passed over booking %s (%s)",
+                candidate.id,
+                "its school at the cap" if capped else "a seat in an overlapping session",
+            )
+        return decision, locked
+
+    @staticmethod
+    async def _needs_approval(
+        db_session: AsyncSession, candidate: Booking, approving: dict[str, bool]
+    ) -> bool:
+        """A teacher's own booking (not a lead's), at a school that approves them."""
+        if candidate.made_by_lead or candidate.school_id is None:
+            return False
+        if candidate.school_id not in approving:
+            school = await school_repo.get_school(db_session, candidate.school_id)
+            approving[candidate.school_id] = school is not None and school.approval_required
+        return approving[candidate.school_id]
 
     def _hand_seat(
         self,
@@ -345,9 +486,17 @@ class Seating:
         candidate: Booking,
         sessions: Sequence[TrainingSession],
         now: datetime,
+        *,
+        needs_approval: bool = False,
     ) -> None:
-        if cohort.waitlist_mode is WaitlistMode.AUTO:
-            event: Event = rules.confirm(
+        """`auto`: confirmed, or held pending approval (a seat their own booking would take);
+        `offer`: offered (accepting it confirms: the teacher answered for themselves)."""
+        if cohort.waitlist_mode is WaitlistMode.AUTO and needs_approval:
+            event: Event = self._seat(
+                db_session, cohort, candidate, [s.id for s in sessions], now, needs_approval=True
+            )
+        elif cohort.waitlist_mode is WaitlistMode.AUTO:
+            event = rules.confirm(
                 cohort, candidate, now, promoted=True, session_ids=[s.id for s in sessions]
             )
         else:
@@ -400,6 +549,29 @@ class Seating:
                 if booking is not None and rules.offer_has_run_out(booking, self.clock.now()):
                     await self.expire_locked(db_session, cohort, booking)
                     done += 1
+        return done
+
+    async def expire_due_approvals(self, db_session: AsyncSession, *, batch: int = 100) -> int:
+        """Bookings left unanswered past approval_expires_at: expired, their seats passed on;
+        one cohort lock at a time, safe in every process."""
+        due = await outbox_repo.due_booking_ids(
+            db_session, APPROVAL_EXPIRY, self.clock.now(), batch
+        )
+        await db_session.rollback()
+        done = 0
+        for booking_id in due:
+            async with unit_of_work(db_session):
+                booking = await booking_repo.get_booking(db_session, booking_id)
+                if booking is None:
+                    continue
+                cohort = await lock_cohort(db_session, booking.cohort_id)
+                await db_session.refresh(booking)  # it may have moved before the lock was ours
+                now = self.clock.now()
+                if rules.approval_has_run_out(booking, now):
+                    await self.expire_approval_locked(db_session, cohort, booking)
+                    done += 1
+                else:
+                    await finish_due(db_session, APPROVAL_EXPIRY, booking_id, now)
         return done
 
     async def retry_deferred_promotions(self, db_session: AsyncSession, *, batch: int = 100) -> int:

@@ -19,7 +19,7 @@ from booking.models import CohortStatus
 from booking.repositories import hubs as hub_repo
 from booking.schemas.cohorts import SeriesConflict, SessionList, SessionSeriesCreate
 from booking.services.actor import Actor
-from booking.services.cohort_views import session_read
+from booking.services.cohort_views import DEFAULT_ZONE, session_read, venue_zones
 from booking.services.cohorts import load_cohort
 from booking.services.sessions import check_place, lock_slots, new_session
 from booking.services.slot_checks import ERRORS, slot_problem
@@ -89,4 +89,6 @@ class SessionSeriesService:
                 await new_session(db_session, cohort, venue_id, occurrence, now)
                 for occurrence in occurrences
             ]
-            return SessionList(items=[session_read(s) for s in sessions])
+            # One venue for every occurrence: its zone decides during_school_day for them all.
+            zone = (await venue_zones(db_session, [venue_id])).get(venue_id, DEFAULT_ZONE)
+            return SessionList(items=[session_read(s, zone) for s in sessions])

@@ -34,7 +34,7 @@ from booking.repositories.locks import lock_key
 from booking.repositories.outbox import add_event
 from booking.schemas.cohorts import SessionCreate, SessionRead, SessionUpdate
 from booking.services.actor import Actor
-from booking.services.cohort_views import session_read
+from booking.services.cohort_views import session_view
 from booking.services.cohorts import load_cohort
 from booking.services.seating import Seating
 from booking.services.slot_checks import problem_error, slot_problem, suggestions
@@ -221,7 +221,7 @@ class SessionService:
             session = await new_session(
                 db_session, cohort, venue_id, Interval(data.starts_at, data.ends_at), now
             )
-            return session_read(session)
+            return await session_view(db_session, session)
 
     async def reschedule(
         self, db_session: AsyncSession, actor: Actor, session_id: str, data: SessionUpdate
@@ -273,7 +273,7 @@ class SessionService:
                     now,
                 )
                 await Seating(self.clock).sessions_changed_locked(db_session, cohort)
-            return session_read(session)
+            return await session_view(db_session, session)
 
     async def cancel(self, db_session: AsyncSession, actor: Actor, session_id: str) -> SessionRead:
         """Kept with status cancelled (calendars need its uid and a higher sequence)."""
@@ -297,7 +297,7 @@ class SessionService:
                     now,
                 )
                 await Seating(self.clock).sessions_changed_locked(db_session, cohort)
-            return session_read(session)
+            return await session_view(db_session, session)
 
     async def _load(
         self, db_session: AsyncSession, actor: Actor, session_id: str

@@ -34,6 +34,7 @@ def actor_of(user: User, token: ApiToken | None = None) -> Actor:
         role=user.role,
         hub_id=user.hub_id,
         token_id=None if token is None else token.id,
+        school_id=user.school_id,
     )
 
 

@@ -82,8 +82,9 @@ class UserAdminService:
     async def update(
         self, db_session: AsyncSession, actor: Actor, user_id: str, data: UserAdminUpdate
     ) -> UserRead:
-        """name, role (with hub_id as the role needs), active. Deactivating revokes every
-        token at once; reactivating lets the person sign in again (no token comes back)."""
+        """name, role (with hub_id and school_id as the role needs), active. Deactivating
+        revokes every token at once; reactivating lets the person sign in again (no token
+        comes back)."""
         actor.require_role(Role.ADMIN)
         async with unit_of_work(db_session):
             user = await user_repo.get_user_for_update(db_session, user_id)
@@ -94,6 +95,8 @@ class UserAdminService:
             if data.role is not msgspec.UNSET and data.hub_id is msgspec.UNSET:
                 hub_id = user.hub_id if role in {Role.HUB_ADMIN, Role.TRAINER} else None
             await UserService.check_hub(db_session, role, hub_id)
+            school_id = user.school_id if data.school_id is msgspec.UNSET else data.school_id
+            await UserService.check_school(db_session, role, school_id)
             active = user.active if data.active is msgspec.UNSET else data.active
             if role is not Role.ADMIN or not active:
                 await keep_an_admin(db_session, user)
@@ -102,7 +105,7 @@ class UserAdminService:
             renamed = data.name is not msgspec.UNSET and data.name != user.name
             if renamed:
                 user.name = data.name  # type: ignore[assignment]  # checked just above
-            user.role, user.hub_id, user.active = role, hub_id, active
+            user.role, user.hub_id, user.school_id, user.active = role, hub_id, school_id, active
             user.updated_at = self.clock.now()
             if renamed:
                 await trainer_renamed(db_session, user)

@@ -8,10 +8,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from booking.clock import Clock
 from booking.database import unit_of_work
 from booking.errors import EmailTakenError, ForbiddenError, NotFoundError, ValidationError
-from booking.models import Role, TokenKind, User
+from booking.models import Role, School, TokenKind, User
 from booking.models.enums import HUB_ROLES
 from booking.repositories import cohorts as cohort_repo
 from booking.repositories import hubs as hub_repo
+from booking.repositories import schools as school_repo
 from booking.repositories import tokens as token_repo
 from booking.repositories import users as user_repo
 from booking.schemas.users import MeUpdate, UserCreate, UserCreated, UserRead
@@ -29,6 +30,7 @@ def user_read(user: User) -> UserRead:
         role=user.role,
         hub_id=user.hub_id,
         school=user.school,
+        school_id=user.school_id,
         job_role=user.job_role,
         active=user.active,
         created_at=user.created_at,
@@ -49,13 +51,17 @@ class UserService:
         self.tokens = TokenService(clock, accounts or AccountSettings())
 
     async def create(self, db_session: AsyncSession, actor: Actor, data: UserCreate) -> UserCreated:
-        """admin: any role; hub_admin: trainers of their own hub only (any other role: 403)."""
+        """admin: any role; hub_admin: trainers of their own hub, and school_leads of a school
+        whose hub is theirs (any other role: 403)."""
         hub_id = data.hub_id
         if actor.role is Role.HUB_ADMIN:
-            if data.role is not Role.TRAINER:
+            if data.role not in {Role.TRAINER, Role.SCHOOL_LEAD}:
                 # The request is well formed; this caller may not do it (API.md v2: 403).
-                raise ForbiddenError("hub admins may only add trainers to their own hub")
-            hub_id = hub_id or actor.hub_id
+                raise ForbiddenError(
+                    "hub admins may only add trainers to their own hub and leads of its schools"
+                )
+            if data.role is Role.TRAINER:
+                hub_id = hub_id or actor.hub_id
             if hub_id is not None:
                 actor.require_hub_manager(hub_id)
         else:
@@ -63,6 +69,14 @@ class UserService:
         email = normalise_email(data.email)
         async with unit_of_work(db_session):
             await self.check_hub(db_session, data.role, hub_id)
+            school = await self.check_school(db_session, data.role, data.school_id)
+            if (
+                data.role is Role.SCHOOL_LEAD
+                and school is not None
+                and actor.role is Role.HUB_ADMIN
+                and (school.hub_id is None or not actor.manages_hub(school.hub_id))
+            ):
+                raise ForbiddenError("hub admins add leads only for schools of their own hub")
             if await user_repo.get_user_by_email(db_session, email) is not None:
                 raise EmailTakenError(f"{email} already has an account")
             now = self.clock.now()
@@ -71,6 +85,7 @@ class UserService:
                 name=data.name,
                 role=data.role,
                 hub_id=hub_id,
+                school_id=data.school_id,
                 created_at=now,
                 updated_at=now,
             )
@@ -88,6 +103,20 @@ class UserService:
         if hub_id is not None and not await hub_repo.hub_exists(db_session, hub_id):
             raise ValidationError.field("hub_id", "no such hub")
 
+    @staticmethod
+    async def check_school(
+        db_session: AsyncSession, role: Role, school_id: str | None
+    ) -> School | None:
+        """A school_lead needs a school; anyone else may have one."""
+        if role is Role.SCHOOL_LEAD and school_id is None:
+            raise ValidationError.field("school_id", "a school_lead belongs to a school")
+        if school_id is None:
+            return None
+        school = await school_repo.get_school(db_session, school_id)
+        if school is None:
+            raise ValidationError.field("school_id", "no such school")
+        return school
+
     async def me(self, db_session: AsyncSession, actor: Actor) -> UserRead:
         user = await user_repo.get_user(db_session, actor.id)
         if user is None:
@@ -100,6 +129,15 @@ class UserService:
             if user is None:
                 raise NotFoundError("your account no longer exists")
             renamed = data.name is not msgspec.UNSET and data.name != user.name
+            if data.school_id is not msgspec.UNSET:
+                if data.school_id is None and user.role is Role.SCHOOL_LEAD:
+                    raise ValidationError.field("school_id", "a school_lead belongs to a school")
+                if data.school_id != user.school_id and user.role is Role.SCHOOL_LEAD:
+                    # A lead's school is what their rights are over: an admin moves them.
+                    raise ValidationError.field(
+                        "school_id", "a school lead's school is changed by an admin"
+                    )
+                await self.check_school(db_session, user.role, data.school_id)
             for field, value in msgspec.structs.asdict(data).items():
                 if value is not msgspec.UNSET:
                     setattr(user, field, value)

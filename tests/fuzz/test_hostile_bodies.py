@@ -83,11 +83,28 @@ async def world(database_url, tmp_path_factory) -> AsyncIterator[World]:
                 f"/api/v1/cohorts/{cohort['id']}/bookings", headers=bearer(teacher)
             )
             assert booked.status_code == 201, booked.text
-            # Admin edits of a person (role, active) land on someone no other case signs in as.
-            edited = await teacher_token(client, "edited@school.example")
-            edited_id = (await client.get("/api/v1/me", headers=bearer(edited))).json()["id"]
+            school = await client.post(
+                "/api/v1/schools",
+                json={
+                    "urn": 100001,
+                    "name": "Oakfield Primary",
+                    "local_authority": "Manchester",
+                    "phase": "Primary",
+                    "postcode": "M1 1AA",
+                },
+                headers=bearer(built.admin),
+            )
+            assert school.status_code == 201, school.text
+            spare = await client.post(
+                "/api/v1/users",
+                json={"email": "spare@school.example", "name": "Spare", "role": "teacher"},
+                headers=bearer(built.admin),
+            )
+            assert spare.status_code == 201, spare.text
             ids = {
-                "user_id": edited_id,
+                "school_id": school.json()["id"],
+                # Someone whose account the hostile bodies may change without harming the rest.
+                "user_id": spare.json()["user"]["id"],
                 "hub_id": built.hub["id"],
                 "venue_id": built.venue["id"],
                 "course_id": built.course["id"],

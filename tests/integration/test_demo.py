@@ -12,6 +12,8 @@ from booking.models import (
     CohortStatus,
     Course,
     Hub,
+    Role,
+    School,
     TrainerAvailability,
     User,
     Venue,
@@ -58,3 +60,16 @@ async def test_demo_has_published_cohorts_one_full_with_a_waitlist(sessionmaker,
     assert all(c.status is CohortStatus.PUBLISHED for c in cohorts)
     assert any(c.confirmed_count == c.capacity for c in cohorts)
     assert waiting == 2
+
+
+async def test_demo_seeds_the_hubs_schools_and_a_lead(sessionmaker, clock, settings):
+    async with sessionmaker() as db_session:
+        lines = await seed(db_session, clock, settings)
+    assert any(line.startswith("Demo schools: 4; school lead:") for line in lines)
+    async with sessionmaker() as db_session:
+        schools = (await db_session.scalars(select(School))).all()
+        lead = await db_session.scalar(select(User).where(User.role == Role.SCHOOL_LEAD))
+    assert len(schools) == 4
+    assert all(s.hub_id is not None for s in schools)
+    assert lead is not None
+    assert lead.school_id in {s.id for s in schools if s.approval_required}

@@ -12,6 +12,7 @@ from tests.pages.conftest import open_page, sign_in_with_code, submit
 from tests.support.engine import published_cohort
 from tests.support.html import Page
 from tests.support.mail import last_code
+from tests.support.schools import create_lead, create_school
 
 
 @pytest.mark.parametrize(
@@ -74,3 +75,11 @@ async def test_a_cohort_page_footer_names_its_hub_contact(client, world):
         a.attrs.get("href") for a in footer.find_all("a")
     ]
     assert f"Contact {world.hub['name']}" in " ".join(footer.text.split())
+
+
+async def test_school_leads_land_on_their_school(client, world, mail_dir):
+    school = await create_school(client, world.admin)
+    await create_lead(client, world.admin, school["id"], "lead@school.example")
+    response = await sign_in_with_code(client, mail_dir, "lead@school.example")
+    assert response.headers["location"] == "/school"
+    assert (await client.get("/school")).status_code == 200

@@ -84,6 +84,17 @@ READS: list[tuple[str, str | None, Documented]] = [
         },
     ),
     ("/api/v1/me/bookings", "teacher", {"limit": "5", "cursor": None}),
+    (
+        "/api/v1/schools",
+        None,
+        {
+            "q": "oak",
+            "urn": "100001",
+            "local_authority": "Manchester",
+            "limit": "5",
+            "cursor": None,
+        },
+    ),
     ("/api/v1/admin/notifications", "admin", {"status": "pending", "limit": "5", "cursor": None}),
     ("/api/v1/me/busy", "teacher", {"from": FROM, "to": TO}),
     (
@@ -167,7 +178,12 @@ def api_operations() -> list[tuple[str, str]]:
 
 
 def concrete(path: str, world: dict[str, str]) -> str:
-    ids = {"delivery_id": "no-such-delivery", "token_id": "no-such-token", "user_id": "nobody"}
+    ids = {
+        "delivery_id": "no-such-delivery",
+        "token_id": "no-such-token",
+        "user_id": "nobody",
+        "school_id": "no-such-school",
+    }
     ids |= world
     return re.sub(r"\{(\w+):\w+\}", lambda m: ids[m.group(1)], path)
 
