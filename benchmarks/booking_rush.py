@@ -44,6 +44,7 @@ from booking.models import (
     Course,
     CourseNeedArea,
     Hub,
+    School,
     TrainingSession,
     User,
     Venue,
@@ -76,19 +77,41 @@ async def seed(db: AsyncSession, args: argparse.Namespace) -> dict[str, Any]:
         sessions.append(seeding.session(now, cohort, now + timedelta(days=7), hours=3))
     teachers = [seeding.teacher(now, i) for i in range(args.teachers)]
     tokens = [seeding.api_token(now, t["id"]) for t in teachers]
+    schools, leads, lead_tokens = [], [], []
+    if args.bulk:
+        # School k's staff are teachers k*per .. k*per + per - 1; its lead books them together.
+        for k in range(args.teachers // args.per_school):
+            school = seeding.school(now, k)
+            lead = seeding.school_lead(now, school["id"], k)
+            for teacher in teachers[k * args.per_school : (k + 1) * args.per_school]:
+                teacher["school_id"] = school["id"]
+            schools.append(school)
+            leads.append(lead)
+            lead_tokens.append(seeding.api_token(now, lead["id"]))
     for model, rows in [
+        (School, schools),
         (Hub, [hub]),
         (Course, [course]),
         (CourseNeedArea, [seeding.need_area(course["id"])]),
         (Venue, venues),
-        (User, trainers + teachers),
+        (User, trainers + teachers + leads),
         (Cohort, cohorts),
         (TrainingSession, sessions),
-        (ApiToken, [row for row, _ in tokens]),
+        (ApiToken, [row for row, _ in tokens + lead_tokens]),
     ]:
         await seeding.insert_rows(db, model, rows)
     return {
         "cohorts": [c["id"] for c in cohorts],
+        "bulk": [
+            {
+                "token": token,
+                "cohort_id": cohorts[k % len(cohorts)]["id"],
+                "teacher_ids": [
+                    t["id"] for t in teachers[k * args.per_school : (k + 1) * args.per_school]
+                ],
+            }
+            for k, (_, token) in enumerate(lead_tokens)
+        ],
         "bookings": [
             {"teacher_id": t["id"], "token": token, "cohort_id": cohorts[i % len(cohorts)]["id"]}
             for i, (t, (_, token)) in enumerate(zip(teachers, tokens, strict=True))
@@ -133,11 +156,58 @@ async def rush(base: str, bookings: list[dict[str, str]], concurrency: int) -> d
     }
 
 
+async def bulk_rush(base: str, requests: list[dict[str, Any]], concurrency: int) -> dict[str, Any]:
+    """Every lead's one bulk request at once (up to `concurrency` in flight): each outcome is one
+    teacher's result, with the request's latency."""
+    pending = iter(requests)
+    latencies: list[float] = []
+    outcomes: list[dict[str, Any]] = []
+
+    async def worker(client: httpx.AsyncClient) -> None:
+        for request in pending:
+            started = time.perf_counter()
+            response = await client.post(
+                f"/api/v1/cohorts/{request['cohort_id']}/bookings/bulk",
+                json={"teacher_ids": request["teacher_ids"]},
+                headers={"Authorization": f"Bearer {request['token']}"},
+            )
+            latencies.append((time.perf_counter() - started) * 1000)
+            results = response.json().get("results", []) if response.status_code == 200 else []
+            outcomes.extend(
+                {
+                    "teacher_id": r["teacher_id"],
+                    # One teacher's result, counted as the single booking's 201 would be.
+                    "status_code": 201 if r["booking"] and not r["problem"] else 409,
+                    "body": r["booking"] or r["problem"],
+                }
+                for r in results
+            )
+            if response.status_code != 200:
+                outcomes.extend(
+                    {"teacher_id": t, "status_code": response.status_code, "body": {}}
+                    for t in request["teacher_ids"]
+                )
+
+    async with one_connection_clients(base, min(concurrency, len(requests))) as pool:
+        started = time.perf_counter()
+        await asyncio.gather(*(worker(client) for client in pool))
+        wall = time.perf_counter() - started
+    return {
+        "wall_s": wall,
+        "p50_ms": statistics.median(latencies),
+        "p99_ms": percentile(latencies, 0.99),
+        "outcomes": outcomes,
+    }
+
+
 async def load(plan: dict[str, Any]) -> dict[str, Any]:
     """The idle server's /health first (httpx, then bare sockets), then the rush."""
     base, concurrency = plan["base"], plan["concurrency"]
     health = await health_ceiling(base, plan["health_seconds"], concurrency)
-    booked = await rush(base, plan["bookings"], concurrency)
+    if plan["bulk"]:
+        booked = await bulk_rush(base, plan["bulk"], concurrency)
+    else:
+        booked = await rush(base, plan["bookings"], concurrency)
     return {"booking": booked, "health": health}
 
 
@@ -303,6 +373,7 @@ def measure(run: Run) -> dict[str, Any]:
             "bookings": bookings,
             "concurrency": args.concurrency,
             "health_seconds": args.health_seconds,
+            "bulk": run.world["bulk"],
         }
         load_result = run_load_process(plan, run.workdir)
     result = summarise_rush(load_result)
@@ -329,7 +400,8 @@ def summary_line(result: dict[str, Any], args: argparse.Namespace) -> str:
     return (
         f"booking rush, {args.teachers} teachers, {args.cohorts}x{args.seats} seats, "
         f"{result['database']}, {args.workers} worker{'s' if args.workers > 1 else ''}"
-        f"{' + booking worker' if args.separate_worker else ''}: "
+        f"{' + booking worker' if args.separate_worker else ''}"
+        f"{f', bulk ({args.per_school} a school)' if args.bulk else ''}: "
         f"{rate:.0f} bookings/s, p50 {result['p50_ms']:.0f} ms, p99 {result['p99_ms']:.0f} ms; "
         f"/health {result['health_requests_per_s']:.0f} req/s (ratio "
         f"{rate / result['health_requests_per_s']:.2f}; bare sockets "
@@ -344,6 +416,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="serve HTTP only (BOOKING_RUN_WORKER=false) beside one `booking worker`",
     )
+    parser.add_argument(
+        "--bulk",
+        action="store_true",
+        help="schools of --per-school staff, each school's lead booking all of them in one "
+        "POST .../bookings/bulk (with --teachers 400: 40 schools of 10)",
+    )
+    parser.add_argument("--per-school", type=int, default=10)
     parser.add_argument("--teachers", type=int, default=2000)
     parser.add_argument("--cohorts", type=int, default=40)
     parser.add_argument("--seats", type=int, default=25)
@@ -366,10 +445,12 @@ BENCHMARK = Benchmark(
         "seats": args.seats,
         "workers": args.workers,
         "separate_worker": args.separate_worker,
+        "bulk": args.bulk,
         "concurrency": args.concurrency,
     },
     result_stem=lambda args, database: (
         f"booking_rush-{database}-{args.workers}w{'-separate' if args.separate_worker else ''}"
+        f"{'-bulk' if args.bulk else ''}"
     ),
     helpers={"--load": load_main},
 )

@@ -97,6 +97,29 @@ def teacher(now: datetime, n: object = "") -> Row:
     return _person(now, Role.TEACHER, f"teacher{n}", f"Teacher {n}".rstrip())
 
 
+def school(now: datetime, n: int, **over: object) -> Row:
+    """A made-up school with URN 900000 + n."""
+    return {
+        "id": new_id(),
+        "urn": 900_000 + n,
+        "name": f"Bench School {n}",
+        "search_name": f" bench school {n} ",
+        "local_authority": "Benchshire",
+        "phase": "Primary",
+        "postcode": "M1 1AA",
+        "status": "Open",
+        "approval_required": False,
+        "hub_id": None,
+        **stamped(now),
+        **over,
+    }
+
+
+def school_lead(now: datetime, school_id: str, n: object = "") -> Row:
+    """lead<n>@bench.example, the school_lead of `school_id`."""
+    return {**_person(now, Role.SCHOOL_LEAD, f"lead{n}", f"Lead {n}"), "school_id": school_id}
+
+
 def _person(now: datetime, role: Role, mailbox: str, name: str) -> Row:
     return {
         "id": new_id(),
