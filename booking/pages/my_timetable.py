@@ -27,7 +27,7 @@ from booking.errors import (
 from booking.pages.formatting import HOME_ZONE, session_when
 from booking.pages.my_bookings import runtime_of
 from booking.pages.rendering import FormErrors, page
-from booking.pages.timetable_form import DAYS, ROWS, TERMS, empty_typed, read_weekly, service_errors
+from booking.pages.timetable_form import DAYS, WEEKS, read_weekly, saved_typed, service_errors
 from booking.pages.training import signed_in
 from booking.schemas.timetables import LinkedTimetable
 from booking.services.timetables import TimetableService
@@ -152,6 +152,8 @@ async def timetable_page(
     summary = await timetable_service.get(db_session, actor)
     now = runtime_of(request).clock.now()
     busy = await timetable_service.busy(db_session, actor, now, now + BUSY_WINDOW)
+    # What was typed after an error; otherwise the saved weekly timetable, to change.
+    typed = typed or saved_typed(summary)
     return page(
         request,
         "my_timetable.html",
@@ -170,11 +172,12 @@ async def timetable_page(
             }
             for i in busy.items
         ],
-        typed=typed or empty_typed(),
+        typed=typed,
         calendar_url=calendar_url or summary.url or "",
         days=DAYS,
-        rows=range(1, ROWS + 1),
-        terms=range(1, TERMS + 1),
+        weeks=WEEKS,
+        rows=range(1, typed["rows"] + 1),
+        terms=range(1, typed["terms"] + 1),
     )
 
 

@@ -19,6 +19,8 @@ class TeachingBlock(Input):
     start: HHMM
     end: HHMM
     label: Label | None = None
+    # Only in a two-week timetable (`weeks: "ab"`); none means every week.
+    week: Literal["a", "b"] | None = None
 
 
 class Term(Input):
@@ -30,6 +32,11 @@ class WeeklyTimetable(Input):
     weekly: Annotated[list[TeachingBlock], msgspec.Meta(max_length=200)]
     timezone: TimezoneName = "Europe/London"
     terms: Annotated[list[Term], msgspec.Meta(max_length=50)] | None = None
+    # A two-week timetable: blocks marked week "a" or "b", counted from the Monday of a week A.
+    weeks: Literal["ab"] | None = None
+    week_a_starts: date | None = None
+    # Days inside term with no lessons (INSET/training days): the teacher is free.
+    inset_days: Annotated[list[date], msgspec.Meta(max_length=366)] | None = None
 
 
 class LinkedTimetable(Input):
@@ -44,6 +51,14 @@ class TimetableRead(Output):
     fetched_at: datetime | None
     last_error: str | None
     updated_at: datetime | None
+    # A weekly timetable as it was given (null for the other sources), so a client can show and
+    # edit it: the same fields as the PUT body.
+    weekly: list[TeachingBlock] | None = None
+    timezone: str | None = None
+    terms: list[Term] | None = None
+    weeks: Literal["ab"] | None = None
+    week_a_starts: date | None = None
+    inset_days: list[date] | None = None
 
 
 class BusyItem(Output):

@@ -43,6 +43,7 @@ from booking.services.validation import require_order, zone
 from booking.url_fetch import Fetched, fetch_calendar, normalise_url
 from calendars import timetable as tt
 from calendars.intervals import Interval
+from calendars.timetable_weekly import Block
 from calendars.weekly import parse_hhmm
 
 log = logging.getLogger(__name__)
@@ -79,11 +80,33 @@ def kept_window(now: datetime) -> Interval:
 def weekly_entries(weekly: dict[str, object], window: Interval) -> list[tt.BusyEntry]:
     """The weekly form's teaching blocks inside `window` (term time only, when terms given)."""
     data = msgspec.convert(weekly, WeeklyTimetable)
-    blocks = [
-        (b.day, parse_hhmm(b.start), parse_hhmm(b.end), b.label or "Teaching") for b in data.weekly
+    blocks: list[Block] = [
+        (b.day, parse_hhmm(b.start), parse_hhmm(b.end), b.label or "Teaching", b.week)
+        for b in data.weekly
     ]
     terms = [(t.start_date, t.end_date) for t in data.terms] if data.terms is not None else None
-    return tt.expand_weekly_timetable(blocks, ZoneInfo(data.timezone), terms, window)
+    return tt.expand_weekly_timetable(
+        blocks,
+        ZoneInfo(data.timezone),
+        terms,
+        window,
+        week_a_starts=data.week_a_starts if data.weeks == "ab" else None,
+        inset_days=data.inset_days or (),
+    )
+
+
+def check_weeks(data: WeeklyTimetable) -> None:
+    """A two-week timetable names the Monday its week A starts; a week only in one."""
+    for i, block in enumerate(data.weekly):
+        if block.week is not None and data.weeks != "ab":
+            raise ValidationError.field(f"weekly[{i}].week", 'needs weeks: "ab"')
+    if data.weeks == "ab":
+        if data.week_a_starts is None:
+            raise ValidationError.field("week_a_starts", 'is required when weeks is "ab"')
+        if data.week_a_starts.weekday() != 0:
+            raise ValidationError.field("week_a_starts", "must be a Monday")
+    elif data.week_a_starts is not None:
+        raise ValidationError.field("week_a_starts", 'is only taken when weeks is "ab"')
 
 
 def refused(exc: tt.InvalidCalendarError) -> DomainError:
@@ -124,6 +147,7 @@ class TimetableService:
         for i, term in enumerate(data.terms or []):
             if term.end_date < term.start_date:
                 raise ValidationError.field(f"terms[{i}].end_date", "must not be before start_date")
+        check_weeks(data)
         weekly = msgspec.to_builtins(data)
         entries = weekly_entries(weekly, kept_window(self.clock.now()))
         return await self._store(db_session, actor, entries, source="weekly", weekly=weekly)
@@ -199,6 +223,11 @@ class TimetableService:
         entries, busy = await timetable_repo.count_entries(
             db_session, row.user_id, now, now + SUMMARY_WINDOW
         )
+        given = (
+            msgspec.convert(row.weekly, WeeklyTimetable)
+            if row.source == "weekly" and row.weekly
+            else None
+        )
         return TimetableRead(
             source=row.source,  # type: ignore[arg-type]  # one of the three, set by _store
             entries=entries,
@@ -207,6 +236,12 @@ class TimetableService:
             fetched_at=row.fetched_at,
             last_error=row.last_error,
             updated_at=row.updated_at,
+            weekly=given.weekly if given else None,
+            timezone=given.timezone if given else None,
+            terms=given.terms if given else None,
+            weeks=given.weeks if given else None,
+            week_a_starts=given.week_a_starts if given else None,
+            inset_days=given.inset_days if given else None,
         )
 
     async def get(self, db_session: AsyncSession, actor: Actor) -> TimetableRead:

@@ -137,8 +137,14 @@ def body_operations() -> list[tuple[str, str]]:
 OPERATIONS = body_operations()
 # The timetable takes text/calendar or JSON, so its body is read by hand and not described in
 # the OpenAPI document: its seed is written here.
+# Its two-week fields are in it, so that they are spoiled too.
 SEEDS = {
-    ("PUT", "/api/v1/me/timetable"): {"weekly": [{"day": "mon", "start": "09:00", "end": "10:00"}]}
+    ("PUT", "/api/v1/me/timetable"): {
+        "weekly": [{"day": "mon", "start": "09:00", "end": "10:00", "week": "a"}],
+        "weeks": "ab",
+        "week_a_starts": "2027-01-11",
+        "inset_days": ["2027-02-03"],
+    }
 }
 
 

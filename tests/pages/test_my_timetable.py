@@ -243,3 +243,84 @@ async def test_a_linked_calendar_is_fetched_and_shows_its_busy_times(permissive,
     saved = await open_page(permissive, response.headers["location"])
     assert f"A linked calendar: {base}/cal.ics" in saved.text
     assert "Tuesday 12 January 2027, 10am to 11am: Year 9 science" in saved.text
+
+
+async def test_week_a_and_b_times_and_inset_days_are_saved_and_shown_again(client, world, mail_dir):
+    await sign_in(client, mail_dir, ADA)
+    page = await open_page(client, "/my/timetable")
+    assert [o.text for o in page.find_all("select", id="week-1")[0].find_all("option")] == [
+        "Every week",
+        "Week A",
+        "Week B",
+    ]
+
+    response = await submit(
+        client,
+        page,
+        "Save teaching times",
+        **{
+            "day-1": "mon",
+            "start-1": "10:00",
+            "end-1": "11:00",
+            "label-1": "Maths A",
+            "week-1": "a",
+            "day-2": "mon",
+            "start-2": "13:00",
+            "end-2": "14:00",
+            "label-2": "Art B",
+            "week-2": "b",
+            "day-3": "tue",
+            "start-3": "09:00",
+            "end-3": "10:00",
+            "label-3": "Tutor",
+            # Monday 11 January 2027 (the tests' first day) is in week A.
+            "week_a-day": "11",
+            "week_a-month": "1",
+            "week_a-year": "2027",
+            "inset_days": "19/1/2027",
+        },
+    )
+
+    assert response.status_code == 303, response.text
+    saved = await open_page(client, response.headers["location"])
+    assert "Monday 11 January 2027, 10am to 11am: Maths A" in saved.text
+    assert "Monday 18 January 2027, 1pm to 2pm: Art B" in saved.text
+    assert "Monday 18 January 2027, 10am" not in saved.text
+    assert "Monday 11 January 2027, 1pm" not in saved.text
+    assert "Tuesday 12 January 2027, 9am to 10am: Tutor" in saved.text
+    assert "Tuesday 19 January 2027" not in saved.text  # the INSET day
+    # The form holds the saved timetable, to change and save again.
+    assert saved.find_all("input", id="label-2")[0].attrs["value"] == "Art B"
+    options = saved.find_all("select", id="week-2")[0].find_all("option")
+    assert [o.attrs["value"] for o in options if "selected" in o.attrs] == ["b"]
+    assert saved.find_all("input", id="week_a")[0].attrs["value"] == "11"
+    assert saved.find_all("input", id="inset_days")[0].attrs["value"] == "19/1/2027"
+    check_structure(saved, "after saving weeks A and B")
+
+
+@pytest.mark.parametrize(
+    ("fields", "summary"),
+    [
+        ({"week-1": "a"},
+         [("#week_a", "Enter the date week A starts, as you teach some times in one week")]),
+        ({"week-1": "a", "week_a-day": "12", "week_a-month": "1", "week_a-year": "2027"},
+         [("#week_a", "The date week A starts must be a Monday")]),
+        ({"inset_days": "31/2/2027"},
+         [("#inset_days", "INSET days must be real dates, like 3/2/2027")]),
+    ],
+)  # fmt: skip
+async def test_week_a_and_inset_mistakes_are_explained_by_their_fields(
+    client, world, mail_dir, fields, summary
+):
+    await sign_in(client, mail_dir, ADA)
+    page = await open_page(client, "/my/timetable")
+
+    response = await submit(
+        client,
+        page,
+        "Save teaching times",
+        **{"day-1": "mon", "start-1": "10:00", "end-1": "11:00"} | fields,
+    )
+
+    assert response.status_code == 400
+    assert Page(response.text).error_summary() == summary
