@@ -158,6 +158,7 @@ class MyBookingsPages(Controller):
             booking=booking,
             late_from=at_time(late_from, context["zone"]) if late_from else None,
             late_now=late_from is not None and runtime_of(request).clock.now() > late_from,
+            waiting=cohort.waitlist_length,
             **context,
         )
 

@@ -268,3 +268,19 @@ async def test_a_signed_in_teacher_reaches_the_page_from_the_navigation(client, 
         "aria-current": "page",
     }
     assert nav["Your timetable"]["href"] == "/my/timetable"
+
+
+async def test_the_confirmation_says_who_gets_the_place(client, world, mail_dir):
+    cohort = await published_cohort(client, world, START + timedelta(days=14), capacity=1)
+    await sign_in(client, mail_dir, ADA)
+    booking_id = await book_on_page(client, cohort["id"])
+    confirm = await open_page(client, f"/my/bookings/{booking_id}/cancel")
+    # Nobody waits: the place is simply free again.
+    assert "free for someone else to book" in confirm.text
+    assert "next person on the waitlist" not in confirm.text
+
+    waiting = await teacher_token(client, "waiting@example.org")
+    joined = await client.post(f"/api/v1/cohorts/{cohort['id']}/bookings", headers=bearer(waiting))
+    assert joined.json()["status"] == "waitlisted"
+    confirm = await open_page(client, f"/my/bookings/{booking_id}/cancel")
+    assert "Your place will go to the next person on the waitlist" in confirm.text
