@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from booking.errors import ConflictError, NotFoundError, ValidationError
 from booking.models import Accessibility, JobRole, NeedArea, Role
 from booking.models.enums import ACCESSIBILITY_WORDS
+from booking.pages import cohort_durations
 from booking.pages.availability_form import ZONES
 from booking.pages.catalogue import Catalogue
 from booking.pages.formatting import NEED_AREA_LABELS, accessibility_list
@@ -31,9 +32,7 @@ DIRECTORY = HubDirectory()
 COHORT_DEFAULTS = {
     "cohort_capacity": "20",
     "waitlist_mode": "auto",
-    "offer_ttl": "PT48H",
-    "promotion_cutoff": "PT24H",
-    "reminder_offsets": "P7D, P1D",
+    **cohort_durations.defaults(),
 }
 MAX_ROWS = 200
 JOB_ROLE_LABELS = {
@@ -280,6 +279,10 @@ async def hub_page(
             ("", "Select a venue"),
             *((v.id, f"{v.name} (holds {v.capacity})") for v in venues.items),
         ],
+        offer_ttl_options=cohort_durations.options(cohort_durations.OFFER_TTL),
+        promotion_cutoff_options=cohort_durations.options(cohort_durations.PROMOTION_CUTOFF),
+        reminder_options=cohort_durations.options(cohort_durations.REMINDER_OFFSETS),
+        approval_ttl_options=cohort_durations.options(cohort_durations.APPROVAL_TTL),
         added=request.query_params.get("added", ""),
     )
 

@@ -24,6 +24,7 @@ from booking.errors import (
     VenueDoubleBookedError,
 )
 from booking.models import CohortStatus
+from booking.pages import cohort_durations
 from booking.pages.availability_form import read_time
 from booking.pages.catalogue import Catalogue
 from booking.pages.filters import read_date
@@ -59,9 +60,7 @@ COHORT_MESSAGES = {
     "venue_id": "Select a venue",
     "capacity": "The number of places must be between 1 and 10,000",
     "waitlist_mode": "Select how places are offered from the waitlist",
-    "offer_ttl": "Enter how long an offer lasts, like PT48H",
-    "promotion_cutoff": "Enter the cutoff, like PT24H",
-    "reminder_offsets": "Enter reminders like P7D, P1D",
+    **cohort_durations.MESSAGES,
 }
 
 
@@ -88,13 +87,13 @@ class HubCohortPages(Controller):
             "venue_id": text(form, "venue_id", 64),
             "capacity": capacity or 0,
             "waitlist_mode": text(form, "waitlist_mode", 16),
-            "offer_ttl": text(form, "offer_ttl", 32),
-            "promotion_cutoff": text(form, "promotion_cutoff", 32),
-            "reminder_offsets": [
-                o.strip() for o in text(form, "reminder_offsets", 200).split(",") if o.strip()
-            ],
         }
+        # Chosen in words; read apart so their errors follow the fields above in the summary.
+        duration_errors = FormErrors()
+        values |= cohort_durations.read(form, duration_errors)
         data = checked(values, CohortCreate, errors, COHORT_MESSAGES)
+        for field_id, message in duration_errors.messages.items():
+            errors.add(field_id, message)
         if "capacity" in errors.messages:  # the venue form's field has that id
             errors.messages["cohort_capacity"] = errors.messages.pop("capacity")
         if data is not None and not errors:

@@ -144,7 +144,24 @@ async def test_a_second_trainer_with_the_same_email_is_explained(client, world, 
     assert hubs.status_code == 200
 
 
-async def create_cohort_through_the_page(client, world, mail_dir, capacity: str = "12") -> str:
+def as_shown(page: Page) -> dict[str, str]:
+    """The create-cohort form's durations as a browser would send them untouched: each select's
+    selected option and each ticked reminder box."""
+    fields = {}
+    for name in ("offer_ttl", "promotion_cutoff", "approval_ttl"):
+        (select,) = page.find_all("select", name=name)
+        fields[name] = next(
+            o.attrs["value"] for o in select.find_all("option") if "selected" in o.attrs
+        )
+    for box in page.find_all("input", type="checkbox"):
+        if box.attrs["name"].startswith("reminder_offsets-") and "checked" in box.attrs:
+            fields[box.attrs["name"]] = "yes"
+    return fields
+
+
+async def create_cohort_through_the_page(
+    client, world, mail_dir, capacity: str = "12", **durations: str
+) -> str:
     page = await hub_page(client, mail_dir)
     response = await submit(
         client,
@@ -155,9 +172,7 @@ async def create_cohort_through_the_page(client, world, mail_dir, capacity: str 
         venue_id=world.venue["id"],
         cohort_capacity=capacity,
         waitlist_mode="auto",
-        offer_ttl="PT48H",
-        promotion_cutoff="PT24H",
-        reminder_offsets="P7D, P1D",
+        **as_shown(page) | durations,
     )
     assert response.status_code == 303, response.text
     return str(response.headers["location"])
@@ -176,8 +191,124 @@ async def test_the_create_cohort_form_offers_the_hubs_trainers_with_defaults(
 
     trainer_select = page.find_all("select", id="trainer_id")[0]
     assert "trainer" in [o.text for o in trainer_select.find_all("option")]
-    assert page.find_all("input", id="offer_ttl")[0].attrs["value"] == "PT48H"
-    assert page.find_all("input", id="reminder_offsets")[0].attrs["value"] == "P7D, P1D"
+    # The API's defaults (PT48H, PT24H, P3D, reminders P7D and P1D), in words.
+    assert as_shown(page) == {
+        "offer_ttl": "48-hours",
+        "promotion_cutoff": "24-hours",
+        "approval_ttl": "3-days",
+        "reminder_offsets-1-week": "yes",
+        "reminder_offsets-1-day": "yes",
+    }
+    words = {
+        name: [o.text for o in page.find_all("select", name=name)[0].find_all("option")]
+        for name in ("offer_ttl", "promotion_cutoff", "approval_ttl")
+    }
+    assert words["offer_ttl"] == ["12 hours", "24 hours", "48 hours", "72 hours", "1 week"]
+    assert words["approval_ttl"] == ["1 day", "2 days", "3 days", "5 days", "7 days"]
+    assert "PT" not in page.find_all("form", action=f"/hub/cohorts?hub={world.hub['id']}")[0].text
+
+
+async def stored_durations(client, world, path: str) -> tuple[str, str, list[str], str]:
+    cohort_id = path.rsplit("/", 1)[1]
+    response = await client.get(f"/api/v1/cohorts/{cohort_id}", headers=bearer(world.hub_admin))
+    assert response.status_code == 200, response.text
+    c = response.json()
+    return c["offer_ttl"], c["promotion_cutoff"], c["reminder_offsets"], c["approval_ttl"]
+
+
+async def test_a_cohort_created_with_the_defaults_gets_the_apis_durations(client, world, mail_dir):
+    path = await create_cohort_through_the_page(client, world, mail_dir)
+
+    assert await stored_durations(client, world, path) == ("PT48H", "PT24H", ["P7D", "P1D"], "P3D")
+
+
+async def test_durations_chosen_in_words_are_stored_as_iso_8601(client, world, mail_dir):
+    page = await hub_page(client, mail_dir)
+    response = await submit(
+        client,
+        page,
+        "Create cohort",
+        course_id=world.course["id"],
+        trainer_id=world.trainer["user"]["id"],
+        venue_id=world.venue["id"],
+        cohort_capacity="12",
+        waitlist_mode="offer",
+        offer_ttl="1-week",
+        promotion_cutoff="none",
+        approval_ttl="5-days",
+        **{"reminder_offsets-2-days": "yes", "reminder_offsets-2-hours": "yes"},
+    )
+    assert response.status_code == 303, response.text
+
+    stored = await stored_durations(client, world, response.headers["location"])
+    assert stored == ("P7D", "PT0S", ["P2D", "PT2H"], "P5D")
+
+
+async def test_no_reminder_ticked_means_no_reminders(client, world, mail_dir):
+    page = await hub_page(client, mail_dir)
+    shown = {k: v for k, v in as_shown(page).items() if not k.startswith("reminder_offsets")}
+    response = await submit(
+        client,
+        page,
+        "Create cohort",
+        course_id=world.course["id"],
+        trainer_id=world.trainer["user"]["id"],
+        venue_id=world.venue["id"],
+        cohort_capacity="12",
+        waitlist_mode="auto",
+        **shown,
+    )
+    assert response.status_code == 303, response.text
+
+    assert (await stored_durations(client, world, response.headers["location"]))[2] == []
+
+
+async def test_a_duration_not_in_the_list_is_refused_next_to_its_field(client, world, mail_dir):
+    page = await hub_page(client, mail_dir)
+    chosen = {
+        "course_id": world.course["id"],
+        "trainer_id": world.trainer["user"]["id"],
+        "venue_id": world.venue["id"],
+        "cohort_capacity": "12",
+        "waitlist_mode": "auto",
+    } | as_shown(page)
+
+    forged = [
+        ({"offer_ttl": "PT1S"}, "#offer_ttl", "Select how long an offer lasts from the list"),
+        (
+            {"promotion_cutoff": "PT24H"},
+            "#promotion_cutoff",
+            "Select when to stop filling places from the waitlist from the list",
+        ),
+        (
+            {"approval_ttl": ""},
+            "#approval_ttl",
+            "Select how long a school lead has to approve from the list",
+        ),
+        (
+            {"reminder_offsets-3-weeks": "yes"},
+            "#reminder_offsets",
+            "Select reminders from the list",
+        ),
+        ({"reminder_offsets": "P7D, P1D"}, "#reminder_offsets", "Select reminders from the list"),
+        ({"reminder_offsets-1-day": "P1D"}, "#reminder_offsets", "Select reminders from the list"),
+    ]
+    for fields, target, message in forged:
+        response = await submit(client, page, "Create cohort", **chosen | fields)
+
+        assert response.status_code == 400, (fields, response.text)
+        refused = Page(response.text)
+        assert refused.error_summary() == [(target, message)], fields
+        assert refused.find_all("p", id=f"{target[1:]}-error")[0].text == f"Error: {message}"
+
+    # Nothing was created by any of them.
+    assert cohort_links(await open_page(client, "/hub")) == cohort_links(page)
+
+
+def cohort_links(page: Page) -> list[str]:
+    return [
+        a.attrs["href"] for a in page.find_all("a") if "/hub/cohorts/" in a.attrs.get("href", "")
+    ]
 
 
 async def test_a_hub_admin_creates_a_cohort_adds_a_session_publishes_and_cancels(
@@ -295,9 +426,7 @@ async def test_a_cohort_larger_than_its_venue_is_explained_next_to_places(client
         venue_id=world.venue["id"],
         cohort_capacity="500",
         waitlist_mode="auto",
-        offer_ttl="PT48H",
-        promotion_cutoff="PT24H",
-        reminder_offsets="P7D, P1D",
+        **as_shown(page),
     )
 
     assert response.status_code == 400
