@@ -30,6 +30,7 @@ async def test_a_first_sign_in_asks_about_you_and_saving_goes_on(client, world, 
     )
     assert found.status_code == 200, found.text
     assert "Hillside Primary, Manchester" in found.text
+    assert Page(found.text).unlabelled_fields() == []
     saved = await submit(
         client,
         Page(found.text),
