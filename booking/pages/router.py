@@ -9,6 +9,7 @@ from litestar.middleware.base import DefineMiddleware
 from litestar.static_files import create_static_files_router
 
 from booking.pages.about import AboutPages
+from booking.pages.about_you import AboutYouPages
 from booking.pages.account import AccountPages
 from booking.pages.admin_users import AdminUserPages
 from booking.pages.catalogue import provide_catalogue
@@ -48,6 +49,7 @@ def pages_router() -> Router:
             MyBookingsPages,
             MyTimetablePages,
             AccountPages,
+            AboutYouPages,
             AdminUserPages,
             AboutPages,
             SchoolPages,

@@ -17,6 +17,7 @@ from booking.auth import client_address
 from booking.errors import InvalidCodeError, MailUnavailableError, RateLimitedError
 from booking.models import Role
 from booking.pages.errors import local_path
+from booking.pages.profile_prompt import about_you_url, should_ask
 from booking.pages.rendering import FormErrors, page
 from booking.pages.session import cookie_policy, session_token
 from booking.schemas.users import EmailCodeRequest
@@ -125,6 +126,9 @@ class SignInPages(Controller):
         if next_page == "/":
             # Not sent anywhere in particular: staff start on their own page.
             next_page = LANDING.get(signed_in.user.role, "/")
+        if should_ask(request, signed_in.user):
+            # First sign-in (or details still missing): "Tell us about you", then on.
+            next_page = about_you_url(next_page)
         return Redirect(
             next_page,
             status_code=303,

@@ -23,18 +23,20 @@ from booking.errors import (
     TimetableClashError,
     WaitlistFullError,
 )
-from booking.models import BookingStatus
+from booking.models import BookingStatus, Role
 from booking.models.enums import BOOKING_ROLES
 from booking.pages.catalogue import Catalogue, clash_lines
 from booking.pages.errors import SignInRequired
 from booking.pages.feed_links import subscribe_links
 from booking.pages.filters import read_filters
 from booking.pages.formatting import NEED_AREA_LABELS, own_booking_text
+from booking.pages.profile_prompt import about_you_url, should_ask
 from booking.pages.rendering import FormErrors, page
 from booking.schemas.bookings import BookingCreate
 from booking.services.actor import Actor
 from booking.services.bookings import BookingService
 from booking.services.feeds import FeedService
+from booking.services.users import UserService
 
 PAGE_SIZE = 50
 # Cohorts with no session yet sort last.
@@ -132,13 +134,19 @@ class TrainingPages(Controller):
     async def book(
         self,
         request: Request[Any, Any, Any],
+        *,
         cohort_id: FromPath[str],
         db_session: Db,
         catalogue: NamedDependency[Catalogue],
         booking_service: NamedDependency[BookingService],
+        user_service: NamedDependency[UserService],
     ) -> Response[Any]:
         """Book through BookingService; a refusal is explained on the cohort page."""
         actor = signed_in(request)
+        if await first_booking_needs_details(
+            request, db_session, booking_service, user_service, actor
+        ):
+            return Redirect(about_you_url(f"/cohorts/{cohort_id}"), status_code=303)
         form = await request.form()
         key = form.get("idempotency_key")
         try:
@@ -189,6 +197,23 @@ class TrainingPages(Controller):
             feed=subscribe_links(await feed_service.urls(db_session, actor)) if own else None,
             **context,
         )
+
+
+async def first_booking_needs_details(
+    request: Request[Any, Any, Any],
+    db_session: AsyncSession,
+    booking_service: BookingService,
+    user_service: UserService,
+    actor: Actor,
+) -> bool:
+    """Before someone's first booking, "Tell us about you" once if their details are missing
+    (booking.pages.profile_prompt); they come back here and book as usual."""
+    if actor.role is not Role.TEACHER:
+        return False
+    me = await user_service.me(db_session, actor)
+    if not should_ask(request, me):
+        return False
+    return not (await booking_service.mine(db_session, actor, limit=1, cursor=None)).items
 
 
 async def own_booking(

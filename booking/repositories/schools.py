@@ -13,6 +13,13 @@ async def get_school(db_session: AsyncSession, school_id: str) -> School | None:
     return await db_session.get(School, school_id)
 
 
+async def by_ids(db_session: AsyncSession, ids: Collection[str]) -> dict[str, School]:
+    if not ids:
+        return {}
+    rows = await db_session.scalars(select(School).where(School.id.in_(ids)))
+    return {s.id: s for s in rows}
+
+
 async def get_by_urn(db_session: AsyncSession, urn: int) -> School | None:
     return await db_session.scalar(select(School).where(School.urn == urn))
 

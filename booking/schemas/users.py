@@ -19,15 +19,25 @@ class TokenRequest(Input):
     code: Annotated[str, msgspec.Meta(max_length=64, pattern=PRINTABLE_PATTERN)]
 
 
+class UserSchool(Output):
+    id: str
+    urn: int
+    name: str
+
+
 class UserRead(Output):
     id: str
     email: str
     name: str
     role: Role
     hub_id: str | None
-    school: str | None
+    # The school chosen from the register (from school_id); v1's free text is `school_name`.
+    school: UserSchool | None
+    school_name: str | None
     school_id: str | None
     job_role: JobRole | None
+    # Name, job role and school all set: the pages stop asking "Tell us about you".
+    profile_complete: bool
     active: bool
     created_at: datetime
 

@@ -143,4 +143,4 @@ class AuthService:
             db_session.add(user)
             await db_session.flush()
         token = await self.tokens.issue(db_session, user, TokenKind.SIGN_IN)
-        return TokenRead(api_token=token, user=user_read(user))
+        return TokenRead(api_token=token, user=await user_read(db_session, user))

@@ -9,7 +9,7 @@ from booking.schemas.cohorts import CohortRead
 from booking.schemas.users import UserRead
 from booking.services.actor import Actor
 from booking.services.cohort_views import cohort_reads
-from booking.services.users import user_read
+from booking.services.users import user_reads
 
 MAX_ROWS = 500
 
@@ -18,9 +18,8 @@ class HubDirectory:
     async def trainers(self, db_session: AsyncSession, actor: Actor, hub_id: str) -> list[UserRead]:
         """The hub's trainers, by name (admins and that hub's hub admins)."""
         actor.require_hub_manager(hub_id)
-        return [
-            user_read(u) for u in await directory_repo.trainers_of_hub(db_session, hub_id, MAX_ROWS)
-        ]
+        rows = await directory_repo.trainers_of_hub(db_session, hub_id, MAX_ROWS)
+        return await user_reads(db_session, rows)
 
     async def cohorts(
         self, db_session: AsyncSession, actor: Actor, hub_id: str

@@ -72,7 +72,7 @@ class PrivacyService:
             raise NotFoundError("your account no longer exists")
         return AccountExport(
             exported_at=self.clock.now(),
-            user=user_read(user),
+            user=await user_read(db_session, user),
             bookings=await self._bookings(db_session, user.id),
             timetable=await self._timetable(db_session, user.id),
             tokens=(await self.tokens.mine(db_session, actor)).items,

@@ -74,7 +74,7 @@ class StaffService:
                 user.job_role = user.job_role or data.job_role
                 user.updated_at = now
             await db_session.flush()
-        return StaffAdded(user=user_read(user))
+        return StaffAdded(user=await user_read(db_session, user))
 
     async def remove(
         self, db_session: AsyncSession, actor: Actor, school_id: str, user_id: str

@@ -19,7 +19,7 @@ from booking.repositories import users as user_repo
 from booking.repositories.locks import lock_key
 from booking.schemas.users import UserAdminUpdate, UserPage, UserRead
 from booking.services.actor import Actor
-from booking.services.users import UserService, trainer_renamed, user_read
+from booking.services.users import UserService, trainer_renamed, user_read, user_reads
 
 
 class LastAdminError(ConflictError):
@@ -70,14 +70,14 @@ class UserAdminService:
             limit=limit,
             cursor=cursor,
         )
-        return UserPage(items=[user_read(u) for u in rows], next_cursor=next_cursor)
+        return UserPage(items=await user_reads(db_session, rows), next_cursor=next_cursor)
 
     async def get(self, db_session: AsyncSession, actor: Actor, user_id: str) -> UserRead:
         actor.require_role(Role.ADMIN)
         user = await user_repo.get_user(db_session, user_id)
         if user is None or user.erased_at is not None:
             raise NotFoundError("no such user")
-        return user_read(user)
+        return await user_read(db_session, user)
 
     async def update(
         self, db_session: AsyncSession, actor: Actor, user_id: str, data: UserAdminUpdate
@@ -110,4 +110,4 @@ class UserAdminService:
             if renamed:
                 await trainer_renamed(db_session, user)
             await db_session.flush()
-        return user_read(user)
+        return await user_read(db_session, user)

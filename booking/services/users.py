@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -15,26 +17,49 @@ from booking.repositories import hubs as hub_repo
 from booking.repositories import schools as school_repo
 from booking.repositories import tokens as token_repo
 from booking.repositories import users as user_repo
-from booking.schemas.users import MeUpdate, UserCreate, UserCreated, UserRead
+from booking.schemas.users import MeUpdate, UserCreate, UserCreated, UserRead, UserSchool
 from booking.services.actor import Actor
 from booking.services.tokens import TokenService
 from booking.services.validation import normalise_email
 from booking.settings import AccountSettings
 
 
-def user_read(user: User) -> UserRead:
+def user_read_with(user: User, school: School | None) -> UserRead:
+    """`school` is the row of user.school_id (None when there is none)."""
     return UserRead(
         id=user.id,
         email=user.email,
         name=user.name,
         role=user.role,
         hub_id=user.hub_id,
-        school=user.school,
+        school=None
+        if school is None
+        else UserSchool(id=school.id, urn=school.urn, name=school.name),
+        school_name=user.school,
         school_id=user.school_id,
         job_role=user.job_role,
+        profile_complete=bool(user.name.strip())
+        and user.job_role is not None
+        and school is not None,
         active=user.active,
         created_at=user.created_at,
     )
+
+
+async def user_read(db_session: AsyncSession, user: User) -> UserRead:
+    school = None
+    if user.school_id is not None:
+        # Usually already in the session's identity map (checked on write): no extra query.
+        school = await school_repo.get_school(db_session, user.school_id)
+    return user_read_with(user, school)
+
+
+async def user_reads(db_session: AsyncSession, users: Sequence[User]) -> list[UserRead]:
+    """Many users with one query for their schools."""
+    schools = await school_repo.by_ids(db_session, {u.school_id for u in users if u.school_id})
+    return [
+        user_read_with(u, None if u.school_id is None else schools.get(u.school_id)) for u in users
+    ]
 
 
 async def trainer_renamed(db_session: AsyncSession, user: User) -> None:
@@ -92,7 +117,7 @@ class UserService:
             db_session.add(user)
             await db_session.flush()
             token = await self.tokens.issue(db_session, user, TokenKind.API)
-        return UserCreated(user=user_read(user), api_token=token)
+        return UserCreated(user=await user_read(db_session, user), api_token=token)
 
     @staticmethod
     async def check_hub(db_session: AsyncSession, role: Role, hub_id: str | None) -> None:
@@ -121,7 +146,7 @@ class UserService:
         user = await user_repo.get_user(db_session, actor.id)
         if user is None:
             raise NotFoundError("your account no longer exists")
-        return user_read(user)
+        return await user_read(db_session, user)
 
     async def update_me(self, db_session: AsyncSession, actor: Actor, data: MeUpdate) -> UserRead:
         async with unit_of_work(db_session):
@@ -144,7 +169,7 @@ class UserService:
             user.updated_at = self.clock.now()
             if renamed:
                 await trainer_renamed(db_session, user)
-        return user_read(user)
+        return await user_read(db_session, user)
 
     async def ensure_admin(
         self, db_session: AsyncSession, email: str, name: str | None
@@ -168,4 +193,4 @@ class UserService:
                 await token_repo.revoke_all(db_session, user.id)
             await db_session.flush()
             token = await self.tokens.issue(db_session, user, TokenKind.API)
-        return user_read(user), token
+        return await user_read(db_session, user), token

@@ -45,3 +45,14 @@ async def test_without_javascript_the_booking_journey_still_works(browser, serve
         await expect(page.get_by_role("heading", name="Booking confirmed")).to_be_visible()
     finally:
         await context.close()
+
+
+async def test_a_first_sign_in_asks_about_you_and_saving_goes_on(page, served):
+    await sign_in(page, served, "newcomer@school.example")
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Tell us about you")
+    await page.get_by_label("Name").fill("Ada Lovelace")
+    await page.get_by_label("Job role").select_option(label="Teacher")
+    await page.get_by_role("button", name="Save and continue").click()
+    await expect(page.get_by_role("link", name=OPEN_COURSE)).to_be_visible()
+    await page.goto("/account")
+    await expect(page.get_by_label("Name")).to_have_value("Ada Lovelace")

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from booking.pages.cookies import CookiePolicy
+from booking.pages.profile_prompt import ASKED_COOKIE
 from tests.support.engine import build_world
 from tests.support.html import Page
 from tests.support.mail import last_code
@@ -28,11 +29,15 @@ async def submit(client, page: Page, button: str, **fields: str) -> Any:
     return await client.post(action, data=hidden | fields, follow_redirects=False)
 
 
-async def sign_in(client, mail_dir, email: str) -> None:
+async def sign_in(client, mail_dir, email: str, *, asked_about_you: bool = True) -> None:
     """Signed in to the pages as `email`: the session cookie holds a token as if they had
-    entered their emailed code (that journey: sign_in_with_code, tests/pages/test_sign_in.py)."""
+    entered their emailed code (that journey: sign_in_with_code, tests/pages/test_sign_in.py).
+    By default "Tell us about you" was already shown in this browser session (skipped), so a
+    first booking goes straight through (tests/pages/test_about_you.py covers the asking)."""
     [token] = await signed_in(client, [email])
     client.cookies.set(SESSION_COOKIE, token)
+    if asked_about_you:
+        client.cookies.set(ASKED_COOKIE, "1")
 
 
 async def sign_in_with_code(client, mail_dir, email: str) -> Any:

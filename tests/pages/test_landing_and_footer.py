@@ -28,9 +28,9 @@ async def test_hub_admins_and_trainers_land_on_their_own_page(
     assert (await client.get(landing)).status_code == 200
 
 
-async def test_teachers_land_on_find_training(client, world, mail_dir):
+async def test_teachers_land_on_find_training_after_telling_us_about_them(client, world, mail_dir):
     response = await sign_in_with_code(client, mail_dir, "ada@example.org")
-    assert response.headers["location"] == "/"
+    assert response.headers["location"] == "/about-you?next=%2F"
 
 
 async def test_a_page_asked_for_wins_over_the_landing_page(client, world, mail_dir):

@@ -17,7 +17,8 @@ async def test_an_emailed_code_signs_a_teacher_in(client, mail_dir):
     response = await sign_in(client, mail_dir, "ada@example.org")
 
     assert response.status_code == 303
-    assert response.headers["location"] == "/"
+    # A first sign-in asks "Tell us about you" on the way (tests/pages/test_about_you.py).
+    assert response.headers["location"] == "/about-you?next=%2F"
     page = await open_page(client, "/")
     assert "Signed in as ada@example.org" in page.text
 
@@ -156,4 +157,9 @@ async def test_sign_in_returns_to_a_local_page_only(client, mail_dir):
     response = await submit(
         client, Page(response.text), "Sign in", code=last_code(mail_dir, "ada@example.org")
     )
-    assert response.headers["location"] == "/cohorts/abc"
+    # Through "Tell us about you" (a first sign-in), whose `next` is as local as this one's.
+    assert response.headers["location"] == "/about-you?next=%2Fcohorts%2Fabc"
+    about = await open_page(client, response.headers["location"])
+    assert about.form_with_button("Skip for now")[1]["next"] == "/cohorts/abc"
+    about = await open_page(client, "/about-you?next=//evil.example/x")
+    assert about.form_with_button("Skip for now")[1]["next"] == "/"

@@ -114,7 +114,7 @@ async def test_export_holds_everything_about_me_and_no_secrets(client, zoe):
     assert response.status_code == 200
     data = response.json()
     assert (data["user"]["email"], data["user"]["name"]) == (EMAIL, NAME)
-    assert data["user"]["school"] == SCHOOL
+    assert data["user"]["school_name"] == SCHOOL
     by_cohort = {b["cohort_id"]: b for b in data["bookings"]}
     past = by_cohort[zoe["past"]["id"]]
     assert past["course_title"] == "Autism in the classroom"
@@ -213,7 +213,12 @@ async def test_erasure_revokes_tokens_and_a_new_sign_in_is_a_new_empty_teacher(c
     [again] = await signed_in(client, [EMAIL])
     me = (await client.get("/api/v1/me", headers=bearer(again))).json()
     assert me["id"] != zoe["id"]
-    assert (me["name"], me["school"], me["job_role"], me["role"]) == ("", None, None, "teacher")
+    assert (me["name"], me["school_name"], me["job_role"], me["role"]) == (
+        "",
+        None,
+        None,
+        "teacher",
+    )
     assert (await client.get("/api/v1/me/bookings", headers=bearer(again))).json()["items"] == []
     timetable = (await client.get("/api/v1/me/timetable", headers=bearer(again))).json()
     assert timetable["source"] is None

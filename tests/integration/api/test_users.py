@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.support.factories import admin_token, bearer, create_hub, create_user
+from tests.support.sign_in import signed_in
 
 
 @pytest.fixture
@@ -132,16 +133,20 @@ async def test_patch_me_sets_school_and_job_role(client, admin):
     )
     assert response.status_code == 200
     assert response.json()["job_role"] == "senco"
-    assert (await client.get("/api/v1/me", headers=bearer(admin))).json()[
-        "school"
-    ] == "Hillside Primary"
+    me = (await client.get("/api/v1/me", headers=bearer(admin))).json()
+    # v1's free text is school_name; `school` is the register's school (none chosen here).
+    assert (me["school_name"], me["school"], me["profile_complete"]) == (
+        "Hillside Primary",
+        None,
+        False,
+    )
 
 
 async def test_patch_me_leaves_unsent_fields_alone(client, admin):
     await client.patch("/api/v1/me", json={"school": "Hillside"}, headers=bearer(admin))
     await client.patch("/api/v1/me", json={"name": "Sam"}, headers=bearer(admin))
     me = (await client.get("/api/v1/me", headers=bearer(admin))).json()
-    assert (me["name"], me["school"]) == ("Sam", "Hillside")
+    assert (me["name"], me["school_name"]) == ("Sam", "Hillside")
 
 
 @pytest.mark.parametrize(
@@ -164,3 +169,41 @@ async def test_patch_me_rejects_bad_values_and_unknown_fields(client, admin, bod
     assert response.status_code == 400
     assert response.json()["code"] == "validation_error"
     assert response.json()["errors"]
+
+
+async def test_me_shows_the_chosen_school_and_whether_the_profile_is_complete(client, admin):
+    school = await client.post(
+        "/api/v1/schools",
+        json={
+            "urn": 100010,
+            "name": "Hillside Primary",
+            "local_authority": "Leeds",
+            "phase": "Primary",
+            "postcode": "LS1 1AA",
+        },
+        headers=bearer(admin),
+    )
+    assert school.status_code == 201, school.text
+    [token] = await signed_in(client, ["sam@example.org"])
+    me = (await client.get("/api/v1/me", headers=bearer(token))).json()
+    assert (me["school"], me["profile_complete"]) == (None, False)
+    partly = await client.patch(
+        "/api/v1/me",
+        json={"name": "Sam Jones", "school_id": school.json()["id"]},
+        headers=bearer(token),
+    )
+    assert partly.json()["school"] == {
+        "id": school.json()["id"],
+        "urn": 100010,
+        "name": "Hillside Primary",
+    }
+    assert partly.json()["profile_complete"] is False  # no job role yet
+    await client.patch("/api/v1/me", json={"job_role": "senco"}, headers=bearer(token))
+    me = (await client.get("/api/v1/me", headers=bearer(token))).json()
+    assert (me["school"]["urn"], me["profile_complete"]) == (100010, True)
+
+
+async def test_patch_me_with_an_unknown_school_is_400(client, admin):
+    response = await client.patch("/api/v1/me", json={"school_id": "nope"}, headers=bearer(admin))
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["field"] == "school_id"

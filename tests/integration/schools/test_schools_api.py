@@ -139,7 +139,7 @@ async def test_people_choose_their_school_and_keep_the_free_text(client, schools
     )
     assert chosen.status_code == 200, chosen.text
     assert chosen.json()["school_id"] == schools[2]["id"]
-    assert chosen.json()["school"] == "Typed by hand"
+    assert chosen.json()["school_name"] == "Typed by hand"
     me = (await client.get("/api/v1/me", headers=bearer(token))).json()
     assert me["school_id"] == schools[2]["id"]
     unknown = await client.patch("/api/v1/me", json={"school_id": "nope"}, headers=bearer(token))
