@@ -1,4 +1,5 @@
-"""The audit log, written by the unit of work itself (API.md, Audit; DESIGN.md, v2 notes).
+"""The audit log, written by the unit of work itself
+(docs/contract.md, Accounts, tokens and privacy; docs/architecture.md).
 
 Every request's db_session carries who is calling (booking.api.deps.provide_db_session puts an
 AuditContext on db_session.info). After each flush, a listener on the app's Session class turns
@@ -29,7 +30,7 @@ from booking.ids import new_id
 from booking.models import AuditEvent, Base
 from booking.services.actor import Actor
 
-# By value: `school_lead` is a role added beside these (API.md, Schools and staff).
+# By value: `school_lead` is a role added beside these (docs/contract.md, Schools and staff).
 AUDITED_ROLES = frozenset({"admin", "hub_admin", "trainer", "school_lead"})
 CONTEXT_KEY = "audit"
 NOT_AUDITED = frozenset(

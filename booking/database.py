@@ -148,7 +148,7 @@ async def unit_of_work(db_session: AsyncSession) -> AsyncIterator[AsyncSession]:
     """The one place a command commits: on leaving the block, or rolls back on any error.
 
     The commit happens before the handler returns, so a failed commit propagates as an error
-    response and never hides behind a 2xx (DESIGN.md, Transactions).
+    response and never hides behind a 2xx (docs/architecture.md, Transactions).
     """
     if db_session.info.get(_IN_UNIT_OF_WORK):
         # Rolling back here would silently undo the outer unit's writes.

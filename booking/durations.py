@@ -1,4 +1,4 @@
-"""ISO 8601 durations (API.md, Conventions) kept as the client wrote them.
+"""ISO 8601 durations (docs/contract.md, Datetimes and durations) kept as the client wrote them.
 
 They are stored as text so that what a hub typed ("PT48H", "P7D") is what it reads back;
 `parse_duration` turns them into timedeltas where time is computed.

@@ -1,7 +1,7 @@
 """One error hierarchy for every rule the service enforces.
 
-Each class carries its HTTP status and a stable `code` (API.md); booking.api.problems renders
-them as RFC 9457 problem+json. Controllers never catch these.
+Each class carries its HTTP status and a stable `code` (docs/contract.md, Errors);
+booking.api.problems renders them as RFC 9457 problem+json. Controllers never catch these.
 """
 
 from __future__ import annotations

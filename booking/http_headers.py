@@ -1,4 +1,4 @@
-"""Security headers on every response (API.md v2, Input rules), in one place.
+"""Security headers on every response (docs/contract.md, Input rules), in one place.
 
 They are added as the response leaves the application (Litestar's `before_send`), so a 404 for
 an unknown address, an error page, a CSRF refusal or a problem+json from an exception handler

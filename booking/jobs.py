@@ -1,5 +1,5 @@
-"""Booking's time-based work (DESIGN.md, Event-driven core, 4): each job is one pass over rows
-that came due, claimed under locks, safe to run in every process at once.
+"""Booking's time-based work (docs/architecture.md, Reminders and due work): each job is one pass
+over rows that came due, claimed under locks, safe to run in every process at once.
 
 The timer that calls them lives in booking.background; nothing here knows about mail.
 """
@@ -24,7 +24,7 @@ TIMETABLE_POLL_SECONDS = 60.0
 # Retention sweeps: often enough that nothing outlives its promise by more than this.
 RETENTION_POLL_SECONDS = 600.0
 # A sign-in code is kept while it counts against its address's hourly limit, then deleted:
-# well inside the 24 hours the contract allows (API.md, Retention).
+# well inside the 24 hours the contract allows (docs/contract.md, Accounts, tokens and privacy).
 CODE_RETENTION = timedelta(hours=1)
 
 

@@ -1,9 +1,9 @@
-"""Rate limits shared by every process on one database (API.md, Rate limits).
+"""Rate limits shared by every process on one database (docs/contract.md, Rate limits).
 
 The counting strategy is the `limits` package's fixed window (FixedWindowRateLimiter); what it
 counts in is SqlStorage below, one of its storage backends written for our database: `limits`
 ships memory, Redis, Memcached, MongoDB and etcd storages, none of which this service has, and
-per-process memory would let each replica grant the whole limit again (DESIGN.md, v2 notes).
+per-process memory would let each replica grant the whole limit again (docs/architecture.md).
 A hit is one statement, an upsert returning the new count (repositories.rate_limits.bump); on
 PostgreSQL it runs in autocommit on an UNLOGGED table (no WAL flush to wait for; a crash only
 starts fresh windows), so the request pays one round trip for it, measured about as long as a
@@ -114,7 +114,7 @@ class SqlStorage(Storage):
 
 def client_address(peer: str | None, forwarded: str, trusted: Networks) -> str:
     """The TCP peer, or the left-most X-Forwarded-For address when the peer is a trusted
-    proxy (API.md, Rate limits). Anything unreadable falls back to the peer."""
+    proxy (docs/contract.md, Rate limits). Anything unreadable falls back to the peer."""
     peer = peer or "unknown"
     if not trusted or not _within(peer, trusted):
         return peer

@@ -1,4 +1,5 @@
-"""Start-up checks of the paths the settings name (API.md v2: one line, exit 2, no traceback).
+"""Start-up checks of the paths the settings name
+(docs/operations.md, Commands: one line, exit 2, no traceback).
 
 booking.settings checks values; this checks what only the file system can answer: that the
 SQLite file's directory, the secret key's file and the mail directory can be made and written.

@@ -58,7 +58,7 @@ class ServerSettings(msgspec.Struct, frozen=True, kw_only=True):
     # generated once and kept in secret_key_file, which suits one machine; set it for several.
     secret_key: str | None = None
     secret_key_file: Path = Path("./var/secret.key")
-    # JSON bodies over 64 KiB are refused (API.md, Conventions).
+    # JSON bodies over 64 KiB are refused (docs/contract.md, Input rules).
     max_json_body: int = 64 * 1024
     # `booking serve` also runs the worker's jobs (outbox, mail, timers) in its own process:
     # the one-command quick start. Production runs `booking worker` beside it and sets false.
@@ -172,7 +172,7 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
     return settings
 
 
-# The drivers the service is built on: async ones (DESIGN.md, Data and time; Capacity).
+# The drivers the service is built on: async ones (docs/architecture.md, Locks).
 DATABASE_DRIVERS = ("sqlite+aiosqlite", "postgresql+asyncpg")
 MIN_SECRET_KEY_LENGTH = 32
 

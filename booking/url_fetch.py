@@ -5,7 +5,7 @@ private, loopback, link-local, site-local, multicast, reserved, unspecified, or 
 carries such an IPv4 address), unless explicitly allowed, for tests and intranets; redirects
 are followed by hand so each new host is checked the same way. The connection then goes to the
 addresses that were checked, not to whatever a second lookup answers (DNS rebinding). Size and
-time are capped; a refresh sends the validators of the last fetch (ICALENDAR.md rule 42).
+time are capped; a refresh sends the validators of the last fetch (docs/calendars.md, rule 40).
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ REDIRECTS = frozenset({301, 302, 303, 307, 308})
 
 
 def normalise_url(url: str) -> str:
-    """webcal:// is https:// (ICALENDAR.md rule 42); only http(s) is fetched."""
+    """webcal:// is https:// (docs/calendars.md, rule 39); only http(s) is fetched."""
     parts = urlsplit(url.strip())
     scheme = {"webcal": "https", "webcals": "https"}.get(parts.scheme.lower(), parts.scheme.lower())
     if scheme not in {"http", "https"} or not parts.hostname:
@@ -134,8 +134,8 @@ async def fetch_calendar(
 ) -> Fetched:
     """The body at `url` (normalised), at most MAX_BYTES, within TIMEOUT_SECONDS in all.
 
-    With the validators of an earlier fetch, asks only for a changed calendar (rule 42): a 304
-    comes back as `not_modified`."""
+    With the validators of an earlier fetch, asks only for a changed calendar
+    (docs/calendars.md, rule 40): a 304 comes back as `not_modified`."""
     current = normalise_url(url)
     headers = {"Accept": "text/calendar, */*;q=0.5"}
     if etag:

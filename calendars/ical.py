@@ -149,7 +149,7 @@ def session_event(
     """How every calendar describes a session, so a feed and an invite never read differently.
 
     LOCATION is the venue, its address lines and postcode; DESCRIPTION names the trainer, the
-    accessibility features in words and the booking page (API.md, Calendars).
+    accessibility features in words and the booking page (docs/contract.md, Calendars).
     """
     booking_url = f"{base_url}/cohorts/{cohort_id}"
     return SessionEvent(

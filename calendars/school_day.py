@@ -1,5 +1,6 @@
-"""Whether a session needs cover: it overlaps the school day (API.md, Booking for staff: 08:30 to
-15:30 venue-local time on a weekday). Pure: the caller gives the venue's zone."""
+"""Whether a session needs cover: it overlaps the school day
+(docs/contract.md, Booking for staff: 08:30 to 15:30 venue-local time on a weekday). Pure: the
+caller gives the venue's zone."""
 
 from __future__ import annotations
 

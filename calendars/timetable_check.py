@@ -1,4 +1,4 @@
-"""The strict reading of a calendar a teacher gives us (API.md v2, Teachers' timetables).
+"""The strict reading of a calendar a teacher gives us (docs/calendars.md, rule 31).
 
 Expansion (``timetable_ics``) is lenient so that a calendar stored earlier keeps working; an
 upload or a linked calendar is checked here first, so that an event we could not read is

@@ -79,7 +79,8 @@ class Limits:
 
 def read_ics(data: bytes) -> Calendar:
     """Parse one VCALENDAR leniently; it must be UTF-8 and at most 1 MiB. One without events is
-    an empty timetable (API.md v2); ``timetable_check`` reads the events strictly."""
+    an empty timetable (docs/calendars.md, rule 31); ``timetable_check`` reads the events
+    strictly."""
     if len(data) > MAX_BYTES:
         raise InvalidCalendarError("the calendar is larger than 1 MiB")
     try:

@@ -1,4 +1,5 @@
-"""Every notification mail (API.md, Email), composed from plain values: no database, no clock.
+"""Every notification mail (docs/contract.md, Email), composed from plain values: no database, no
+clock.
 
 One mail per recipient and, for calendar changes, per session: each invite carries exactly one
 iCalendar object. Sessions are described through ``calendars.ical.session_event``, the same

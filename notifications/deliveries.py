@@ -1,6 +1,6 @@
 """Delivery rows: queued inside a handler's transaction, then sent and recorded one by one.
 
-Exactly once (API.md, Email): a row is queued under a unique key, claimed with a lease
+Exactly once (docs/contract.md, Email): a row is queued under a unique key, claimed with a lease
 (`FOR UPDATE SKIP LOCKED` on PostgreSQL; SQLite's BEGIN IMMEDIATE serialises claims), and
 marked sent in its own commit right after the SMTP server accepted it. A process killed
 between those two steps leaves one row claimed; when the lease runs out another process sends

@@ -1,5 +1,5 @@
-"""The outbox dispatcher (DESIGN.md, Event-driven core): events to deliveries, due reminders to
-deliveries, deliveries to the transport.
+"""The outbox dispatcher (docs/architecture.md, The dispatcher): events to deliveries, due reminders
+to deliveries, deliveries to the transport.
 
 Every process runs one. It is woken after a commit that wrote events, at the next due time,
 and on a short interval (for what other processes left behind). All of its state is rows,

@@ -25,7 +25,8 @@ _CODE = re.compile(r"[0-9]{4,12}")
 
 @dataclass(frozen=True, slots=True)
 class Invite:
-    """One iCalendar object (one METHOD, one event) for the recipient (ICALENDAR rules 1-4)."""
+    """One iCalendar object (one METHOD, one event) for the recipient
+    (docs/calendars.md, rules 1-3)."""
 
     ics: bytes
     method: Method

@@ -1,5 +1,5 @@
 """Mail and personal data: a person's mail for their export, erasing them from the delivery
-rows, and deleting mail bodies a while after they were sent (API.md, Accounts, tokens and
+rows, and deleting mail bodies a while after they were sent (docs/contract.md, Accounts, tokens and
 privacy). Reached from booking through the booking.ports.Deliveries port; the retention job is
 run by booking.background.
 """

@@ -31,7 +31,8 @@ async def sync(
     """Make the booking's reminder rows match its state.
 
     `since` is when the change happened (the event's time): a reminder already due then is not
-    created (API.md: "a reminder whose time has passed when the booking is confirmed is not
+    created
+    (docs/contract.md: "a reminder whose time has passed when the booking is confirmed is not
     sent"), and a moved one that lands before it is skipped rather than sent late.
     """
     existing = {

@@ -1,4 +1,4 @@
-"""The in-process timer (DESIGN.md, Event-driven core, 4).
+"""The in-process timer (docs/architecture.md, The timer).
 
 APScheduler 3.11 runs in memory in every process and only wakes the process up; the work
 itself is rows in our own tables, claimed under row locks, so several processes (or a process

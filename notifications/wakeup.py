@@ -1,4 +1,5 @@
-"""Waking the dispatcher after a commit that wrote outbox events (DESIGN.md, Event-driven core, 2).
+"""Waking the dispatcher after a commit that wrote outbox events
+(docs/architecture.md, The dispatcher).
 
 A Session subclass per app carries the listeners, so two apps in one process (tests, several
 workers) never wake each other's dispatcher.

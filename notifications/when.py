@@ -2,8 +2,8 @@
 
 A mail is read days later and far from the server, so every time says which clock it is on
 ("9:30am (BST)"). Converting each instant on its own (never adding hours to a local time) keeps
-dates and offsets right across a clock change (ICALENDAR.md section 8). Day and month names are
-spelled here rather than by strftime, whose %A and %B follow the process locale.
+dates and offsets right across a clock change (docs/calendars.md, Time and clock changes). Day and
+month names are spelled here rather than by strftime, whose %A and %B follow the process locale.
 """
 
 from __future__ import annotations

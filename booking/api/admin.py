@@ -1,4 +1,4 @@
-"""Admin endpoints for mail deliveries (API.md, Email)."""
+"""Admin endpoints for mail deliveries (docs/contract.md, Email)."""
 
 from __future__ import annotations
 

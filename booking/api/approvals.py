@@ -1,4 +1,4 @@
-"""A school answering its staff's own bookings (API.md, Booking for staff: approval)."""
+"""A school answering its staff's own bookings (docs/contract.md, Booking for staff: approval)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The audit log (API.md, Audit): all of it for admins, a hub's for its hub admins."""
+"""The audit log (docs/contract.md, Accounts, tokens and privacy): all of it for admins, a hub's for
+its hub admins."""
 
 from __future__ import annotations
 

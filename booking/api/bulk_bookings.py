@@ -1,4 +1,4 @@
-"""Booking several staff on a cohort at once (API.md, Booking for staff, approval, fairness)."""
+"""Booking several staff on a cohort at once (docs/contract.md, Schools and staff)."""
 
 from __future__ import annotations
 

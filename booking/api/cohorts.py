@@ -64,7 +64,7 @@ class CohortController(Controller):
         return await cohort_service.create(db_session, actor, data)
 
     @get("", operation_id="listCohorts", responses=problems(400, 401))
-    async def list_cohorts(  # noqa: PLR0917 - the public filters of API.md
+    async def list_cohorts(  # noqa: PLR0917 - the public filters of docs/contract.md
         self,
         db_session: DbSession,
         maybe_actor: MaybeActor,

@@ -2,8 +2,8 @@
 
 Swagger UI is vendored (booking/pages/static/swagger-ui, by tools/vendor_swagger_ui.py, pinned
 with its digests recorded) and served from /static like the pages' assets: /schema works with
-no internet access (API.md v2), and no third party's script runs on this origin, where it could
-act as any signed-in visitor. The page has no inline script, so the pages' Content-Security-
+no internet access (docs/contract.md), and no third party's script runs on this origin, where it
+could act as any signed-in visitor. The page has no inline script, so the pages' Content-Security-
 Policy (booking/http_headers.py) applies to it unchanged; /static/schema.js starts Swagger UI.
 """
 

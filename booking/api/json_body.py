@@ -1,4 +1,4 @@
-"""The one way a JSON request body is read (API.md, Input rules).
+"""The one way a JSON request body is read (docs/contract.md, Input rules).
 
 Every JSON body is UTF-8, nested at most MAX_DEPTH levels and an object; anything else is a 400
 before any handler sees it. The depth is measured on the raw bytes, before decoding: msgspec

@@ -11,7 +11,7 @@ from litestar.openapi.spec import OpenAPIType, Operation, RequestBody, Schema
 class OptionalJsonBody(Operation):
     """A body that may be left out (its defaults apply) but, when sent, is an object: Litestar
     would document `data: X | None = None` as a required body that may be `null`, and a `null`
-    body is refused (API.md v2, Input rules)."""
+    body is refused (docs/contract.md, Input rules)."""
 
     def __post_init__(self) -> None:
         body = self.request_body

@@ -1,4 +1,4 @@
-"""Every error leaves as RFC 9457 problem+json with a stable `code` (API.md, Conventions)."""
+"""Every error leaves as RFC 9457 problem+json with a stable `code` (docs/contract.md, Errors)."""
 
 from __future__ import annotations
 
@@ -94,8 +94,9 @@ _AT = re.compile(r" - at `\$(.*)`$")
 
 
 def field_name(container: str, message: str) -> str:
-    """The offending field in API.md's notation (`name`, `weekly[2].start`), never a container:
-    a missing or unknown member is named inside the object msgspec reports."""
+    """The offending field in the contract's notation (`name`, `weekly[2].start`;
+    docs/contract.md, Errors), never a container: a missing or unknown member is named inside the
+    object msgspec reports."""
     container = "" if container in {"data", "body"} else container.removeprefix(".")
     member = _MEMBER.match(message)
     if member is None:

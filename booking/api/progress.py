@@ -1,4 +1,5 @@
-"""Training progress of schools, for a school and for a hub (API.md, Schools and staff)."""
+"""Training progress of schools, for a school and for a hub
+(docs/contract.md, Schools and staff)."""
 
 from __future__ import annotations
 

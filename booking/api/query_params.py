@@ -1,5 +1,6 @@
-"""Refusing query parameters a handler does not declare (API.md, Conventions: lists take `limit`,
-`cursor` and their filters, anything else → 400).
+"""Refusing query parameters a handler does not declare
+(docs/contract.md, Lists and paging: lists take `limit`, `cursor` and their filters, anything else →
+400).
 
 Litestar ignores a query parameter no handler argument asks for; a misspelt filter would then
 quietly widen a list. `rejects_unknown_query` answers 400 `validation_error` naming each such

@@ -1,4 +1,5 @@
-"""Schools (API.md, Schools and staff): the public directory and what admins and leads change."""
+"""Schools (docs/contract.md, Schools and staff): the public directory and what admins and leads
+change."""
 
 from __future__ import annotations
 

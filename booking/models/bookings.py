@@ -16,7 +16,8 @@ _ACTIVE = "status IN ('confirmed', 'offered', 'waitlisted', 'pending_approval')"
 class Booking(Timestamped, Base):
     __tablename__ = "booking"
     __table_args__ = (
-        # One active booking per teacher and cohort, whatever the code does (DESIGN.md).
+        # One active booking per teacher and cohort, whatever the code does
+        # (docs/contract.md, Bookings and the waitlist).
         Index(
             "uq_booking_active_teacher_cohort",
             "teacher_id",

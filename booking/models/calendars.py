@@ -40,7 +40,8 @@ class Timetable(Base):
     # The weekly form as given: timezone, weekly blocks (day, start, end, label) and terms.
     weekly: Mapped[dict[str, object] | None] = mapped_column(JSON, default=None)
     fetched_at: Mapped[datetime | None] = mapped_column(default=None)
-    # Validators of the last successful fetch of `url`, sent back on refresh (ICALENDAR.md 42).
+    # Validators of the last successful fetch of `url`, sent back on refresh
+    # (docs/calendars.md, rule 40).
     etag: Mapped[str | None] = mapped_column(Text, default=None)
     last_modified: Mapped[str | None] = mapped_column(Text, default=None)
     last_error: Mapped[str | None] = mapped_column(Text, default=None)

@@ -1,4 +1,4 @@
-"""Fixed vocabularies of the contract (API.md), stored as strings."""
+"""Fixed vocabularies of the contract (docs/contract.md), stored as strings."""
 
 from __future__ import annotations
 
@@ -14,7 +14,8 @@ class Role(StrEnum):
     SCHOOL_LEAD = "school_lead"
 
 
-# Roles that hold seats of their own (API.md, Schools and staff: a school_lead is also a teacher).
+# Roles that hold seats of their own
+# (docs/contract.md, Schools and staff: a school_lead is also a teacher).
 BOOKING_ROLES = frozenset({Role.TEACHER, Role.SCHOOL_LEAD})
 HUB_ROLES = frozenset({Role.HUB_ADMIN, Role.TRAINER})
 

@@ -1,4 +1,4 @@
-"""The transactional outbox and stored time-based work (DESIGN.md, Event-driven core)."""
+"""The transactional outbox and stored time-based work (docs/architecture.md, Events)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Server-rendered pages (API.md, Pages): the same services as the JSON API, shown as HTML.
+"""Server-rendered pages (docs/contract.md, Pages): the same services as the JSON API, shown as
+HTML.
 
 The pages sit beside booking.api above the services. They sign people in with a cookie
 (booking.pages.session) and protect every form with a token (booking.pages.csrf); the JSON API

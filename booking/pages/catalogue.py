@@ -72,7 +72,7 @@ def provide_catalogue(
 
 
 def clash_lines(clashes: list[dict[str, Any]], zone: str) -> list[dict[str, str]]:
-    """A timetable_clash's lessons (API.md: summary and times), in the venue's time."""
+    """A timetable_clash's lessons (docs/contract.md: summary and times), in the venue's time."""
     return [
         {
             "summary": str(c["summary"]),

@@ -1,4 +1,5 @@
-"""The create-cohort form's durations, chosen in words (API.md v2, Pages: never typed as ISO 8601).
+"""The create-cohort form's durations, chosen in words
+(docs/contract.md, Pages: never typed as ISO 8601).
 
 Each choice is (form value, words, ISO 8601 duration the API takes). The form posts the value;
 the handler maps it to the duration, so a value not offered here is refused next to its field.

@@ -323,7 +323,7 @@ async def cohort_page(
 
 def clash_messages(exc: ConflictError, zone: str) -> dict[str, str]:
     """The sessions in the way, named by the field each is about: the trainer's by the start
-    time, the venue's by the venue (API.md: clashes name the other session)."""
+    time, the venue's by the venue (docs/contract.md: clashes name the other session)."""
     found: dict[str, list[str]] = {"trainer": [], "venue": []}
     for conflict in exc.extra.get("conflicts", []):
         kind = getattr(conflict, "kind", "")

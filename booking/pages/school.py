@@ -1,5 +1,5 @@
-"""/school: a school lead's page (API.md, Pages (additions)): the staff with trained / booked /
-waiting, adding staff, booking several staff on a cohort at once with per-person results,
+"""/school: a school lead's page (docs/contract.md, Pages (additions)): the staff with trained /
+booked / waiting, adding staff, booking several staff on a cohort at once with per-person results,
 approvals with the cover each needs, and progress. Every action is the API's own service."""
 
 from __future__ import annotations

@@ -25,7 +25,8 @@ from booking.services.auth import AuthService
 from booking.services.tokens import TokenService
 
 CODE = re.compile(r"^\d{6}$")
-# Where each role starts after signing in (API.md, Pages additions); teachers find training.
+# Where each role starts after signing in (docs/contract.md, Pages additions); teachers find
+# training.
 LANDING = {Role.HUB_ADMIN: "/hub", Role.TRAINER: "/trainer", Role.SCHOOL_LEAD: "/school"}
 Next = Annotated[str, QueryParameter(name="next", max_length=2000)]
 

@@ -26,7 +26,7 @@ class SessionView:
     when: str
     venue: VenueView
     cancelled: bool
-    # Whether a school must cover the teacher's class (API.md, Booking for staff).
+    # Whether a school must cover the teacher's class (docs/contract.md, Booking for staff).
     cover: str = ""
 
 

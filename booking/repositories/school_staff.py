@@ -1,5 +1,6 @@
-"""The people of a school and where each stands: trained, booked, waiting (API.md, Schools and
-staff). Each question is one query over all the people asked about."""
+"""The people of a school and where each stands: trained, booked, waiting
+(docs/contract.md, Schools and staff). Each question is one query over all the people asked
+about."""
 
 from __future__ import annotations
 

@@ -15,7 +15,7 @@ import msgspec
 # every pattern that must end at the end of the string says `$(?!\n)`; ECMA-262, which reads the
 # same patterns in the OpenAPI document, gives it the same meaning.
 # Names and titles: one line, no control characters (C0, DEL and C1, which holds NEL U+0085), no
-# line or paragraph separators (U+2028, U+2029), not blank (API.md, Conventions).
+# line or paragraph separators (U+2028, U+2029), not blank (docs/contract.md, Input rules).
 SINGLE_LINE_PATTERN = r"^(?=.*\S)[^\x00-\x1f\x7f-\x9f\u2028\u2029]+$(?!\n)"
 SingleLine = Annotated[str, msgspec.Meta(min_length=1, max_length=200, pattern=SINGLE_LINE_PATTERN)]
 # Summaries, notes and addresses may span lines (tab, LF, CR); other control characters, C1

@@ -1,4 +1,5 @@
-"""Mail deliveries as admins see them (API.md, Email). The stored message bytes never leave."""
+"""Mail deliveries as admins see them (docs/contract.md, Email). The stored message bytes never
+leave."""
 
 from __future__ import annotations
 

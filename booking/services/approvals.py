@@ -1,4 +1,4 @@
-"""A school approving its staff's own bookings (API.md, Booking for staff, approval, fairness).
+"""A school approving its staff's own bookings (docs/contract.md, Schools and staff).
 
 A pending_approval booking holds its seat until a lead of the teacher's school (the school the
 booking counts for) approves it (confirmed, with the invites of a confirmation) or rejects it

@@ -1,4 +1,5 @@
-"""Reading the audit log (API.md, Audit): admins see all of it, a hub admin their hub's."""
+"""Reading the audit log (docs/contract.md, Accounts, tokens and privacy): admins see all of it, a
+hub admin their hub's."""
 
 from __future__ import annotations
 

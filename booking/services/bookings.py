@@ -1,5 +1,5 @@
-"""Bookings and the waitlist (API.md, Bookings and the waitlist): who may do what to a booking,
-idempotent retries and what a booking looks like. Every seat change is applied by
+"""Bookings and the waitlist (docs/contract.md, Bookings and the waitlist): who may do what to a
+booking, idempotent retries and what a booking looks like. Every seat change is applied by
 services.seating under the cohort lock.
 """
 

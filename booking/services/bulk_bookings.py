@@ -1,5 +1,5 @@
-"""A school lead (or an admin) booking several staff on a cohort at once (API.md, Booking for
-staff, approval, fairness).
+"""A school lead (or an admin) booking several staff on a cohort at once
+(docs/contract.md, Booking for staff, approval, fairness).
 
 Each teacher is booked by services.seating exactly as their own booking would be, in request
 order, inside one unit of work that holds the cohort lock throughout: so a bulk booking is

@@ -1,4 +1,5 @@
-"""Subscribable calendar feeds (API.md, Calendars): personal by role, and public per hub."""
+"""Subscribable calendar feeds (docs/contract.md, Calendars): personal by role, and public per
+hub."""
 
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ from calendars.ical import SessionEvent, feed, session_event
 WINDOW_BEFORE = timedelta(days=30)
 WINDOW_AFTER = timedelta(days=366)
 # A hub's public feed is everyone's: kept well under 1 MB (Google ignores larger feeds,
-# ICALENDAR rule 35) by a shorter window and, past that, its first events only.
+# docs/calendars.md, rule 28) by a shorter window and, past that, its first events only.
 HUB_WINDOW_BEFORE = timedelta(days=7)
 HUB_WINDOW_AFTER = timedelta(days=180)
 HUB_MAX_EVENTS = 1000

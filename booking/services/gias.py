@@ -1,5 +1,6 @@
-"""Reading the DfE's "Get Information about Schools" establishment CSV (API.md, Schools and
-staff). Pure: bytes in, rows out; the command and the service decide what to do with them.
+"""Reading the DfE's "Get Information about Schools" establishment CSV
+(docs/contract.md, Schools and staff). Pure: bytes in, rows out; the command and the service decide
+what to do with them.
 
 The download is Windows-1252; a file saved again by a spreadsheet is often UTF-8, with or
 without a byte-order mark. UTF-8 is tried first: a Windows-1252 file with any accent in it is

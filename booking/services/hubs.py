@@ -29,10 +29,11 @@ from booking.services.sessions import location_changed
 from booking.services.validation import normalise_email, normalise_postcode, zone
 
 # What calendars show of a venue (calendars.ical.session_event). A LOCATION change may send
-# people elsewhere: SEQUENCE + 1 and an updated invite (ICALENDAR.md 20). Accessibility is only
-# in DESCRIPTION: LAST-MODIFIED moves so subscribed feeds refresh (rule 32), no SEQUENCE bump and
-# no mail (nobody has to go anywhere else). Capacity, timezone (calendars are in UTC) and travel
-# notes (mails only) are in no calendar: they touch no session.
+# people elsewhere: SEQUENCE + 1 and an updated invite (docs/calendars.md, rule 13). Accessibility
+# is only in DESCRIPTION: LAST-MODIFIED moves so subscribed feeds refresh
+# (docs/calendars.md, rule 14), no SEQUENCE bump and no mail (nobody has to go anywhere else).
+# Capacity, timezone (calendars are in UTC) and travel notes (mails only) are in no calendar: they
+# touch no session.
 LOCATION_FIELDS = frozenset({"name", "address", "postcode"})
 DESCRIPTION_FIELDS = frozenset({"accessibility"})
 

@@ -1,5 +1,6 @@
-"""A person's rights over their data (UK GDPR articles 15 and 17; API.md, Accounts, tokens and
-privacy): everything held about them as one document, and erasure.
+"""A person's rights over their data (UK GDPR articles 15 and 17;
+docs/contract.md, Accounts, tokens and privacy): everything held about them as one document, and
+erasure.
 
 Erasure runs in one unit of work: their active bookings (in courses not yet over; a finished
 course's booking is history and stays) are cancelled through the normal path

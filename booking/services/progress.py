@@ -1,6 +1,7 @@
-"""How far a school's staff are trained, for the school and for its hub (API.md, Schools and
-staff: trained = marked attended at every session of some cohort; booked = a confirmed seat in a
-cohort not yet finished; waiting = waitlisted, offered or pending approval)."""
+"""How far a school's staff are trained, for the school and for its hub
+(docs/contract.md, Schools and staff: trained = marked attended at every session of some cohort;
+booked = a confirmed seat in a cohort not yet finished; waiting = waitlisted, offered or pending
+approval)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""Folding school names for word search (API.md, Schools and staff: `q` matches name words,
-case- and accent-insensitive).
+"""Folding school names for word search
+(docs/contract.md, Schools and staff: `q` matches name words, case- and accent-insensitive).
 
 The folded name is stored beside the name (school.search_name), so one LIKE does the search on
 SQLite and PostgreSQL alike: neither engine's own lower() folds accents, and SQLite's folds only

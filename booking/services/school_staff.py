@@ -1,4 +1,4 @@
-"""A school's staff, as its leads see and change them (API.md, Schools and staff)."""
+"""A school's staff, as its leads see and change them (docs/contract.md, Schools and staff)."""
 
 from __future__ import annotations
 

@@ -1,12 +1,13 @@
 """Every seat rule and seat transition, as plain functions: no database, no clock, no locks.
 
-The rules (API.md, Bookings and the waitlist): a cohort is open for booking while it is
+The rules (docs/contract.md, Bookings and the waitlist): a cohort is open for booking while it is
 published and its first live session has not started; seats left = capacity - confirmed -
 offered; freed seats go to the waitlist in join order, but not inside `promotion_cutoff` of the
 first session; a free seat that a promotion still owes the waitlist is held for it; a waiting
 teacher who holds a seat in an overlapping session is passed over and keeps their place; so is
-one whose school holds its share of the cohort (max_per_school; API.md, Booking for staff),
-and a booking that would pass that share waits instead (waitlist_reason "school_cap").
+one whose school holds its share of the cohort (max_per_school;
+docs/contract.md, Booking for staff), and a booking that would pass that share waits instead
+(waitlist_reason "school_cap").
 
 Each transition changes the booking and the cohort's counters together and returns the events
 it causes. booking.services.seating applies them under the locks and writes the events.
@@ -261,7 +262,7 @@ def hold_for_approval(
     cohort: Cohort, booking: Booking, now: datetime, *, school_id: str
 ) -> BookingPendingApproval:
     """A seat held for a teacher until their school approves, rejects, or lets approval_ttl
-    pass (API.md, Booking for staff: approval)."""
+    pass (docs/contract.md, Booking for staff: approval)."""
     expires = now + parse_duration(cohort.approval_ttl)
     booking.status = BookingStatus.PENDING_APPROVAL
     booking.waitlist_seq = None

@@ -1,4 +1,4 @@
-"""A weekly series of sessions added at once (API.md, Hub operations): all or nothing.
+"""A weekly series of sessions added at once (docs/contract.md, Hub operations): all or nothing.
 
 Every occurrence is checked as a single session would be, against the calendars as they are
 before the series; if any fails, none is added and the 409 lists each failing occurrence, so a

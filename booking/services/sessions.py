@@ -46,8 +46,8 @@ async def location_changed(
     db_session: AsyncSession, venue_id: str, before: Mapping[str, str], now: datetime
 ) -> int:
     """A venue's name, address or postcode (a calendar's LOCATION) changed: every future live
-    session there gets SEQUENCE + 1 and LAST-MODIFIED `now` (ICALENDAR.md 20, 21, 32), and its
-    confirmed attendees an updated invite (event SessionDetailsChanged). Returns how many.
+    session there gets SEQUENCE + 1 and LAST-MODIFIED `now` (docs/calendars.md, rules 13, 16, 26),
+    and its confirmed attendees an updated invite (event SessionDetailsChanged). Returns how many.
 
     The sessions' cohorts are locked first, as a reschedule or a cancellation locks its cohort,
     so a sequence is never bumped twice to the same number. Past and in-progress sessions keep

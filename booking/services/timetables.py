@@ -333,8 +333,9 @@ class TimetableService:
     async def _refresh_one(
         self, db_session: AsyncSession, claim: _Claim, *, allow_private: bool
     ) -> None:
-        """Fetch with the stored validators (rule 42): a 304 keeps the calendar without parsing
-        it again. A failure keeps the calendar too, records the error and retries later."""
+        """Fetch with the stored validators (docs/calendars.md, rule 40): a 304 keeps the calendar
+        without parsing it again. A failure keeps the calendar too, records the error and retries
+        later."""
         fetched: Fetched | None = None
         entries: list[tt.BusyEntry] | None = None
         error: str | None = None

@@ -1,4 +1,4 @@
-"""API tokens people can see and end (API.md, Accounts, tokens and privacy).
+"""API tokens people can see and end (docs/contract.md, Accounts, tokens and privacy).
 
 A sign-in token (email code, pages) lapses after `token_ttl` unused; each use slides it. A token
 from POST /users or create-admin lapses `api_token_ttl` after issue. Using a token is a read:

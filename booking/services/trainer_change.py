@@ -1,4 +1,5 @@
-"""A cohort handed to another trainer (API.md, Hub operations: PATCH /cohorts/{id} trainer_id).
+"""A cohort handed to another trainer
+(docs/contract.md, Hub operations: PATCH /cohorts/{id} trainer_id).
 
 The new trainer must be free for every future session of the cohort: available then (weekly
 rules, no exception) and teaching nothing else. If not, nothing changes and the 409 lists what

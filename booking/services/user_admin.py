@@ -1,4 +1,5 @@
-"""Admins managing people (API.md, Admin user management): list, change, deactivate.
+"""Admins managing people (docs/contract.md, Accounts, tokens and privacy): list, change,
+deactivate.
 
 Deactivating revokes every token of the person in the same transaction, so every process
 refuses them on their next request, and their sign-in is refused from then on. The service

@@ -64,9 +64,9 @@ async def user_reads(db_session: AsyncSession, users: Sequence[User]) -> list[Us
 
 async def trainer_renamed(db_session: AsyncSession, user: User) -> None:
     """The trainer's name is in the DESCRIPTION of the sessions they teach: LAST-MODIFIED of the
-    future ones moves so subscribed feeds refresh (ICALENDAR.md 32). No SEQUENCE bump and no
-    mail: nobody's time or place changed (rule 20). A name only shows as a trainer's, so any
-    user's rename is checked (none of theirs for someone who teaches nothing)."""
+    future ones moves so subscribed feeds refresh (docs/calendars.md, rule 14). No SEQUENCE bump and
+    no mail: nobody's time or place changed (docs/calendars.md, rule 13). A name only shows as a
+    trainer's, so any user's rename is checked (none of theirs for someone who teaches nothing)."""
     await cohort_repo.touch_future_sessions(db_session, user.updated_at, trainer_id=user.id)
 
 
@@ -81,7 +81,8 @@ class UserService:
         hub_id = data.hub_id
         if actor.role is Role.HUB_ADMIN:
             if data.role not in {Role.TRAINER, Role.SCHOOL_LEAD}:
-                # The request is well formed; this caller may not do it (API.md v2: 403).
+                # The request is well formed; this caller may not do it
+                # (docs/contract.md, Identity: 403).
                 raise ForbiddenError(
                     "hub admins may only add trainers to their own hub and leads of its schools"
                 )

@@ -1,5 +1,5 @@
 """Bulk bookings, bookings pending approval, approvals, rejections, cancellations and expiries,
-all at once on three apps (API.md, Booking for staff, approval, fairness).
+all at once on three apps (docs/contract.md, Schools and staff).
 
 A cohort of 10. School A approves its staff's bookings: its 8 teachers book themselves (each
 held pending approval while a seat is free). School B's lead books its 8 staff in one bulk

@@ -1,7 +1,7 @@
 """A teacher booking two cohorts whose sessions overlap, both at the same instant.
 
-booking_clash is not overridable (API.md): a teacher cannot hold seats in two sessions at once.
-Sequentially the second booking sees the first and is refused. Racing, each booking holds only
+booking_clash is not overridable (docs/contract.md): a teacher cannot hold seats in two sessions at
+once. Sequentially the second booking sees the first and is refused. Racing, each booking holds only
 its own cohort's lock, so the clash check must still see the other booking (or bookings must be
 serialised per teacher). Twenty teachers each fire both bookings at once; afterwards no teacher
 may hold a seat (confirmed or offered) in both cohorts, and each got one 201 and one 409

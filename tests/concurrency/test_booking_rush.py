@@ -1,4 +1,5 @@
-"""Many teachers booking one cohort at the same instant (API.md, Bookings and the waitlist).
+"""Many teachers booking one cohort at the same instant
+(docs/contract.md, Bookings and the waitlist).
 
 Every rush also checks that at least 5 requests were inside the booking transaction's cohort
 lookup at the same moment, so a harness that stopped racing would fail instead of passing.

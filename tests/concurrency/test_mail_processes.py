@@ -1,4 +1,5 @@
-"""Exactly-once mail (API.md, Email) from real `booking serve` processes to a real SMTP server.
+"""Exactly-once mail (docs/contract.md, Email) from real `booking serve` processes to a real SMTP
+server.
 
 Nothing is faked: the processes are the CLI, the database is a file or a PostgreSQL server,
 and the SMTP server is aiosmtpd in a thread of the test (tests.support.smtp_sink), which

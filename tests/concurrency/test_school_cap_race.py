@@ -1,5 +1,5 @@
-"""Staff of several schools booking one capped cohort at the same instant (API.md, Booking for
-staff, approval, fairness: max_per_school).
+"""Staff of several schools booking one capped cohort at the same instant
+(docs/contract.md, Booking for staff, approval, fairness: max_per_school).
 
 - Three apps (three processes in miniature), 4 schools x 8 staff at a cohort of 20 capped at
   3 per school, all at once: each school holds exactly 3 seats, the other 20 wait with

@@ -1,4 +1,4 @@
-"""The two commands of the README and the CLI of API.md, run as real processes."""
+"""The two commands of the README and the CLI of docs/operations.md, run as real processes."""
 
 from __future__ import annotations
 

@@ -2,8 +2,8 @@
 
 `booking serve` runs on the system clock with SMTP to a real aiosmtpd sink. A cohort whose
 session starts about 55 seconds from now has reminder offsets PT40S and PT30S, so both come due
-within half a minute; each must arrive within 5 seconds of its due time (API.md, Email) and
-not before it.
+within half a minute; each must arrive within 5 seconds of its due time (docs/contract.md, Email)
+and not before it.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from tests.support.smtp_sink import SmtpSink
 
 LEAD = timedelta(seconds=55)
 OFFSETS = {"PT40S": timedelta(seconds=40), "PT30S": timedelta(seconds=30)}
-ON_TIME = 5.0  # seconds after the due time (API.md)
+ON_TIME = 5.0  # seconds after the due time (docs/contract.md)
 
 
 def session_start() -> datetime:

@@ -1,6 +1,6 @@
 """A bad setting or path stops `booking serve` with exit status 2 and one line on stderr naming
-the setting, before "Serving on" and without a traceback (API.md v2, Input rules). They used to
-print "Serving on …" and then a 47-62-line traceback; an unwritable mail directory started
+the setting, before "Serving on" and without a traceback (docs/operations.md, Commands). They used
+to print "Serving on …" and then a 47-62-line traceback; an unwritable mail directory started
 fine and made every sign-in a silent 503."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""No request body makes a 5xx (API.md v2, Input rules), on every endpoint that takes one.
+"""No request body makes a 5xx (docs/contract.md, Input rules), on every endpoint that takes one.
 
 Every POST, PUT and PATCH under /api/v1 is found by walking the app's routes; a plausible body
 for each is built from its schema in the app's own OpenAPI document (with the ids of a real

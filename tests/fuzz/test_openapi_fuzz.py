@@ -1,7 +1,8 @@
 """No input produces a 5xx, and every answer is what the OpenAPI document says: schemathesis
 drives every operation of our own document against a served process, with valid and invalid
 data, as an admin (who may reach every handler), and checks each response's status code, media
-type, headers and body against the document (API.md, Conventions: "No input may produce a 500").
+type, headers and body against the document
+(docs/contract.md, Input rules: "No input produces a 500").
 
 Bounded: 20 examples an operation, one to two minutes for the whole document on a slow, shared
 machine. schemathesis's negative_data_rejection check is not run: the document puts bearer

@@ -1,5 +1,5 @@
-"""'Tell us about you' (API.md, Pages additions): asked after a first sign-in and once before a
-first booking; saving goes through to GET /api/v1/me; skipping goes on."""
+"""'Tell us about you' (docs/contract.md, Pages additions): asked after a first sign-in and once
+before a first booking; saving goes through to GET /api/v1/me; skipping goes on."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """/hub/cohorts/{id}: give a cohort to another trainer (a refusal names the sessions in the way)
 or change its number of places
-(API.md, Pages additions)."""
+(docs/contract.md, Pages additions)."""
 
 from __future__ import annotations
 

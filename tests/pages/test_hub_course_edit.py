@@ -1,4 +1,4 @@
-"""/hub: a hub admin changes a course's title and summary (API.md, Pages additions)."""
+"""/hub: a hub admin changes a course's title and summary (docs/contract.md, Pages additions)."""
 
 from __future__ import annotations
 

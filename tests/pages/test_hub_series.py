@@ -1,5 +1,5 @@
 """/hub/cohorts/{id}: a weekly series of sessions in one form, all or nothing, every session in
-the way named (API.md, Pages additions)."""
+the way named (docs/contract.md, Pages additions)."""
 
 from __future__ import annotations
 

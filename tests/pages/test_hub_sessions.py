@@ -1,5 +1,5 @@
 """/hub/cohorts/{id}/sessions/{id}: reschedule one session (clashes named, free times offered) or
-cancel it after a confirmation step (API.md, Pages additions)."""
+cancel it after a confirmation step (docs/contract.md, Pages additions)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """/hub/venues/{id}: a hub admin changes a venue, or retires it after a confirmation step
-(refused while it has sessions to come) (API.md, Pages additions)."""
+(refused while it has sessions to come) (docs/contract.md, Pages additions)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Where people land after signing in, and the footer every page carries (API.md, Pages
+"""Where people land after signing in, and the footer every page carries (docs/contract.md, Pages
 additions)."""
 
 from __future__ import annotations

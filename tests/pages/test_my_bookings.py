@@ -245,7 +245,7 @@ async def test_the_feed_links_subscribe_and_rotate(client, world, mail_dir):
 
 
 async def test_the_page_says_why_google_may_not_add_invitations(client, world, mail_dir):
-    """ICALENDAR.md rule 9: Google's "only if the sender is known" keeps invites out."""
+    """docs/calendars.md, rule 6: Google's "only if the sender is known" keeps invites out."""
     await sign_in(client, mail_dir, ADA)
     page = await open_page(client, "/my/bookings")
     (note,) = page.find_all("p", id="google-invitations")

@@ -1,5 +1,5 @@
 """/ lists cohorts soonest first and counts them as cohorts; /cohorts/{id} knows the signed-in
-teacher's own booking and offers no second one (API.md, Pages additions)."""
+teacher's own booking and offers no second one (docs/contract.md, Pages additions)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Checks for every iCalendar object the service emits (ICALENDAR.md section 7).
+"""Checks for every iCalendar object the service emits
+(docs/calendars.md, How the rules are tested).
 
 `lint_ics` makes the byte-level checks no parser makes: parsers accept LF endings, unfolded
 long lines, folds inside a UTF-8 sequence, unescaped commas and TZIDs without a VTIMEZONE;

@@ -1,7 +1,7 @@
 """Helpers for tests that really race: firing requests at once, and reading the truth back.
 
-The invariants (API.md, Bookings and the waitlist) are checked against the booking ROWS, not
-only the cohort's counters: a lost update can leave the counters looking fine while the rows
+The invariants (docs/contract.md, Bookings and the waitlist) are checked against the booking ROWS,
+not only the cohort's counters: a lost update can leave the counters looking fine while the rows
 show more seats taken than exist.
 """
 

@@ -1,4 +1,4 @@
-"""The audit log (API.md, Accounts, tokens and privacy: audit)."""
+"""The audit log (docs/contract.md, Accounts, tokens and privacy: audit)."""
 
 from __future__ import annotations
 

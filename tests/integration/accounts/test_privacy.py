@@ -1,4 +1,4 @@
-"""A person's data: export and erasure (API.md, Accounts, tokens and privacy)."""
+"""A person's data: export and erasure (docs/contract.md, Accounts, tokens and privacy)."""
 
 from __future__ import annotations
 

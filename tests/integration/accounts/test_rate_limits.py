@@ -1,4 +1,4 @@
-"""Rate limits (API.md, Rate limits): per client address, per email address, per token."""
+"""Rate limits (docs/contract.md, Rate limits): per client address, per email address, per token."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""Retention (API.md, Accounts, tokens and privacy): sign-in codes within 24 hours of issue,
-mail bodies 30 days after sending (the row stays), and what has lapsed: expired tokens and
+"""Retention (docs/contract.md, Accounts, tokens and privacy): sign-in codes within 24 hours of
+issue, mail bodies 30 days after sending (the row stays), and what has lapsed: expired tokens and
 ended rate-limit windows. Run by the timer's retention job in every process."""
 
 from __future__ import annotations

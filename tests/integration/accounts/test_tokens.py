@@ -1,4 +1,4 @@
-"""Tokens people control (API.md, Accounts, tokens and privacy: tokens)."""
+"""Tokens people control (docs/contract.md, Accounts, tokens and privacy: tokens)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Admins managing people (API.md, Accounts, tokens and privacy: admin user management)."""
+"""Admins managing people
+(docs/contract.md, Accounts, tokens and privacy: admin user management)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The admin's view of mail deliveries (API.md, Email): list by status, requeue a failure."""
+"""The admin's view of mail deliveries (docs/contract.md, Email): list by status, requeue a
+failure."""
 
 from __future__ import annotations
 

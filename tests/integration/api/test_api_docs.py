@@ -1,4 +1,5 @@
-"""/schema is served from our own pinned assets (API.md v2: it works with no internet access)."""
+"""/schema is served from our own pinned assets
+(docs/contract.md: it works with no internet access)."""
 
 from __future__ import annotations
 

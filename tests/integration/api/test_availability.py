@@ -1,4 +1,4 @@
-"""Trainer availability and free slots over HTTP, DST included (API.md, Trainers)."""
+"""Trainer availability and free slots over HTTP, DST included (docs/contract.md, Trainers)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The course catalogue (API.md, Courses)."""
+"""The course catalogue (docs/contract.md, Courses, cohorts and sessions)."""
 
 from __future__ import annotations
 

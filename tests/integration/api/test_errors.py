@@ -1,4 +1,5 @@
-"""Every error is problem+json with a stable code (API.md, Conventions; DESIGN.md, Transactions)."""
+"""Every error is problem+json with a stable code
+(docs/contract.md, Conventions; docs/architecture.md, Transactions)."""
 
 from __future__ import annotations
 
@@ -121,7 +122,7 @@ async def test_a_nul_character_in_the_address_is_a_400_not_a_500(client, admin, 
     assert_problem(await client.get(path, headers=bearer(admin)), 400, "validation_error")
 
 
-# --- Input rules (API.md v2): the body itself ---------------------------------------------
+# --- Input rules (docs/contract.md): the body itself --------------------------------------
 
 DEEP = b'{"a":' * 3000 + b"1" + b"}" * 3000  # about 18 KB, far under the size limit
 

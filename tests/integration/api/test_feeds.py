@@ -1,4 +1,4 @@
-"""Subscribable feeds (API.md, Calendars; ICALENDAR.md, rules 25-36)."""
+"""Subscribable feeds (docs/contract.md, Calendars; docs/calendars.md, rules 19-29)."""
 
 from __future__ import annotations
 

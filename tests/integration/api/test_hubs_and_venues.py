@@ -1,4 +1,4 @@
-"""Hubs and venues (API.md, Hubs and venues)."""
+"""Hubs and venues (docs/contract.md, Hubs and venues)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Security headers on every response, errors and 404s included (API.md v2, Input rules).
+"""Security headers on every response, errors and 404s included (docs/contract.md, Input rules).
 
 Error pages show the signed-in user's email, yet the 404s, 403s and CSRF refusals used to go
 out with none of the pages' headers, and API and feed responses had no `nosniff`.

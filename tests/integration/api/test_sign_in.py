@@ -1,4 +1,4 @@
-"""Email-code sign-in (API.md, Identity)."""
+"""Email-code sign-in (docs/contract.md, Identity)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,7 @@
-"""A query parameter an /api/v1 endpoint does not declare is a 400 (API.md, Conventions: lists
-take `limit`, `cursor` and their filters, anything else → 400); documented ones still work, the
-guards still answer first, and the feeds, pages, /health, /ready and /schema are left alone."""
+"""A query parameter an /api/v1 endpoint does not declare is a 400
+(docs/contract.md, Lists and paging: lists take `limit`, `cursor` and their filters, anything else →
+400); documented ones still work, the guards still answer first, and the feeds, pages, /health,
+/ready and /schema are left alone."""
 
 from __future__ import annotations
 

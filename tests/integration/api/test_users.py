@@ -1,4 +1,4 @@
-"""Creating users, roles and /me (API.md, Identity)."""
+"""Creating users, roles and /me (docs/contract.md, Identity)."""
 
 from __future__ import annotations
 
@@ -44,7 +44,7 @@ async def test_hub_admin_may_only_create_trainers(client, admin, hub, role):
         json={"email": "x@example.org", "name": "X", "role": role, "hub_id": hub["id"]},
         headers=bearer(hub_admin["api_token"]),
     )
-    # A permission refusal, not a malformed request (API.md v2, Admin user management).
+    # A permission refusal, not a malformed request (docs/contract.md, Identity).
     assert response.status_code == 403, response.text
     assert response.json()["code"] == "forbidden"
 

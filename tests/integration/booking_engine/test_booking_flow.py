@@ -1,4 +1,4 @@
-"""Bookings and the waitlist through the API (API.md, Bookings and the waitlist)."""
+"""Bookings and the waitlist through the API (docs/contract.md, Bookings and the waitlist)."""
 
 from __future__ import annotations
 

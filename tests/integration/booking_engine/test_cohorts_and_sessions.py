@@ -1,4 +1,4 @@
-"""Cohorts and sessions (API.md, Courses, cohorts and sessions)."""
+"""Cohorts and sessions (docs/contract.md, Courses, cohorts and sessions)."""
 
 from __future__ import annotations
 

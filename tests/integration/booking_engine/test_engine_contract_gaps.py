@@ -1,5 +1,6 @@
-"""Contract behaviour of cohorts, sessions and bookings that had no test (API.md, "Courses,
-cohorts and sessions" and "Bookings and the waitlist"), pinned as built."""
+"""Contract behaviour of cohorts, sessions and bookings that had no test
+(docs/contract.md, "Courses, cohorts and sessions" and "Bookings and the waitlist"), pinned as
+built."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """A waiting teacher who took a seat in an overlapping session elsewhere is not promoted into a
-double booking (booking_clash is not overridable, API.md), keeps their place, and is promoted
-once the clash is gone. Promotions that meet a teacher busy with another booking finish a
+double booking (booking_clash is not overridable, docs/contract.md), keeps their place, and is
+promoted once the clash is gone. Promotions that meet a teacher busy with another booking finish a
 second later (services.seating)."""
 
 from __future__ import annotations
@@ -89,7 +89,7 @@ async def test_booking_again_from_the_waitlist_is_refused_when_it_would_double_b
     client, world, start, mail_dir, clock
 ):
     """Inside the promotion cutoff a freed seat is bookable; a waiting teacher who books again
-    takes it (API.md), unless they now hold a seat in an overlapping session."""
+    takes it (docs/contract.md), unless they now hold a seat in an overlapping session."""
     full = await published_cohort(client, world, start, capacity=1)
     other = await overlapping_cohort(client, world, start)
     holder, busy = [await teacher_token(client, f"t{i}@school.example") for i in range(2)]
@@ -181,7 +181,7 @@ async def test_the_teacher_lock_is_really_tried_on_postgresql(
 
 async def eventually(read, expected, seconds=5.0):
     """What `read()` gives once it equals `expected`, or its last answer after `seconds`: the
-    app's own timer does the work, within API.md's five seconds."""
+    app's own timer does the work, within the five seconds of docs/contract.md."""
     deadline = asyncio.get_running_loop().time() + seconds
     while True:
         found = await read()

@@ -1,6 +1,7 @@
-"""Editing what a calendar shows of a session but not its time (ICALENDAR.md rules 20, 21, 29,
-32): a venue's name, address or postcode (LOCATION), its accessibility or a trainer's name
-(DESCRIPTION). Through HTTP, the outbox and the dispatcher, on the test database.
+"""Editing what a calendar shows of a session but not its time
+(docs/calendars.md, rules 13, 14, 16, 23, 26): a venue's name, address or postcode (LOCATION),
+its accessibility or a trainer's name (DESCRIPTION). Through HTTP, the outbox and the
+dispatcher, on the test database.
 """
 
 from __future__ import annotations

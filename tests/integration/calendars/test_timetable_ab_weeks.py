@@ -1,4 +1,4 @@
-"""Two-week (A/B) weekly timetables and INSET days over HTTP (API.md, Teachers' timetables
+"""Two-week (A/B) weekly timetables and INSET days over HTTP (docs/contract.md, Calendars
 (additions)): saved, read back as given, and honoured by /me/busy and the booking clash check."""
 
 from __future__ import annotations

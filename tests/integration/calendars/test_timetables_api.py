@@ -1,5 +1,5 @@
 """Teachers' timetables over HTTP: upload, weekly JSON with terms, linked URLs; busy times and
-clashes with bookings (API.md, Calendars)."""
+clashes with bookings (docs/contract.md, Calendars)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Linked timetables against real local HTTP servers: DNS rebinding, redirects to private
-addresses, stalls, oversized bodies, failing refreshes and conditional refreshes (API.md,
-Calendars; ICALENDAR.md rule 42).
+addresses, stalls, oversized bodies, failing refreshes and conditional refreshes
+(docs/contract.md, Calendars; docs/calendars.md, rules 39, 40).
 
 Names are answered by a fake resolver (the event loop's getaddrinfo, which both our check and
 httpx's own connect path use) and a fake router sends connections for one "public" address to a

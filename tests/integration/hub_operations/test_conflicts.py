@@ -1,5 +1,6 @@
-"""Clashes explained (API.md, Hub operations): a 409 for a double booking names every session in
-the way, and every scheduling 409 suggests up to 3 nearest free windows of the same length."""
+"""Clashes explained (docs/contract.md, Hub operations): a 409 for a double booking names every
+session in the way, and every scheduling 409 suggests up to 3 nearest free windows of the same
+length."""
 
 from __future__ import annotations
 

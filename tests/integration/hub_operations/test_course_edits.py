@@ -1,5 +1,5 @@
-"""Editing a course (API.md, Hub operations): validation, the audit log, and a new title reaching
-booked teachers' calendars as an updated invite (same UID, higher SEQUENCE)."""
+"""Editing a course (docs/contract.md, Hub operations): validation, the audit log, and a new title
+reaching booked teachers' calendars as an updated invite (same UID, higher SEQUENCE)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""A weekly series of sessions (API.md, Hub operations): all or nothing, repeated on the venue's
-wall clock across the clock changes, every failing occurrence listed."""
+"""A weekly series of sessions (docs/contract.md, Hub operations): all or nothing, repeated on the
+venue's wall clock across the clock changes, every failing occurrence listed."""
 
 from __future__ import annotations
 

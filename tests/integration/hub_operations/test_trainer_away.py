@@ -1,5 +1,5 @@
-"""A day off over a session the trainer teaches (API.md, Hub operations): saved, named in the
-response, and the hub's admins are mailed once."""
+"""A day off over a session the trainer teaches (docs/contract.md, Hub operations): saved, named in
+the response, and the hub's admins are mailed once."""
 
 from __future__ import annotations
 

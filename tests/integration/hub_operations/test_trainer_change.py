@@ -1,5 +1,5 @@
-"""A cohort handed to another trainer (API.md, Hub operations): checked against every future
-session, and both trainers' feeds and the hub's feed follow."""
+"""A cohort handed to another trainer (docs/contract.md, Hub operations): checked against every
+future session, and both trainers' feeds and the hub's feed follow."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Every mail of API.md's Email section, end to end: HTTP request → outbox → dispatcher → .eml.
+"""Every mail of the Email section of
+docs/contract.md, end to end: HTTP request → outbox → dispatcher → .eml.
 
 The app runs with its file transport and a frozen clock; `settle` drives the dispatcher (the
 app's own timer may help in the background: both claim rows under locks). Calendar parts are

@@ -1,4 +1,4 @@
-"""A school approving its staff's own bookings (API.md, Booking for staff, approval, fairness)."""
+"""A school approving its staff's own bookings (docs/contract.md, Schools and staff)."""
 
 from __future__ import annotations
 

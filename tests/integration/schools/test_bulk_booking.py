@@ -1,4 +1,4 @@
-"""A lead books several staff at once (API.md, Booking for staff, approval, fairness)."""
+"""A lead books several staff at once (docs/contract.md, Schools and staff)."""
 
 from __future__ import annotations
 

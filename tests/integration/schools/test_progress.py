@@ -1,4 +1,4 @@
-"""Progress of a school and of a hub's schools (API.md, Schools and staff)."""
+"""Progress of a school and of a hub's schools (docs/contract.md, Schools and staff)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""max_per_school: a school's staff hold at most that many seats of a cohort (API.md, Booking
-for staff, approval, fairness)."""
+"""max_per_school: a school's staff hold at most that many seats of a cohort
+(docs/contract.md, Booking for staff, approval, fairness)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Schools (API.md, Schools and staff): the directory, the GIAS import, people's school."""
+"""Schools (docs/contract.md, Schools and staff): the directory, the GIAS import, people's
+school."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Every session response says whether it falls in the school day (API.md, Booking for staff)."""
+"""Every session response says whether it falls in the school day
+(docs/contract.md, Booking for staff)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""CSV exports prefix ' to any cell whose first non-space character starts a formula (API.md)."""
+"""CSV exports prefix ' to any cell whose first non-space character starts a formula
+(docs/contract.md)."""
 
 from __future__ import annotations
 

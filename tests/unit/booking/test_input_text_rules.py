@@ -1,5 +1,6 @@
-"""Every text field of every request body refuses control characters (API.md, Input rules), so
-nothing stored can later fail to render in a mail, a page, a CSV or a calendar.
+"""Every text field of every request body refuses control characters
+(docs/contract.md, Input rules), so nothing stored can later fail to render in a mail, a page, a CSV
+or a calendar.
 
 The fields are found by walking every `Input` Struct, not listed by hand: a field added later
 without a pattern fails here.

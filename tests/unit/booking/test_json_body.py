@@ -1,4 +1,4 @@
-"""The JSON body rules (API.md, Input rules): UTF-8, at most 32 levels, an object."""
+"""The JSON body rules (docs/contract.md, Input rules): UTF-8, at most 32 levels, an object."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Names and titles are single-line: control characters of any kind are refused (API.md)."""
+"""Names and titles are single-line: control characters of any kind are refused
+(docs/contract.md)."""
 
 from __future__ import annotations
 

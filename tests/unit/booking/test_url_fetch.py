@@ -53,7 +53,7 @@ async def test_private_addresses_pass_when_allowed():
     await check_host("http://127.0.0.1/", allow_private=True)
 
 
-# IPv6 that reaches IPv4 space, and IPv6 space that is not global (API.md v2, Input rules).
+# IPv6 that reaches IPv4 space, and IPv6 space that is not global (docs/contract.md, Input rules).
 @pytest.mark.parametrize(
     "url",
     [

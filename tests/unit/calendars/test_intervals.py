@@ -87,7 +87,8 @@ def test_ordering_respects_fold_on_the_autumn_change():
 
 
 def test_lesson_after_the_fold_does_not_clash_with_session_before_it():
-    # ICALENDAR.md 8.4: lesson 01:15 GMT vs session 01:00-01:30 BST (00:00-00:30Z): no clash.
+    # docs/calendars.md, rule 45: lesson 01:15 GMT vs session 01:00-01:30 BST (00:00-00:30Z): no
+    # clash.
     lesson = Interval(
         datetime(2026, 10, 25, 1, 15, tzinfo=LONDON, fold=1),
         datetime(2026, 10, 25, 1, 45, tzinfo=LONDON, fold=1),

@@ -1,5 +1,5 @@
-"""An uploaded calendar is read strictly (API.md v2): an event that cannot be read is refused
-with its UID and line; a calendar without events is an empty timetable."""
+"""An uploaded calendar is read strictly (docs/calendars.md, rule 31): an event that cannot be read
+is refused with its UID and line; a calendar without events is an empty timetable."""
 
 from pathlib import Path
 

@@ -53,7 +53,8 @@ def test_calendar_of_exactly_one_mebibyte_is_read():
 
 
 def test_a_calendar_without_events_is_read_as_an_empty_one():
-    """API.md v2: a calendar with no events at all is valid (an empty timetable)."""
+    """docs/calendars.md, rule 31: a calendar with no events at all is valid (an empty
+    timetable)."""
     calendar = read_ics((SAMPLES / "no_events.ics").read_bytes())
     assert [c.name for c in calendar.subcomponents if c.name == "VEVENT"] == []
 

@@ -67,7 +67,7 @@ def test_a_session_past_midnight_gives_both_dates():
 
 
 def test_the_date_is_the_venue_date_not_the_utc_date():
-    # 23:30Z on 30 June is 00:30 BST on 1 July (ICALENDAR.md section 8, case 11).
+    # 23:30Z on 30 June is 00:30 BST on 1 July (docs/calendars.md, rule 49).
     assert when.moment(utc(2027, 6, 30, 23, 30), LONDON) == "12:30am (BST) on Thursday 1 July 2027"
 
 
