@@ -12,7 +12,12 @@ from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from booking.errors import ValidationError
-from booking.pages.account import DETAIL_FIELDS, JOB_ROLE_LABELS, details_of
+from booking.pages.account import (
+    DETAIL_FIELDS,
+    JOB_ROLE_LABELS,
+    details_of,
+    wants_school_search,
+)
 from booking.pages.errors import local_path
 from booking.pages.my_bookings import runtime_of
 from booking.pages.profile_prompt import asked_cookie_name
@@ -63,7 +68,7 @@ class AboutYouPages(Controller):
             values |= read(form, errors)
         user = await user_service.me(db_session, actor)
         typed = {k: form_text(form, k) for k in details_of(user)}
-        if action == "find-school":
+        if wants_school_search(form):
             search = form_text(form, "school_q")[:200]
             found = await SchoolService(runtime_of(request).clock).list(
                 db_session, q=search, urn=None, local_authority=None, limit=20, cursor=None

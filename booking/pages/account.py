@@ -122,6 +122,12 @@ def _read_job_role(form: Mapping[str, Any], errors: FormErrors) -> dict[str, Any
 DETAIL_FIELDS = (_read_name, _read_job_role)
 
 
+def wants_school_search(form: Mapping[str, Any]) -> bool:
+    """ "Find school" with something to find. Enter in the Name field submits the form through its
+    first button, which is "Find school": with the search box empty that means "save"."""
+    return form_text(form, "action") == "find-school" and bool(form_text(form, "school_q"))
+
+
 def details_of(user: UserRead) -> dict[str, str]:
     return {
         "name": user.name,
@@ -161,7 +167,7 @@ class AccountPages(Controller):
         errors, values = FormErrors(), dict[str, Any]()
         for read in DETAIL_FIELDS:
             values |= read(form, errors)
-        if form_text(form, "action") == "find-school":
+        if wants_school_search(form):
             user = await user_service.me(db_session, actor)
             typed = {k: form_text(form, k) for k in details_of(user)}
             search = form_text(form, "school_q")[:200]

@@ -77,6 +77,11 @@ async def test_a_teacher_signs_in_and_books_with_the_keyboard_alone(page: Page, 
     await page.keyboard.press("Space")
     await expect(page.get_by_text(f"Signed in as {email}")).to_be_visible()
 
+    # A first sign-in asks about you; Enter in the Name field saves and goes on.
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Tell us about you")
+    await tab_to(page, "Name")
+    await page.keyboard.type("Kay Board")
+    await page.keyboard.press("Enter")
     await expect(page.get_by_role("heading", level=1)).to_have_text("Find training")
     on_the_way = await tab_to(page, COURSE)
     # The filters come before the results they filter.

@@ -57,6 +57,18 @@ async def api_auth(client) -> dict[str, str]:
     return bearer(client.cookies.get("booking_session"))
 
 
+async def test_enter_in_the_name_field_saves_rather_than_searching(client, world, mail_dir):
+    # Enter submits through the form's first button, "Find school"; with nothing to find it saves.
+    response = await sign_in_with_code(client, mail_dir, "ada@example.org")
+    about = await open_page(client, response.headers["location"])
+    saved = await submit(
+        client, about, "Find school", action="find-school", name="Ada", school_q=""
+    )
+    assert saved.status_code == 303, saved.text
+    me = (await client.get("/api/v1/me", headers=await api_auth(client))).json()
+    assert me["name"] == "Ada"
+
+
 async def test_skip_goes_on_to_next_and_saves_nothing(client, world, mail_dir):
     response = await sign_in_with_code(client, mail_dir, "ada@example.org")
     about = await open_page(client, response.headers["location"])
