@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import secrets
-from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -39,8 +38,6 @@ from booking.services.feeds import FeedService
 from booking.services.users import UserService
 
 PAGE_SIZE = 50
-# Cohorts with no session yet sort last.
-NEVER = datetime.max.replace(tzinfo=UTC)
 MAX_KEY_LENGTH = 64
 BOOKING_REFUSALS: dict[type[Exception], str] = {
     AlreadyBookedError: "You already have a booking for this course",
@@ -88,12 +85,11 @@ class TrainingPages(Controller):
                 clash_free_for=teacher.id if teacher and filters.fits_my_timetable else None,
                 limit=PAGE_SIZE,
                 cursor=filters.cursor,
+                # Soonest first across pages (cohorts with no session yet last): the database
+                # orders and pages by first session, so "Next page" carries on from here.
+                soonest_first=True,
             )
-            # Soonest first (within the page: the list is paged in a stable id order).
-            cohorts = sorted(
-                await catalogue.views(db_session, found, hubs),
-                key=lambda c: (c.first_start or NEVER, c.title),
-            )
+            cohorts = await catalogue.views(db_session, found, hubs)
             if found.next_cursor is not None:
                 query = [(k, v) for k, v in request.query_params.multi_items() if k != "cursor"]
                 next_link = "/?" + urlencode([*query, ("cursor", found.next_cursor)])

@@ -21,7 +21,7 @@ from booking.models import (
     TrainingSession,
 )
 from booking.models.enums import SEAT_HOLDING_STATUSES
-from booking.repositories.pagination import page
+from booking.repositories.pagination import page, page_by_time
 
 # The session flag that switches the cohort row lock off: only the control test sets it (on its
 # app's runtime), to show its race harness really races.
@@ -263,6 +263,18 @@ def _clash_with_bookings(teacher_id: str) -> Select[int]:
     )
 
 
+def _with_live_session_between(start: datetime | None, end: datetime | None) -> Select[str]:
+    """Ids of the cohorts with a live session overlapping [start, end) (either end open)."""
+    sessions = select(TrainingSession.cohort_id).where(
+        TrainingSession.status == SessionStatus.SCHEDULED
+    )
+    if start is not None:
+        sessions = sessions.where(TrainingSession.ends_at > start)
+    if end is not None:
+        sessions = sessions.where(TrainingSession.starts_at < end)
+    return sessions
+
+
 async def list_cohorts(
     db_session: AsyncSession,
     *,
@@ -275,9 +287,13 @@ async def list_cohorts(
     clash_free_for: str | None,
     limit: int,
     cursor: str | None,
+    soonest_first: bool = False,
 ) -> tuple[Sequence[Cohort], str | None]:
     """Published cohorts matching the filters; dates select cohorts with a live session inside;
-    clash_free_for drops cohorts with a session overlapping that teacher's booked sessions."""
+    clash_free_for drops cohorts with a session overlapping that teacher's booked sessions.
+
+    In id order, or with soonest_first by when the first live session starts (cohorts with
+    none last), then id; each order has its own cursor."""
     stmt = select(Cohort).where(Cohort.status == CohortStatus.PUBLISHED)
     if clash_free_for is not None:
         stmt = stmt.where(~exists(_clash_with_bookings(clash_free_for)))
@@ -292,14 +308,7 @@ async def list_cohorts(
             )
         )
     if start is not None or end is not None:
-        sessions = select(TrainingSession.cohort_id).where(
-            TrainingSession.status == SessionStatus.SCHEDULED
-        )
-        if start is not None:
-            sessions = sessions.where(TrainingSession.ends_at > start)
-        if end is not None:
-            sessions = sessions.where(TrainingSession.starts_at < end)
-        stmt = stmt.where(Cohort.id.in_(sessions))
+        stmt = stmt.where(Cohort.id.in_(_with_live_session_between(start, end)))
     if has_seats is True:
         stmt = stmt.where(
             Cohort.confirmed_count + Cohort.offered_count + Cohort.pending_count < Cohort.capacity
@@ -308,4 +317,30 @@ async def list_cohorts(
         stmt = stmt.where(
             Cohort.confirmed_count + Cohort.offered_count + Cohort.pending_count >= Cohort.capacity
         )
+    if soonest_first:
+        return await _page_by_first_start(db_session, stmt, limit=limit, cursor=cursor)
     return await page(db_session, stmt, Cohort.id, limit=limit, cursor=cursor)
+
+
+async def _page_by_first_start(
+    db_session: AsyncSession, stmt: Select[Cohort], *, limit: int, cursor: str | None
+) -> tuple[Sequence[Cohort], str | None]:
+    """A page of the cohorts `stmt` selects, by when their first live session starts (those
+    with none last), then id. The first starts are one row per cohort with live sessions
+    (ix_training_session_cohort_id_starts_at), joined in the same statement: no query per
+    cohort."""
+    firsts = (
+        select(
+            TrainingSession.cohort_id.label("cohort_id"),
+            func.min(TrainingSession.starts_at).label("first_start"),
+        )
+        .where(TrainingSession.status == SessionStatus.SCHEDULED)
+        .group_by(TrainingSession.cohort_id)
+        .subquery("first_sessions")
+    )
+    timed = stmt.outerjoin(firsts, firsts.c.cohort_id == Cohort.id).add_columns(
+        firsts.c.first_start
+    )
+    return await page_by_time(
+        db_session, timed, firsts.c.first_start, Cohort.id, limit=limit, cursor=cursor
+    )

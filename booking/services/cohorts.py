@@ -137,7 +137,11 @@ class CohortService:
         clash_free_for: str | None,
         limit: int,
         cursor: str | None,
+        soonest_first: bool = False,
     ) -> CohortPage:
+        """Published cohorts matching the filters, in id order (GET /api/v1/cohorts), or with
+        soonest_first by first live session (the find page), those with none last, then
+        id; the cursor belongs to the order it came from."""
         found: list[Cohort] = []
         while True:
             cohorts, cursor = await cohort_repo.list_cohorts(
@@ -151,6 +155,7 @@ class CohortService:
                 clash_free_for=clash_free_for,
                 limit=limit - len(found),
                 cursor=cursor,
+                soonest_first=soonest_first,
             )
             if clash_free_for is not None:
                 # Bookings are excluded in SQL; the timetable's stored entries are checked
