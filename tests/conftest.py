@@ -63,6 +63,7 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     if not url:
         url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
     if make_url(url).get_backend_name() == "postgresql":
+        url = per_worker(url)
         asyncio.run(recreate_database(url))
     engine = create_engine(DatabaseSettings(url=url), enforce_foreign_keys=False)
 
@@ -74,6 +75,16 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 
     asyncio.run(migrate())
     return url
+
+
+def per_worker(url: str) -> str:
+    """The named PostgreSQL database, or under pytest-xdist one per worker beside it
+    (booking_test_gw0, booking_test_gw1, ...): each worker empties its tables between tests."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if not worker:
+        return url
+    parsed = make_url(url)
+    return parsed.set(database=f"{parsed.database}_{worker}").render_as_string(hide_password=False)
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
 
 from booking.models.enums import SessionStatus
 from booking.pages.formatting import accessibility_list, places_text, session_when
@@ -43,8 +42,6 @@ class CohortView:
     venues: list[VenueView]
     places: str
     full: bool
-    # When its first live session starts (None: none scheduled): the order of the find page.
-    first_start: datetime | None = None
 
 
 UNKNOWN_VENUE = VenueView(
@@ -97,8 +94,4 @@ def cohort_view(
         venues=list(unique.values()),
         places=places_text(cohort.seats_left),
         full=cohort.seats_left <= 0,
-        first_start=min(
-            (s.starts_at for s in cohort.sessions if s.status is not SessionStatus.CANCELLED),
-            default=None,
-        ),
     )

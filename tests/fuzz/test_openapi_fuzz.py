@@ -57,7 +57,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     url = os.environ.get("BOOKING_TEST_DATABASE_URL", "").strip()
     if make_url(url or "sqlite://").get_backend_name() == "postgresql":
         # The PostgreSQL pass fuzzes a served process on PostgreSQL, in a database of its own.
-        url = url.rsplit("/", 1)[0] + "/booking_fuzz"
+        url = url.rsplit("/", 1)[0] + f"/booking_fuzz_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
         asyncio.run(recreate_database(url))
     else:
         url = f"sqlite+aiosqlite:///{root / 'fuzz.db'}"

@@ -261,7 +261,7 @@ async def test_retrying_a_pending_delivery_changes_nothing(
     )
 
 
-@pytest.mark.parametrize("delivery_id", [new_id(), "x" * 300])
+@pytest.mark.parametrize("delivery_id", [new_id(), "x" * 300], ids=["unknown-id", "too-long"])
 async def test_retrying_an_unknown_delivery_is_404(client, admin, delivery_id):
     response = await client.post(f"{URL}/{delivery_id}/retry", headers=bearer(admin))
     assert response.status_code == 404
