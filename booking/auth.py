@@ -13,8 +13,9 @@ from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 from litestar.types import Guard
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from booking.errors import ForbiddenError, UnauthorizedError
+from booking.errors import ForbiddenError, RateLimitedError, UnauthorizedError
 from booking.models import Role
 from booking.runtime import Runtime
 from booking.services.actor import Actor
@@ -27,16 +28,15 @@ class BearerTokenMiddleware(AbstractAuthenticationMiddleware):
     ) -> AuthenticationResult:
         header = connection.headers.get("authorization")
         if header is None:
-            await count_request(connection, None)
+            await admit(connection, None)
             return AuthenticationResult(user=None, auth=None)
         scheme, _, token = header.partition(" ")
         token = token.strip()
         if scheme.lower() != "bearer" or not token or len(token) > 256:  # noqa: PLR2004 - no token is that long
-            await count_request(connection, None)
+            await admit(connection, None)
             raise UnauthorizedError("use 'Authorization: Bearer <api_token>'")
-        actor = await actor_for_token(connection.app.state.runtime, token)
         # Refused tokens count against the client address: guessing tokens is limited too.
-        await count_request(connection, actor)
+        actor = await admit(connection, token)
         if actor is None:
             raise UnauthorizedError("the API token is not valid")
         return AuthenticationResult(user=actor, auth=token)
@@ -50,24 +50,39 @@ def client_address(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
     return runtime.limits.address_of(client[0] if client else None, forwarded)
 
 
-async def count_request(
-    connection: ASGIConnection[Any, Any, Any, Any], actor: Actor | None
-) -> None:
-    """BOOKING_REQUESTS_PER_MINUTE per token, or per client address when signed out: run by
-    both ways in (the Bearer header here, the pages' cookie in booking.pages.session), after
-    the token is known and before any handler."""
+async def admit(connection: ASGIConnection[Any, Any, Any, Any], token: str | None) -> Actor | None:
+    """Who holds `token` (nobody for None or a dead token), with the request counted against
+    BOOKING_REQUESTS_PER_MINUTE: per token, or per client address when signed out. Run by both
+    ways in (the Bearer header here, the pages' cookie in booking.pages.session) before any
+    handler.
+
+    On PostgreSQL the lookup and the count share one pooled connection and one transaction: a
+    rush waits on the pool more than on the CPU, and a second checkout (with its ping) per
+    request cost it about a third (benchmarks/README.md, Issue 13). A refused request still
+    counts: the count is committed before the 429 is raised."""
     runtime: Runtime = connection.app.state.runtime
-    token_id = actor.token_id if actor is not None else None
-    await runtime.limits.requests_by(token_id, client_address(connection))
-
-
-async def actor_for_token(runtime: Runtime, token: str) -> Actor | None:
-    """Who holds this API token: the one lookup behind the Bearer header and the pages' cookie
-    (an expired or revoked token, or a deactivated holder, is nobody)."""
+    address = client_address(connection)
     async with runtime.sessionmaker() as db_session:
-        return await TokenService(runtime.clock, runtime.settings.accounts).authenticate(
-            db_session, token
-        )
+        actor = None if token is None else await _holder(runtime, db_session, token)
+        token_id = actor.token_id if actor is not None else None
+        if runtime.limits.counts_on_held_connections:
+            async with runtime.limits.on(await db_session.connection()):
+                try:
+                    await runtime.limits.requests_by(token_id, address)
+                except RateLimitedError:
+                    await db_session.commit()
+                    raise
+            await db_session.commit()
+            return actor
+    await runtime.limits.requests_by(token_id, address)
+    return actor
+
+
+async def _holder(runtime: Runtime, db_session: AsyncSession, token: str) -> Actor | None:
+    """An expired or revoked token, or a deactivated holder, is nobody."""
+    return await TokenService(runtime.clock, runtime.settings.accounts).authenticate(
+        db_session, token
+    )
 
 
 def current_actor(connection: ASGIConnection[Any, Any, Any, Any]) -> Actor | None:

@@ -19,6 +19,9 @@ import hashlib
 import hmac
 import ipaddress
 import math
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -36,6 +39,10 @@ from booking.settings import LimitSettings, Networks
 
 WRONG_CODES_PER_ADDRESS_PER_HOUR = 30
 
+# A PostgreSQL connection the request already holds (booking.auth.admit): counting on it spares
+# the request a second pool checkout. Unset, the storage takes a connection of its own.
+_HELD: ContextVar[AsyncConnection | None] = ContextVar("rate_limit_connection", default=None)
+
 
 class SqlStorage(Storage):
     """A `limits` async storage on our database, with our clock (tests move time)."""
@@ -49,7 +56,7 @@ class SqlStorage(Storage):
         # One statement needs no transaction around it: PostgreSQL runs it in autocommit.
         # SQLite writes in a BEGIN IMMEDIATE transaction (booking.database.writing), the only
         # safe way to write there.
-        self._postgres = engine.dialect.name == "postgresql"
+        self.on_postgres = engine.dialect.name == "postgresql"
         self._autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
 
     @property
@@ -57,7 +64,10 @@ class SqlStorage(Storage):
         return SQLAlchemyError
 
     async def _run(self, work: Any) -> Any:  # noqa: ANN401 - the repository function's result
-        if self._postgres:
+        held = _HELD.get()
+        if held is not None:
+            return await work(held)
+        if self.on_postgres:
             async with self._autocommit.connect() as conn:
                 return await work(conn)
         async with writing(self.engine) as conn:
@@ -178,6 +188,21 @@ class RateLimits:
         """The general limit: per token when signed in, per client address when not."""
         identity = f"token:{token_id}" if token_id else f"address:{address}"
         await self.hit(self.requests, identity, "requests")
+
+    @property
+    def counts_on_held_connections(self) -> bool:
+        """PostgreSQL counts in any open transaction; SQLite must write in one of its own
+        (BEGIN IMMEDIATE), so there the storage always takes its own connection."""
+        return self.storage.on_postgres
+
+    @asynccontextmanager
+    async def on(self, conn: AsyncConnection) -> AsyncIterator[None]:
+        """Count on `conn` (in its transaction) inside the block."""
+        held = _HELD.set(conn)
+        try:
+            yield
+        finally:
+            _HELD.reset(held)
 
     def address_of(self, peer: str | None, forwarded: str) -> str:
         return client_address(peer, forwarded, self.proxies)

@@ -2,7 +2,7 @@
 
 Signing in on a page runs the same exchange as `POST /api/v1/auth/token` and keeps the API token
 it issues in an HttpOnly cookie, so a page request is identified exactly as a Bearer request is
-(booking.auth.actor_for_token), and counted against the same request limit. Signing out deletes
+(booking.auth.admit), and counted against the same request limit. Signing out deletes
 that token.
 """
 
@@ -13,7 +13,7 @@ from typing import Any
 from litestar.connection import ASGIConnection
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 
-from booking.auth import actor_for_token, count_request
+from booking.auth import admit
 from booking.pages.cookies import CookiePolicy
 from booking.runtime import Runtime
 
@@ -40,8 +40,5 @@ class SessionCookieMiddleware(AbstractAuthenticationMiddleware):
         self, connection: ASGIConnection[Any, Any, Any, Any]
     ) -> AuthenticationResult:
         token = session_token(connection)
-        actor = (
-            None if token is None else await actor_for_token(connection.app.state.runtime, token)
-        )
-        await count_request(connection, actor)
+        actor = await admit(connection, token)
         return AuthenticationResult(user=actor, auth=token if actor else None)
