@@ -144,8 +144,22 @@ def run_backend() -> str:
     return make_url(url).get_backend_name()
 
 
+# Under pytest-xdist (`--dist loadgroup`), each of these runs on one worker, in order: the
+# browser journeys share one served process and one chromium, and the tests that race
+# processes or wait on wall-clock time do not race each other as well.
+XDIST_GROUPS = {
+    "tests/browser/": "browser",
+    "tests/concurrency/": "processes",
+    "tests/e2e/": "processes",
+}
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Each engine-pinned test in its own engine's pass; browser journeys in the SQLite pass."""
+    for item in items:
+        group = next((g for p, g in XDIST_GROUPS.items() if item.nodeid.startswith(p)), None)
+        if group is not None:
+            item.add_marker(pytest.mark.xdist_group(group))
     backend = run_backend()
     other = {"postgresql": ("sqlite", "browser"), "sqlite": ("postgres",)}[backend]
     keep, drop = [], []

@@ -21,9 +21,12 @@ from dataclasses import dataclass
 import httpx
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from litestar.serialization import encode_json
 from schemathesis.checks import not_a_server_error
+from schemathesis.core.result import Err
+from schemathesis.generation.modes import GenerationMode
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     response_headers_conformance,
@@ -57,7 +60,9 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     url = os.environ.get("BOOKING_TEST_DATABASE_URL", "").strip()
     if make_url(url or "sqlite://").get_backend_name() == "postgresql":
         # The PostgreSQL pass fuzzes a served process on PostgreSQL, in a database of its own.
-        url = url.rsplit("/", 1)[0] + f"/booking_fuzz_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
+        url = (
+            url.rsplit("/", 1)[0] + f"/booking_fuzz_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
+        )
         asyncio.run(recreate_database(url))
     else:
         url = f"sqlite+aiosqlite:///{root / 'fuzz.db'}"
@@ -91,6 +96,21 @@ def openapi_document() -> dict[str, object]:
 schema = schemathesis.openapi.from_dict(openapi_document())
 
 
+# One pytest test per operation, named by its operationId. (schemathesis's own
+# `@schema.parametrize()` gives every operation the same node id, which pytest-xdist collapses
+# into one: the suite would fuzz a single operation.)
+def operation_ids() -> list[str]:
+    ids = []
+    for result in schema.get_all_operations():
+        if isinstance(result, Err):
+            raise result.err()  # our own document must be valid
+        ids.append(str(result.ok().definition.raw["operationId"]))
+    return sorted(ids)
+
+
+OPERATION_IDS = operation_ids()
+
+
 # These end the calling token's own session: each call gets a token of its own, so that the
 # operations fuzzed after them still run signed in as the admin.
 ENDS_OWN_SESSION = {"signOut", "eraseMe"}
@@ -107,11 +127,24 @@ def disposable_admin_token(served: Served) -> str:
     return str(created.json()["api_token"])
 
 
-@schema.parametrize()
+def test_every_operation_is_fuzzed() -> None:
+    paths = openapi_document()["paths"]
+    assert isinstance(paths, dict)
+    methods = {"get", "put", "post", "patch", "delete"}
+    assert len(OPERATION_IDS) == sum(len(methods & set(item)) for item in paths.values())
+
+
+@pytest.mark.parametrize("operation_id", OPERATION_IDS)
+@given(data=st.data())
 @settings(max_examples=20, deadline=None, suppress_health_check=list(HealthCheck))
-def test_no_input_gives_a_server_error(case: schemathesis.Case, served: Served) -> None:
+def test_no_input_gives_a_server_error(
+    operation_id: str, data: st.DataObject, served: Served
+) -> None:
+    # Valid and invalid data alike, as schemathesis's own parametrize generates by default.
+    operation = schema.find_operation_by_id(operation_id)
+    case = data.draw(st.one_of([operation.as_strategy(mode) for mode in GenerationMode]))
     token = served.admin_token
-    if case.operation.definition.raw.get("operationId") in ENDS_OWN_SESSION:
+    if operation_id in ENDS_OWN_SESSION:
         token = disposable_admin_token(served)
     case.call_and_validate(
         base_url=served.base_url,
