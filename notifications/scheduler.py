@@ -29,6 +29,9 @@ class Ticker:
         self._running: set[asyncio.Task[object]] = set()
         self._busy: set[str] = set()
         self._again: set[str] = set()
+        # Wake-ups asked for while a run is going: APScheduler would skip a run falling due
+        # before this one ends (max_instances=1), and the next would come only at the interval.
+        self._wake_after: dict[str, datetime] = {}
         self._stopped = False
         self._scheduler = AsyncIOScheduler(timezone="UTC")
         for name, (job, seconds) in jobs.items():
@@ -77,6 +80,10 @@ class Ticker:
         job = self._scheduler.get_job(name)
         if job is None or not self._scheduler.running:
             return
+        if name in self._busy:
+            earlier = self._wake_after.get(name)
+            self._wake_after[name] = when if earlier is None else min(earlier, when)
+            return
         if job.next_run_time is None or when < job.next_run_time:
             job.modify(next_run_time=when)
 
@@ -90,18 +97,31 @@ class Ticker:
             self._busy.add(name)
             try:
                 result = await self._guarded(name, job)
-                # A kick that came while running is served here: APScheduler would skip a run
-                # asked for while this instance still counts as running.
-                while name in self._again:
-                    self._again.discard(name)
+                # A kick, or a wake-up now due, that came while running is served here:
+                # APScheduler would skip a run asked for while this one still counts as running.
+                while self._due_again(name):
                     result = await self._guarded(name, job)
                 return result
             finally:
                 self._busy.discard(name)
                 if task is not None:
                     self._running.discard(task)
+                later = self._wake_after.pop(name, None)
+                if later is not None and not self._stopped:
+                    self.wake_at(name, later)
 
         return run
+
+    def _due_again(self, name: str) -> bool:
+        if name in self._again:
+            self._again.discard(name)
+            self._wake_after.pop(name, None)  # this run serves it too
+            return True
+        later = self._wake_after.get(name)
+        if later is not None and later <= datetime.now(UTC):
+            del self._wake_after[name]
+            return True
+        return False
 
     @staticmethod
     async def _guarded(name: str, job: Job) -> object:

@@ -76,6 +76,48 @@ async def test_wake_in_brings_the_next_run_forward():
         await ticker.stop()
 
 
+async def test_a_wake_up_falling_due_during_a_run_is_not_lost_to_the_interval():
+    # An offer or approval that lapses 0.1 s from now, found by a run that goes on for 0.3 s:
+    # APScheduler would skip the run it falls due in, and the next would come at the interval.
+    runs: list[float] = []
+    loop = asyncio.get_running_loop()
+
+    async def job() -> None:
+        runs.append(loop.time())
+        if len(runs) == 1:
+            ticker.wake_in("work", 0.1)
+            await asyncio.sleep(0.3)
+
+    ticker = Ticker({"work": (job, 2.0)})
+    ticker.start()
+    try:
+        ticker.kick("work")
+        await wait_for(lambda: len(runs) == 2)
+        assert runs[1] - runs[0] < 1.0
+    finally:
+        await ticker.stop()
+
+
+async def test_a_wake_up_asked_for_during_a_run_and_due_after_it_still_comes():
+    runs: list[float] = []
+    loop = asyncio.get_running_loop()
+
+    async def job() -> None:
+        runs.append(loop.time())
+        if len(runs) == 1:
+            ticker.wake_in("work", 0.5)
+            await asyncio.sleep(0.1)
+
+    ticker = Ticker({"work": (job, LONG)})
+    ticker.start()
+    try:
+        ticker.kick("work")
+        await wait_for(lambda: len(runs) == 2)
+        assert 0.4 < runs[1] - runs[0] < 1.5
+    finally:
+        await ticker.stop()
+
+
 async def test_a_failing_run_is_logged_and_the_job_keeps_its_schedule(caplog):
     calls = 0
 
