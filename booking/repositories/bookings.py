@@ -173,8 +173,8 @@ async def teacher_booked_titles(db_session: AsyncSession, teacher_id: str) -> di
 
 
 async def school_seats(db_session: AsyncSession, cohort_id: str) -> dict[str, int]:
-    """Seats (confirmed or offered) of the cohort held per school, for max_per_school. Read
-    under the cohort lock: every change of these counts holds it."""
+    """Seats (confirmed, offered or pending approval) of the cohort held per school, for
+    max_per_school. Read under the cohort lock: every change of these counts holds it."""
     rows = await db_session.execute(
         select(Booking.school_id, func.count())
         .where(
