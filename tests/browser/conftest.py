@@ -30,6 +30,7 @@ DEMO_ACCOUNTS = {
     "trainer": "trainer.ada@demo.example",
     "hub_admin": "hubadmin@demo.example",
     "admin": "admin@demo.example",
+    "school_lead": "lead@demo.example",
 }
 
 

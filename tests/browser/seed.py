@@ -1,5 +1,5 @@
 """Seeding the served `booking serve --demo` process through its JSON API, with the tokens the
-demo prints (admin, hub admin, trainers) read from the process's log."""
+demo prints (admin, hub admin, trainers, school lead) read from the process's log."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 import httpx
 
-from tests.browser.conftest import Served
+from tests.browser.conftest import Served, emailed_code, sign_in_mails
 
 LONDON = ZoneInfo("Europe/London")
 # Far beyond the demo's cohorts (three weeks out): each call gets its own weekday morning.
@@ -58,10 +58,11 @@ def published_cohort(
     starts_at: datetime | None = None,
     trainer_id: str | None = None,
     minutes: int = 60,
+    venue_id: str | None = None,
 ) -> dict[str, Any]:
     """A published cohort of a new course of its own (so the demo's courses keep one cohort each
     for the other tests), one session (an hour unless told), by the given trainer (the demo's
-    Ada Okafor when none is given)."""
+    Ada Okafor when none is given), at the given venue (the demo's second when none is given)."""
     if trainer_id is None:
         with api(served, "trainer.ada@demo.example") as ada:
             trainer_id = ok(ada.get("/me"))["id"]
@@ -78,7 +79,8 @@ def published_cohort(
                 },
             )
         )
-        venue = ok(hub.get("/venues", params={"hub_id": hub_id}))["items"][1]
+        if venue_id is None:
+            venue_id = ok(hub.get("/venues", params={"hub_id": hub_id}))["items"][1]["id"]
         cohort = ok(
             hub.post(
                 "/cohorts",
@@ -86,7 +88,7 @@ def published_cohort(
                     "hub_id": hub_id,
                     "course_id": course["id"],
                     "trainer_id": trainer_id,
-                    "venue_id": venue["id"],
+                    "venue_id": venue_id,
                     "capacity": capacity,
                     "waitlist_mode": mode,
                 },
@@ -127,3 +129,38 @@ def trainer_free_all_week(served: Served, email: str, name: str) -> str:
             )
         )
     return str(user["id"])
+
+
+def venue_of_its_own(served: Served, name: str) -> dict[str, Any]:
+    """A new venue of the demo hub, which no other test books or retires."""
+    with api(served, "hubadmin@demo.example") as hub:
+        hub_id = ok(hub.get("/me"))["hub_id"]
+        return dict(
+            ok(
+                hub.post(
+                    f"/hubs/{hub_id}/venues",
+                    json={
+                        "name": name,
+                        "address": "1 Test Street\nManchester",
+                        "postcode": "M1 1AA",
+                        "capacity": 30,
+                    },
+                )
+            )
+        )
+
+
+async def teacher_api(served: Served, email: str) -> httpx.Client:
+    """An API client with a teacher's own token, got by the emailed code's round trip as a
+    teacher's own app would (signing in creates the teacher)."""
+    seen = len(sign_in_mails(served.mail_dir, email))
+    async with httpx.AsyncClient(base_url=f"{served.base_url}/api/v1", timeout=10) as anonymous:
+        sent = await anonymous.post("/auth/email-code", json={"email": email})
+        assert sent.status_code == 202, sent.text
+        code = await emailed_code(served.mail_dir, email, seen)
+        issued = ok(await anonymous.post("/auth/token", json={"email": email, "code": code}))
+    return httpx.Client(
+        base_url=f"{served.base_url}/api/v1",
+        headers={"Authorization": f"Bearer {issued['api_token']}"},
+        timeout=10,
+    )

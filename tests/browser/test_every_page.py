@@ -12,7 +12,8 @@ import pytest_asyncio
 from axe_playwright_python.async_playwright import Axe
 from playwright.async_api import Page, expect
 
-from tests.browser.conftest import ZOOMED, Served, new_context
+from tests.browser.conftest import DEMO_ACCOUNTS, ZOOMED, Served, new_context
+from tests.browser.seed import api, ok, published_cohort, teacher_api, venue_of_its_own
 
 pytestmark = [pytest.mark.browser, pytest.mark.asyncio(loop_scope="session")]
 
@@ -23,16 +24,28 @@ FULL_COURSE = "Speech, language and communication needs"
 
 @dataclass(frozen=True)
 class Stop:
-    """A page: its address ({cohort}, {full_cohort}, {booking}, {waitlisted} filled from the demo),
-    who is signed in ("teacher", "trainer", "hub_admin", "admin" or nobody), a form's button
-    pressed with the form left empty, and whether the page shows the GOV.UK error summary."""
+    """A page: its address ({cohort}, {full_cohort}, {booking}, {waitlisted}, {booking_id} and
+    {waitlisted_id} filled from the demo; {hub_cohort}, {hub_session}, {hub_venue} and
+    {hub_course} from `seed_pages`), who is signed in ("teacher", "trainer", "hub_admin", "admin",
+    "school_lead", or anyone else by a made-up name, or nobody), a form's button pressed with the
+    form left empty (but for `fill`: each field by its label and the text typed into it), whether
+    the page shows the GOV.UK error summary, and a text the page shows in the state meant."""
 
     name: str
     path: str
     who: str | None = None
     send_empty: str | None = None
     error: bool = False
+    fill: tuple[tuple[str, str], ...] = ()
+    shows: str | None = None
 
+
+HUB_COHORT = "/hub/cohorts/{hub_cohort}"
+HUB_SESSION = "/hub/cohorts/{hub_cohort}/sessions/{hub_session}"
+HUB_VENUE = "/hub/venues/{hub_venue}"
+HUB_COURSE = "/hub/courses/{hub_course}"
+ROSTER = "/trainer/cohorts/{hub_cohort}"
+NOT_OPEN = "Attendance can be taken from 30 minutes before the session starts"
 
 STOPS = [
     Stop("find-training", "/"),
@@ -48,9 +61,98 @@ STOPS = [
     Stop("sign-out", "/sign-out", who="teacher"),
     Stop("not-found", "/no-such-page"),
     Stop("my-bookings", "/my/bookings", who="teacher"),
+    Stop(
+        "my-bookings-cancel",
+        "/my/bookings/{booking_id}/cancel",
+        who="teacher",
+        shows="Your place will",
+    ),
+    Stop(
+        "my-bookings-cancel-waitlisted",
+        "/my/bookings/{waitlisted_id}/cancel",
+        who="teacher",
+        shows="You will leave the waitlist",
+    ),
     Stop("my-timetable", "/my/timetable", who="teacher"),
+    Stop("about-you", "/about-you", who="unnamed", shows="Not chosen yet"),
+    Stop(
+        "about-you-schools",
+        "/about-you",
+        who="unnamed",
+        fill=(("Find your school", "St Mary"),),
+        send_empty="Find school",
+        shows="Choose your school",
+    ),
+    Stop(
+        "about-you-no-school",
+        "/about-you",
+        who="unnamed",
+        fill=(("Find your school", "No such school anywhere"),),
+        send_empty="Find school",
+        error=True,
+    ),
     Stop("trainer", "/trainer", who="trainer"),
+    Stop("trainer-roster", ROSTER, who="trainer", shows="Every page staff one"),
+    Stop("trainer-roster-hub-admin", ROSTER, who="hub_admin", shows="Back to the cohort"),
+    Stop("trainer-attendance", f"{ROSTER}/sessions/{{hub_session}}", who="trainer", shows=NOT_OPEN),
     Stop("hub", "/hub", who="hub_admin"),
+    Stop("hub-choose", "/hub", who="admin", shows="Greater Manchester SEND Hub"),
+    Stop("hub-cohort", HUB_COHORT, who="hub_admin", shows="Roster and attendance"),
+    Stop("hub-cohort-error", HUB_COHORT, who="hub_admin", send_empty="Add session", error=True),
+    Stop("hub-cohort-cancel", f"{HUB_COHORT}/cancel", who="hub_admin"),
+    Stop(
+        "hub-cohort-cancel-error",
+        f"{HUB_COHORT}/cancel",
+        who="hub_admin",
+        send_empty="Yes, cancel cohort",
+        error=True,
+    ),
+    Stop("hub-session-change", f"{HUB_SESSION}/change", who="hub_admin"),
+    Stop(
+        "hub-session-change-error",
+        f"{HUB_SESSION}/change",
+        who="hub_admin",
+        fill=(("Start time", ""),),
+        send_empty="Save changes",
+        error=True,
+    ),
+    Stop("hub-session-cancel", f"{HUB_SESSION}/cancel", who="hub_admin"),
+    Stop("hub-venue", HUB_VENUE, who="hub_admin"),
+    Stop(
+        "hub-venue-error",
+        HUB_VENUE,
+        who="hub_admin",
+        fill=(("Venue name", ""),),
+        send_empty="Save changes",
+        error=True,
+    ),
+    Stop("hub-venue-retire", f"{HUB_VENUE}/retire", who="hub_admin"),
+    Stop(
+        "hub-venue-retire-refused",
+        f"{HUB_VENUE}/retire",
+        who="hub_admin",
+        send_empty="Yes, retire venue",
+        error=True,
+        shows="This venue has sessions still to come",
+    ),
+    Stop("hub-course", HUB_COURSE, who="hub_admin"),
+    Stop(
+        "hub-course-error",
+        HUB_COURSE,
+        who="hub_admin",
+        fill=(("Summary", ""),),
+        send_empty="Save changes",
+        error=True,
+    ),
+    Stop("school", "/school", who="school_lead", shows="Approvals (1)"),
+    Stop("school-error", "/school", who="school_lead", send_empty="Add to your staff", error=True),
+    Stop(
+        "school-book-error",
+        "/school",
+        who="school_lead",
+        send_empty="Book the people chosen",
+        error=True,
+    ),
     Stop("account", "/account", who="teacher"),
     Stop("account-error", "/account", who="teacher", send_empty="Save your details", error=True),
     Stop("account-delete", "/account/delete", who="teacher"),
@@ -61,10 +163,47 @@ STOPS = [
     Stop("contact", "/contact"),
 ]
 
+STAFF = [("Every page staff one", "staff.one"), ("Every page staff two", "staff.two")]
+
+
+async def seed_pages(served: Served) -> dict[str, str]:
+    """The hub's and the trainer's pages are seen on a cohort of their own at a venue of its own
+    (their forms are sent with errors, and retiring the venue is refused while the session is to
+    come), and /school on the demo school (whose lead approves its staff's bookings): one of its
+    staff booked by the lead on that cohort, another waiting for the lead's approval."""
+    venue = venue_of_its_own(served, "Every page test venue")
+    cohort = published_cohort(served, capacity=5, venue_id=venue["id"])
+    with api(served, DEMO_ACCOUNTS["school_lead"]) as lead:
+        school_id = ok(lead.get("/me"))["school_id"]
+        staff = [
+            ok(
+                lead.post(
+                    f"/schools/{school_id}/staff",
+                    json={"email": f"{first}@school.example", "name": name, "job_role": "teacher"},
+                )
+            )["user"]
+            for name, first in STAFF
+        ]
+        booked = ok(
+            lead.post(
+                f"/cohorts/{cohort['id']}/bookings/bulk", json={"teacher_ids": [staff[0]["id"]]}
+            )
+        )
+    assert [(r["booking"] or {}).get("status") for r in booked["results"]] == ["confirmed"], booked
+    with await teacher_api(served, staff[1]["email"]) as colleague:
+        own = ok(colleague.post(f"/cohorts/{cohort['id']}/bookings"))
+    assert own["status"] == "pending_approval", own
+    return {
+        "hub_cohort": cohort["id"],
+        "hub_session": cohort["session"]["id"],
+        "hub_venue": venue["id"],
+        "hub_course": cohort["course"]["id"],
+    }
+
 
 @pytest_asyncio.fixture(scope="session", loop_scope="session")
 async def demo(browser, served) -> AsyncIterator[dict[str, str]]:
-    """The demo's open and full courses, and a teacher's booking on each."""
+    """The demo's open and full courses, a teacher's booking on each, and `seed_pages`'s ids."""
     context = await new_context(browser, served, who="teacher")
     page = await context.new_page()
     await page.goto("/")
@@ -80,15 +219,20 @@ async def demo(browser, served) -> AsyncIterator[dict[str, str]]:
         await page.get_by_role("button", name=button).click()
         await page.wait_for_url(re.compile(r"/bookings/"))
         urls[key] = page.url.removeprefix(served.base_url)
+        urls[f"{key}_id"] = urls[key].removeprefix("/bookings/")
     await context.close()
-    yield urls
+    yield urls | await seed_pages(served)
 
 
 async def open_stop(page: Page, stop: Stop, demo: dict[str, str]) -> None:
     response = await page.goto(stop.path.format(**demo))
     assert response is not None
+    for label, text in stop.fill:
+        await page.get_by_label(label, exact=True).fill(text)
     if stop.send_empty:
-        await page.get_by_role("button", name=stop.send_empty).click()
+        await page.get_by_role("button", name=stop.send_empty, exact=True).click()
+    if stop.shows:
+        await expect(page.get_by_text(stop.shows).first).to_be_visible()
     summary = page.get_by_role("heading", name="There is a problem")
     await expect(summary).to_have_count(1 if stop.error else 0)
 
