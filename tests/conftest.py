@@ -144,13 +144,15 @@ def run_backend() -> str:
     return make_url(url).get_backend_name()
 
 
-# Under pytest-xdist (`--dist loadgroup`), each of these runs on one worker, in order: the
-# browser journeys share one served process and one chromium, and the tests that race
-# processes or wait on wall-clock time do not race each other as well.
+# Under pytest-xdist (`--dist loadgroup`), each group runs on one worker, in order (the first
+# matching prefix names it): the browser tests of a group share one served process and one
+# chromium, and the tests that race processes do not race each other as well. The end-to-end
+# tests mostly wait on the wall clock, so they can run beside the races.
 XDIST_GROUPS = {
+    "tests/browser/test_every_page.py": "browser-pages",
     "tests/browser/": "browser",
     "tests/concurrency/": "processes",
-    "tests/e2e/": "processes",
+    "tests/e2e/": "real-time",
 }
 
 

@@ -242,12 +242,20 @@ def ids(stop: Stop) -> str:
 
 
 @pytest.mark.parametrize("stop", STOPS, ids=ids)
-async def test_axe_finds_no_wcag_22_aa_violations(browser, served: Served, demo, stop):
-    # axe-core is injected by script: the pages' strict CSP would otherwise refuse it.
+async def test_axe_finds_no_wcag_22_aa_violations_and_a_screenshot_is_kept(
+    browser, served: Served, demo, stop, artifacts
+):
+    # axe-core is injected by script: the pages' strict CSP would otherwise refuse it. The
+    # screenshot is taken of the same page load (one load a stop fewer: the browser tests run
+    # on one worker, so their time is the suite's).
     context = await new_context(browser, served, who=stop.who, bypass_csp=True)
     try:
         page = await context.new_page()
         await open_stop(page, stop, demo)
+        path = artifacts / f"{stop.name}.png"
+        await page.screenshot(path=path, full_page=True)
+        print(f"screenshot: {path}")  # noqa: T201 - where to find it
+        assert path.stat().st_size > 0
         results = await Axe().run(page, options={"runOnly": {"type": "tag", "values": WCAG_22_AA}})
         assert results.violations_count == 0, (
             f"{stop.name} ({page.url}):\n{results.generate_report()}"
@@ -278,19 +286,5 @@ async def test_at_400_percent_zoom_nothing_scrolls_sideways(browser, served, dem
         width = await page.evaluate("document.documentElement.scrollWidth")
         await page.screenshot(path=artifacts / f"{stop.name}-320px.png", full_page=True)
         assert width <= ZOOMED["width"], f"{stop.name} is {width} CSS px wide at 320"
-    finally:
-        await context.close()
-
-
-@pytest.mark.parametrize("stop", STOPS, ids=ids)
-async def test_a_screenshot_of_each_page_is_kept(browser, served, demo, stop, artifacts):
-    context = await new_context(browser, served, who=stop.who)
-    try:
-        page = await context.new_page()
-        await open_stop(page, stop, demo)
-        path = artifacts / f"{stop.name}.png"
-        await page.screenshot(path=path, full_page=True)
-        print(f"screenshot: {path}")  # noqa: T201 - where to find it
-        assert path.stat().st_size > 0
     finally:
         await context.close()
