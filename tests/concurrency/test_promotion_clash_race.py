@@ -41,17 +41,25 @@ from tests.support.sign_in import signed_in
 
 SEATS = 15
 SLEEP = 0.05
+# Each side's reads are serialised by its own cohort's lock, so how many of them overlap depends
+# on how the two queues happen to interleave: on a loaded machine one rush in a few has none.
+# The control rushes again, up to this many times, until one shows the break.
+CONTROL_ATTEMPTS = 5
 
 
-async def overlapping_cohort(http, world, start):
-    trainer = await create_user(http, world.admin, "tom@example.org", "trainer", world.hub["id"])
+async def overlapping_cohort(http, world, start, tag=""):
+    trainer = await create_user(
+        http, world.admin, f"tom{tag}@example.org", "trainer", world.hub["id"]
+    )
     response = await http.put(
         f"/api/v1/trainers/{trainer['user']['id']}/availability",
         json={"timezone": "Europe/London", "weekly": ALL_WEEK},
         headers=bearer(world.hub_admin),
     )
     assert response.status_code == 200, response.text
-    room = await create_venue(http, world.hub_admin, world.hub["id"], name="Room 2", capacity=30)
+    room = await create_venue(
+        http, world.hub_admin, world.hub["id"], name=f"Room 2{tag}", capacity=30
+    )
     return await published_cohort(
         http,
         world,
@@ -85,12 +93,12 @@ def teacher_lock_off(monkeypatch):
     monkeypatch.setattr(seating, "try_lock_key", always)
 
 
-async def rush(http, world, start, mail_dir, engine):
+async def rush(http, world, start, mail_dir, engine, tag=""):
     """Holders of X cancel while X's waiting teachers book Y; the two cohorts' states."""
     x = await published_cohort(http, world, start, capacity=SEATS)
-    y = await overlapping_cohort(http, world, start)
-    holders = await signed_in(http, emails("holder", SEATS))
-    waiting = await signed_in(http, emails("waiting", SEATS))
+    y = await overlapping_cohort(http, world, start, tag)
+    holders = await signed_in(http, emails(f"holder{tag}", SEATS))
+    waiting = await signed_in(http, emails(f"waiting{tag}", SEATS))
     held = [(await book(http, t, x["id"])).json() for t in holders]
     queued = [(await book(http, t, x["id"])).json() for t in waiting]
     assert {b["status"] for b in held} == {"confirmed"}
@@ -135,8 +143,17 @@ async def test_control_without_the_teacher_lock_seats_teachers_twice(
         pytest.skip("SQLite serialises every writer: this race cannot happen there")
     widen_the_race(monkeypatch)
     teacher_lock_off(monkeypatch)
-    x, y, _ = await rush(http, world, start, mail_dir, engine)
-    assert seated_twice(x, y), f"nobody seated twice without the lock: {x.summary()}"
+    seen = []
+    for attempt in range(CONTROL_ATTEMPTS):
+        # A day later each time (Monday to Friday): the world's trainer and venue are free then.
+        when = start + timedelta(days=attempt)
+        x, y, _ = await rush(http, world, when, mail_dir, engine, tag=str(attempt))
+        if seated_twice(x, y):
+            return
+        seen.append(x.summary())
+    raise AssertionError(
+        f"nobody seated twice without the lock in {CONTROL_ATTEMPTS} rushes: {seen}"
+    )
 
 
 async def test_twin_with_the_teacher_lock_and_the_same_sleep_holds(
