@@ -28,9 +28,9 @@ class Ticker:
     def __init__(self, jobs: dict[str, tuple[Job, float]]) -> None:
         self._running: set[asyncio.Task[object]] = set()
         self._busy: set[str] = set()
-        self._again: set[str] = set()
-        # Wake-ups asked for while a run is going: APScheduler would skip a run falling due
-        # before this one ends (max_instances=1), and the next would come only at the interval.
+        # The earliest wake-up (a kick is one for now) asked for while a run is going:
+        # APScheduler would skip a run falling due before this one ends (max_instances=1), and
+        # the next would come only at the interval.
         self._wake_after: dict[str, datetime] = {}
         self._stopped = False
         self._scheduler = AsyncIOScheduler(timezone="UTC")
@@ -64,21 +64,17 @@ class Ticker:
 
     def kick(self, name: str) -> None:
         """Run `name` now; if it is running, once more when it ends (a wake is never lost)."""
-        if self._stopped:
-            return
-        if name in self._busy:
-            self._again.add(name)
-        else:
-            self.wake_at(name, datetime.now(UTC))
+        self.wake_at(name, datetime.now(UTC))
 
     def wake_in(self, name: str, seconds: float) -> None:
         """wake_at, for a delay measured on the caller's clock (which tests may freeze)."""
         self.wake_at(name, datetime.now(UTC) + timedelta(seconds=max(seconds, 0.0)))
 
     def wake_at(self, name: str, when: datetime) -> None:
-        """Bring the next run of `name` forward to `when` (never later than it already is)."""
+        """Bring the next run of `name` forward to `when` (never later than it already is); if
+        it is running, the run after it comes at `when` or as soon as it ends."""
         job = self._scheduler.get_job(name)
-        if job is None or not self._scheduler.running:
+        if self._stopped or job is None or not self._scheduler.running:
             return
         if name in self._busy:
             earlier = self._wake_after.get(name)
@@ -97,8 +93,7 @@ class Ticker:
             self._busy.add(name)
             try:
                 result = await self._guarded(name, job)
-                # A kick, or a wake-up now due, that came while running is served here:
-                # APScheduler would skip a run asked for while this one still counts as running.
+                # A wake-up that came while running and is due now is served here.
                 while self._due_again(name):
                     result = await self._guarded(name, job)
                 return result
@@ -107,16 +102,12 @@ class Ticker:
                 if task is not None:
                     self._running.discard(task)
                 later = self._wake_after.pop(name, None)
-                if later is not None and not self._stopped:
+                if later is not None:
                     self.wake_at(name, later)
 
         return run
 
     def _due_again(self, name: str) -> bool:
-        if name in self._again:
-            self._again.discard(name)
-            self._wake_after.pop(name, None)  # this run serves it too
-            return True
         later = self._wake_after.get(name)
         if later is not None and later <= datetime.now(UTC):
             del self._wake_after[name]
