@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import time
 from datetime import datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select, update
@@ -171,35 +172,49 @@ async def test_the_window_moves_on_and_a_timetable_saved_before_entries_is_expan
     assert await entry_count(sessionmaker) > 40
 
 
+async def upload_watching_the_loop(http, token: str, big: bytes) -> tuple[Any, float, float, float]:
+    """Upload `big` while timing the loop: (response, seconds taken, worst stall, slowest
+    /health)."""
+    started = time.perf_counter()
+    upload = asyncio.create_task(
+        http.put("/api/v1/me/timetable", content=big, headers=bearer(token) | CALENDAR)
+    )
+    stalls, answers = [0.0], [0.0]
+    while not upload.done():
+        # A stalled loop shows as a late wake-up, whenever in the upload it happens...
+        before = time.perf_counter()
+        await asyncio.sleep(0.01)
+        stalls.append(time.perf_counter() - before - 0.01)
+        # ...and as a slow answer from the app.
+        before = time.perf_counter()
+        assert (await http.get("/health")).status_code == 200
+        answers.append(time.perf_counter() - before)
+    took = time.perf_counter() - started
+    return await upload, took, max(stalls), max(answers)
+
+
 @pytest.mark.slow
 async def test_a_large_upload_is_read_off_the_event_loop(settings, clock, engine):
     """While a 1 MiB calendar of ~8,000 events is read, the event loop keeps turning and /health
     answers quickly: the reading runs in a thread, and the loop gets the interpreter back every
-    few milliseconds. (Read on the loop, as before, everything waited the whole read: seconds.)"""
+    few milliseconds. (Read on the loop, as before, everything waited the whole read: seconds.)
+
+    The suite runs on two workers on two cores, so a neighbour's burst can starve this process
+    for a moment: the upload is measured a second time when the first is over a bound. Read on
+    the loop, every attempt would stall for the whole read."""
     first = clock.now() + timedelta(days=1)
     big = lessons_ics(7800, first, per_day=24)
     assert len(big) <= 1024 * 1024
     async with serve_in_loop(settings, clock) as http:
         token = await teacher_token(http, TEACHER)
-        started = time.perf_counter()
-        upload = asyncio.create_task(
-            http.put("/api/v1/me/timetable", content=big, headers=bearer(token) | CALENDAR)
-        )
-        stalls, answers = [0.0], [0.0]
-        while not upload.done():
-            # A stalled loop shows as a late wake-up, whenever in the upload it happens...
-            before = time.perf_counter()
-            await asyncio.sleep(0.01)
-            stalls.append(time.perf_counter() - before - 0.01)
-            # ...and as a slow answer from the app.
-            before = time.perf_counter()
-            assert (await http.get("/health")).status_code == 200
-            answers.append(time.perf_counter() - before)
-        took = time.perf_counter() - started
-        response = await upload
-    assert response.status_code == 200, response.text
-    assert response.json()["entries"] > 7000
-    assert took > 1.0, f"the upload took {took:.2f} s: too quick to show anything"
-    # Generous bounds for a busy 2-core machine; read on the loop, the stall was the whole read.
-    assert max(stalls) < 1.0, f"the event loop stalled {max(stalls):.2f} s during the read"
-    assert max(answers) < 1.0, f"/health took {max(answers):.2f} s during the read"
+        for _attempt in range(2):
+            response, took, stall, answer = await upload_watching_the_loop(http, token, big)
+            assert response.status_code == 200, response.text
+            assert response.json()["entries"] > 7000
+            assert took > 1.0, f"the upload took {took:.2f} s: too quick to show anything"
+            # Generous bounds for a busy 2-core machine; read on the loop, the stall was the
+            # whole read.
+            if stall < 1.0 and answer < 1.0:
+                break
+    assert stall < 1.0, f"the event loop stalled {stall:.2f} s during the read"
+    assert answer < 1.0, f"/health took {answer:.2f} s during the read"
