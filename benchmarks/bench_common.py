@@ -178,6 +178,48 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def _stats() -> list[tuple[int, int, str, float]]:
+    """(pid, parent pid, command name, CPU seconds) of every process now running."""
+    tick = os.sysconf("SC_CLK_TCK")
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue  # it ended meanwhile
+        name = text[text.index("(") + 1 : text.rindex(")")]
+        fields = text.rsplit(")", 1)[1].split()
+        found.append(
+            (
+                int(stat.parent.name),
+                int(fields[1]),
+                name,
+                (int(fields[11]) + int(fields[12])) / tick,
+            )
+        )
+    return found
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    """CPU time so far of `pid` and every process under it (uvicorn's workers)."""
+    stats = _stats()
+    children: dict[int, list[int]] = {}
+    for child, parent, _, _ in stats:
+        children.setdefault(parent, []).append(child)
+    tree, todo = set(), [pid]
+    while todo:
+        current = todo.pop()
+        tree.add(current)
+        todo.extend(children.get(current, []))
+    return sum(cpu for p, _, _, cpu in stats if p in tree)
+
+
+def postgres_cpu_seconds() -> float:
+    """CPU time so far of the PostgreSQL processes running now (a backend that ended since
+    the last reading is missed: read it around work done on long-lived connections)."""
+    return sum(cpu for _, _, name, cpu in _stats() if name.startswith("postgres"))
+
+
 def percentile(values: list[float], q: float) -> float:
     if not values:
         return float("nan")

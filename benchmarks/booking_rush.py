@@ -30,7 +30,7 @@ import asyncpg
 import httpx
 import seeding
 import skeleton
-from bench_common import ROOT, percentile
+from bench_common import ROOT, percentile, postgres_cpu_seconds, tree_cpu_seconds
 from ceilings import asyncpg_ceiling, health_ceiling, one_connection_clients
 from skeleton import Benchmark, Run
 from sqlalchemy import text
@@ -200,14 +200,42 @@ async def bulk_rush(base: str, requests: list[dict[str, Any]], concurrency: int)
     }
 
 
+def cpu_readings(pids: dict[str, int | None]) -> dict[str, float]:
+    """CPU seconds so far of the service's processes (each with its children) and PostgreSQL."""
+    readings = {name: tree_cpu_seconds(pid) for name, pid in pids.items() if pid is not None}
+    return readings | {"postgres": postgres_cpu_seconds()}
+
+
+async def settled(pids: dict[str, int | None], limit_s: float = 120) -> None:
+    """Until the service's processes are idle (under a tenth of a core for half a second): the
+    outbox dispatch that follows the rush (confirmation mails and invites) is part of the cost
+    of a booking."""
+    deadline = time.monotonic() + limit_s
+    before = sum(tree_cpu_seconds(pid) for pid in pids.values() if pid is not None)
+    while time.monotonic() < deadline:
+        await asyncio.sleep(0.5)
+        now = sum(tree_cpu_seconds(pid) for pid in pids.values() if pid is not None)
+        if now - before < 0.05:
+            return
+        before = now
+
+
 async def load(plan: dict[str, Any]) -> dict[str, Any]:
-    """The idle server's /health first (httpx, then bare sockets), then the rush."""
-    base, concurrency = plan["base"], plan["concurrency"]
+    """The idle server's /health first (httpx, then bare sockets), then the rush, with the CPU
+    each process spent on it (the dispatch after it included)."""
+    base, concurrency, pids = plan["base"], plan["concurrency"], plan["pids"]
     health = await health_ceiling(base, plan["health_seconds"], concurrency)
+    await settled(pids)
+    before = cpu_readings(pids)
     if plan["bulk"]:
         booked = await bulk_rush(base, plan["bulk"], concurrency)
     else:
         booked = await rush(base, plan["bookings"], concurrency)
+    during = cpu_readings(pids)
+    await settled(pids)
+    after = cpu_readings(pids)
+    booked["cpu_s_during"] = {k: during[k] - before[k] for k in before}
+    booked["cpu_s_with_dispatch"] = {k: after[k] - before[k] for k in before}
     return {"booking": booked, "health": health}
 
 
@@ -354,6 +382,15 @@ def summarise_rush(load_result: dict[str, Any]) -> dict[str, Any]:
         "health_requests_per_s": load_result["health"]["requests_per_s"],
         "health_errors": load_result["health"]["errors"],
         "health_bare_socket_requests_per_s": load_result["health"]["bare_requests_per_s"],
+        # CPU milliseconds a booking, per process: in the rush, and with the dispatch after it.
+        "cpu_ms_per_booking": {
+            name: round(1000 * seconds / len(outcomes), 2)
+            for name, seconds in booked["cpu_s_during"].items()
+        },
+        "cpu_ms_per_booking_with_dispatch": {
+            name: round(1000 * seconds / len(outcomes), 2)
+            for name, seconds in booked["cpu_s_with_dispatch"].items()
+        },
     }
 
 
@@ -374,6 +411,7 @@ def measure(run: Run) -> dict[str, Any]:
             "concurrency": args.concurrency,
             "health_seconds": args.health_seconds,
             "bulk": run.world["bulk"],
+            "pids": {"server": server.pid, "worker": server.worker_pid},
         }
         load_result = run_load_process(plan, run.workdir)
     result = summarise_rush(load_result)
@@ -396,6 +434,7 @@ def summary_line(result: dict[str, Any], args: argparse.Namespace) -> str:
     rate = result["bookings_per_s"]
     raw_text = f"raw {raw:.0f}/s (ratio {rate / raw:.2f})" if raw else "raw n/a"
     problems = result["invariant_problems"] + result.get("raw_invariant_problems", [])
+    cpu = ", ".join(f"{k} {v:.1f}" for k, v in result["cpu_ms_per_booking_with_dispatch"].items())
     verdict = "invariants OK" if not problems else "INVARIANTS FAILED: " + "; ".join(problems[:3])
     return (
         f"booking rush, {args.teachers} teachers, {args.cohorts}x{args.seats} seats, "
@@ -405,7 +444,8 @@ def summary_line(result: dict[str, Any], args: argparse.Namespace) -> str:
         f"{rate:.0f} bookings/s, p50 {result['p50_ms']:.0f} ms, p99 {result['p99_ms']:.0f} ms; "
         f"/health {result['health_requests_per_s']:.0f} req/s (ratio "
         f"{rate / result['health_requests_per_s']:.2f}; bare sockets "
-        f"{result['health_bare_socket_requests_per_s']:.0f}); {raw_text}; {verdict}"
+        f"{result['health_bare_socket_requests_per_s']:.0f}); {raw_text}; "
+        f"CPU ms a booking with its dispatch: {cpu}; {verdict}"
     )
 
 

@@ -77,6 +77,7 @@ class Benchmark:
 class Served(NamedTuple):
     pid: int
     base: str  # http://127.0.0.1:<port>
+    worker_pid: int | None = None  # the separate `booking worker`, when there is one
 
 
 @dataclass(frozen=True)
@@ -111,7 +112,7 @@ class Run:
         worker = start_worker(self.url, self.workdir, env) if separate_worker else None
         try:
             with py_spy(server.pid, self.args.py_spy):
-                yield Served(server.pid, base)
+                yield Served(server.pid, base, worker.pid if worker else None)
         finally:
             stop_server(server)
             if worker is not None:

@@ -1,4 +1,5 @@
-"""Database plumbing: aware UTC round trips, constraints in the database, SQLite's write lock."""
+"""Database plumbing: aware UTC round trips, constraints in the database, SQLite's write lock,
+pooled PostgreSQL connections the server closed."""
 
 from __future__ import annotations
 
@@ -7,10 +8,12 @@ import stat
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import select, text
-from sqlalchemy.exc import IntegrityError, StatementError
+from sqlalchemy import event, select, text
+from sqlalchemy.exc import DBAPIError, IntegrityError, StatementError
 from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
+from sqlalchemy.pool import NullPool
 
+from booking import database as database_module
 from booking.database import create_engine, unit_of_work
 from booking.models import Hub, User, Venue
 from booking.settings import DatabaseSettings
@@ -165,3 +168,49 @@ async def test_a_new_sqlite_database_and_its_directory_are_private(tmp_path):
     assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
     assert files["booking.db"] == 0o600
     assert files["booking.db-wal"] == 0o600  # SQLite gives its side files the database's mode
+
+
+async def _terminate_other_backends(engine) -> int:
+    """Every other connection to this database is closed by the server (as a restart or an
+    idle timeout would); returns how many."""
+    async with engine.connect() as conn:
+        ended = await conn.scalar(
+            text(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        )
+        await conn.rollback()
+    return int(ended or 0)
+
+
+async def _pooled_connections_closed_by_the_server(database_url: str, *, ping: bool) -> None:
+    """Fill a pool of three, have the server close those connections, then use the pool."""
+    engine = create_engine(DatabaseSettings(url=database_url, pool_size=3))
+    if not ping:
+        event.remove(engine.sync_engine, "checkout", database_module._ping)
+    outsider = create_async_engine(database_url, poolclass=NullPool)
+    try:
+        conns = [await engine.connect() for _ in range(3)]
+        for conn in conns:
+            await conn.close()  # back to the pool, open
+        assert await _terminate_other_backends(outsider) >= 3
+        for _ in range(3):
+            async with engine.connect() as conn:
+                assert await conn.scalar(text("SELECT 1")) == 1
+    finally:
+        await engine.dispose()
+        await outsider.dispose()
+
+
+@pytest.mark.postgres
+async def test_a_connection_the_server_closed_is_replaced_before_anyone_uses_it(database_url):
+    await _pooled_connections_closed_by_the_server(database_url, ping=True)
+
+
+@pytest.mark.postgres
+async def test_control_without_the_checkout_ping_a_closed_connection_fails_its_request(
+    database_url,
+):
+    with pytest.raises(DBAPIError):
+        await _pooled_connections_closed_by_the_server(database_url, ping=False)
