@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from booking.models import (
@@ -25,16 +25,34 @@ async def get_booking(db_session: AsyncSession, booking_id: str) -> Booking | No
     return await db_session.get(Booking, booking_id, populate_existing=True)
 
 
+# Built once (every booking runs them), with bound parameters.
+_ACTIVE_BOOKING = select(Booking).where(
+    Booking.teacher_id == bindparam("teacher_id"),
+    Booking.cohort_id == bindparam("cohort_id"),
+    Booking.status.in_(ACTIVE_BOOKING_STATUSES),
+)
+_BOOKED_SESSIONS = (
+    select(TrainingSession)
+    .join(Booking, Booking.cohort_id == TrainingSession.cohort_id)
+    .join(Cohort, Cohort.id == TrainingSession.cohort_id)
+    .where(
+        Booking.teacher_id == bindparam("teacher_id"),
+        Booking.status.in_(SEAT_HOLDING_STATUSES),
+        TrainingSession.status == SessionStatus.SCHEDULED,
+        Cohort.status != CohortStatus.CANCELLED,
+    )
+    .order_by(TrainingSession.starts_at)
+)
+_BOOKED_SESSIONS_ELSEWHERE = _BOOKED_SESSIONS.where(
+    TrainingSession.cohort_id != bindparam("exclude_cohort")
+)
+
+
 async def active_booking(
     db_session: AsyncSession, teacher_id: str, cohort_id: str
 ) -> Booking | None:
-    return await db_session.scalar(
-        select(Booking).where(
-            Booking.teacher_id == teacher_id,
-            Booking.cohort_id == cohort_id,
-            Booking.status.in_(ACTIVE_BOOKING_STATUSES),
-        )
-    )
+    params = {"teacher_id": teacher_id, "cohort_id": cohort_id}
+    return await db_session.scalar(_ACTIVE_BOOKING, params)
 
 
 async def waitlisted_after(
@@ -114,21 +132,10 @@ async def teacher_booked_sessions(
     db_session: AsyncSession, teacher_id: str, *, exclude_cohort: str | None = None
 ) -> Sequence[TrainingSession]:
     """Live sessions of cohorts where the teacher holds a seat (confirmed or offered)."""
-    stmt = (
-        select(TrainingSession)
-        .join(Booking, Booking.cohort_id == TrainingSession.cohort_id)
-        .join(Cohort, Cohort.id == TrainingSession.cohort_id)
-        .where(
-            Booking.teacher_id == teacher_id,
-            Booking.status.in_(SEAT_HOLDING_STATUSES),
-            TrainingSession.status == SessionStatus.SCHEDULED,
-            Cohort.status != CohortStatus.CANCELLED,
-        )
-        .order_by(TrainingSession.starts_at)
-    )
-    if exclude_cohort is not None:
-        stmt = stmt.where(TrainingSession.cohort_id != exclude_cohort)
-    return (await db_session.scalars(stmt)).all()
+    if exclude_cohort is None:
+        return (await db_session.scalars(_BOOKED_SESSIONS, {"teacher_id": teacher_id})).all()
+    params = {"teacher_id": teacher_id, "exclude_cohort": exclude_cohort}
+    return (await db_session.scalars(_BOOKED_SESSIONS_ELSEWHERE, params)).all()
 
 
 async def bookings_of_cohort(

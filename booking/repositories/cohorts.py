@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from datetime import datetime
 
-from sqlalchemy import Select, exists, func, literal, select, update
+from sqlalchemy import Select, bindparam, exists, func, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -32,6 +32,21 @@ def _locks_rows(db_session: AsyncSession) -> bool:
     return bool(db_session.info.get(LOCK_COHORT_ROWS, True))
 
 
+# The reads every booking makes are built once, with bound parameters: building a statement
+# (and its cache key) again for each request cost a third of running it (benchmarks/README.md).
+_COHORT = (
+    select(Cohort)
+    .where(Cohort.id == bindparam("cohort_id"))
+    .execution_options(populate_existing=True)
+)
+_COHORT_FOR_UPDATE = _COHORT.with_for_update()
+_SESSIONS_OF = (
+    select(TrainingSession)
+    .where(TrainingSession.cohort_id.in_(bindparam("cohort_ids", expanding=True)))
+    .order_by(TrainingSession.starts_at, TrainingSession.id)
+)
+
+
 async def get_cohort(
     db_session: AsyncSession, cohort_id: str, *, for_update: bool = False
 ) -> Cohort | None:
@@ -40,10 +55,8 @@ async def get_cohort(
     Every change to seats or the waitlist takes this lock first, so counting and writing cannot
     interleave. On SQLite the transaction's BEGIN IMMEDIATE already excludes other writers.
     """
-    stmt = select(Cohort).where(Cohort.id == cohort_id)
-    if for_update and _locks_rows(db_session):
-        stmt = stmt.with_for_update()
-    return await db_session.scalar(stmt.execution_options(populate_existing=True))
+    stmt = _COHORT_FOR_UPDATE if for_update and _locks_rows(db_session) else _COHORT
+    return await db_session.scalar(stmt, {"cohort_id": cohort_id})
 
 
 async def sessions_of(
@@ -52,11 +65,7 @@ async def sessions_of(
     found: dict[str, list[TrainingSession]] = {cid: [] for cid in cohort_ids}
     if not cohort_ids:
         return found
-    rows = await db_session.scalars(
-        select(TrainingSession)
-        .where(TrainingSession.cohort_id.in_(cohort_ids))
-        .order_by(TrainingSession.starts_at, TrainingSession.id)
-    )
+    rows = await db_session.scalars(_SESSIONS_OF, {"cohort_ids": list(cohort_ids)})
     for row in rows:
         found[row.cohort_id].append(row)
     return found

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, bindparam, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from booking.models import School, User
@@ -65,12 +65,17 @@ async def schools_of_hub(db_session: AsyncSession, hub_id: str) -> Sequence[Scho
     ).all()
 
 
-async def approves_bookings_of(db_session: AsyncSession, user_id: str) -> bool:
-    """Whether the person's school approves its staff's bookings (one query)."""
-    return bool(
-        await db_session.scalar(
-            select(School.approval_required)
-            .join(User, User.school_id == School.id)
-            .where(User.id == user_id)
-        )
-    )
+_MEMBERSHIP = (
+    select(User.school_id, School.approval_required)
+    .outerjoin(School, School.id == User.school_id)
+    .where(User.id == bindparam("user_id"))
+)
+
+
+async def membership(db_session: AsyncSession, user_id: str) -> tuple[str | None, bool]:
+    """The person's school (None without one) and whether it approves its staff's bookings,
+    in one query (a booking needs both)."""
+    row = (await db_session.execute(_MEMBERSHIP, {"user_id": user_id})).first()
+    if row is None:
+        return None, False
+    return row.school_id, bool(row.approval_required)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, func, insert, or_, select
+from sqlalchemy import bindparam, delete, func, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from booking.database import is_postgres
@@ -56,26 +56,30 @@ async def replace_entries(
         )
 
 
+# Built once: every booking's clash check runs it.
+_ENTRIES_BETWEEN = (
+    select(
+        TimetableEntry.starts_at,
+        TimetableEntry.ends_at,
+        TimetableEntry.summary,
+        TimetableEntry.all_day,
+        TimetableEntry.transparent,
+    )
+    .where(
+        TimetableEntry.user_id == bindparam("user_id"),
+        TimetableEntry.starts_at < bindparam("end"),
+        TimetableEntry.ends_at > bindparam("start"),
+    )
+    .order_by(TimetableEntry.starts_at, TimetableEntry.ends_at)
+)
+
+
 async def entries_between(
     db_session: AsyncSession, user_id: str, start: datetime, end: datetime
 ) -> list[BusyEntry]:
     """The stored entries overlapping [start, end), in order (half-open: touching is not)."""
-    rows = await db_session.execute(
-        select(
-            TimetableEntry.starts_at,
-            TimetableEntry.ends_at,
-            TimetableEntry.summary,
-            TimetableEntry.all_day,
-            TimetableEntry.transparent,
-        )
-        .where(
-            TimetableEntry.user_id == user_id,
-            TimetableEntry.starts_at < end,
-            TimetableEntry.ends_at > start,
-        )
-        .order_by(TimetableEntry.starts_at, TimetableEntry.ends_at)
-    )
-    return [BusyEntry(*row) for row in rows]
+    params = {"user_id": user_id, "start": start, "end": end}
+    return [BusyEntry(*row) for row in await db_session.execute(_ENTRIES_BETWEEN, params)]
 
 
 async def count_entries(

@@ -5,23 +5,29 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from booking.models import ApiToken, User
+
+# Built once: every signed-in request runs it (booking.auth.admit).
+_LIVE_TOKEN = (
+    select(ApiToken, User)
+    .join(User, User.id == ApiToken.user_id)
+    .where(
+        ApiToken.token_hash == bindparam("token_hash"),
+        ApiToken.expires_at > bindparam("now"),
+        User.active,
+    )
+)
 
 
 async def live_token(
     db_session: AsyncSession, token_hash: str, now: datetime
 ) -> tuple[ApiToken, User] | None:
     """The token and its holder while the token is unexpired and the holder active."""
-    row = (
-        await db_session.execute(
-            select(ApiToken, User)
-            .join(User, User.id == ApiToken.user_id)
-            .where(ApiToken.token_hash == token_hash, ApiToken.expires_at > now, User.active)
-        )
-    ).first()
+    params = {"token_hash": token_hash, "now": now}
+    row = (await db_session.execute(_LIVE_TOKEN, params)).first()
     return None if row is None else (row[0], row[1])
 
 

@@ -123,10 +123,6 @@ async def count_active_admins(db_session: AsyncSession) -> int:
     )
 
 
-async def school_of(db_session: AsyncSession, user_id: str) -> str | None:
-    return await db_session.scalar(select(User.school_id).where(User.id == user_id))
-
-
 async def users_by_ids(db_session: AsyncSession, user_ids: Sequence[str]) -> dict[str, User]:
     if not user_ids:
         return {}

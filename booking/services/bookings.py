@@ -72,12 +72,16 @@ class BookingService:
                 if replay is not None:
                     return replay
             cohort = await lock_cohort(db_session, cohort_id)
+            school_id, approves = await school_repo.membership(db_session, actor.id)
             placed = await self.seating.book(
                 db_session,
                 actor.id,
                 cohort,
+                school_id=school_id,
                 accept_clashes=data.accept_clashes,
-                needs_approval=await self._needs_approval(db_session, actor),
+                # A teacher's own booking at a school that approves its staff's bookings (a
+                # school_lead's is theirs to make).
+                needs_approval=approves and actor.role is Role.TEACHER,
                 made_by_lead=actor.role is Role.SCHOOL_LEAD,
             )
             body = msgspec.structs.replace(
@@ -96,14 +100,6 @@ class BookingService:
                     )
                 )
             return result
-
-    @staticmethod
-    async def _needs_approval(db_session: AsyncSession, actor: Actor) -> bool:
-        """A teacher's own booking, at a school that approves its staff's bookings (a
-        school_lead's is theirs to make)."""
-        if actor.role is not Role.TEACHER:
-            return False
-        return await school_repo.approves_bookings_of(db_session, actor.id)
 
     async def _replay(
         self,

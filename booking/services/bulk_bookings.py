@@ -148,6 +148,7 @@ class BulkBookingService:
                 db_session,
                 teacher.id,
                 cohort,
+                school_id=teacher.school_id,
                 accept_clashes=accept_clashes,
                 # Made for them by a lead (or an admin): never waits for approval.
                 made_by_lead=True,

@@ -55,7 +55,6 @@ from booking.repositories import cohorts as cohort_repo
 from booking.repositories import outbox as outbox_repo
 from booking.repositories import schools as school_repo
 from booking.repositories import timetables as timetable_repo
-from booking.repositories import users as user_repo
 from booking.repositories.locks import lock_key, try_lock_key
 from booking.repositories.outbox import add_due, add_event, finish_due, pending_due
 from booking.schemas.bookings import Clash
@@ -106,12 +105,14 @@ class Seating:
         teacher_id: str,
         cohort: Cohort,
         *,
+        school_id: str | None,
         accept_clashes: bool,
         needs_approval: bool = False,
         made_by_lead: bool = False,
     ) -> Placed:
         """Confirm while seats remain, else join the waitlist; one active booking per teacher and
         cohort; a waitlisted teacher who books again while a seat is free takes it (200).
+        `school_id` is the teacher's school (the caller has read it, with its approval rule);
         `needs_approval` (their own booking, their school approves them): a seat they would
         take is held pending approval instead. The caller holds the cohort lock (lock_cohort)
         inside its unit of work."""
@@ -121,11 +122,11 @@ class Seating:
         # both clash checks use the same rows.
         sessions = (await cohort_repo.sessions_of(db_session, [cohort.id]))[cohort.id]
         rules.check_open(cohort, sessions, now)
-        free = rules.seat_is_free(
+        # Whether an unfinished walk still owes the free seats only matters while one is left.
+        free = rules.seats_left(cohort) > 0 and rules.seat_is_free(
             cohort, owed_to_waitlist=await self._owed_to_waitlist(db_session, cohort, sessions, now)
         )
         live_ids = [s.id for s in rules.live(sessions)]
-        school_id = await user_repo.school_of(db_session, teacher_id)
         capped = await self._school_at_cap(db_session, cohort, school_id)
         existing = await booking_repo.active_booking(db_session, teacher_id, cohort.id)
         if existing is not None:
