@@ -9,7 +9,7 @@ claimed under row locks, so any number of processes can run it side by side.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
@@ -17,14 +17,14 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from booking.clock import Clock
 from booking.database import unit_of_work
-from booking.events import KINDS, from_row
+from booking.events import KINDS, Event, from_row
 from booking.models.outbox import OutboxEvent
 from booking.ports import DeliveryStatus, MailFacts
 from booking.settings import MailSettings
 from notifications import reminders
 from notifications.content import MailContext
 from notifications.deliveries import DeliverySender
-from notifications.handlers import Envelope, Handling, handle
+from notifications.handlers import Envelope, Handling, handle, prefetch
 from notifications.models import Delivery, Reminder, ReminderStatus
 from notifications.transports import MailTransport
 
@@ -81,7 +81,8 @@ class Dispatcher:
                     .with_for_update(skip_locked=True)
                 )
             ).all()
-            handling = Handling(db_session, self._facts, self._context())
+            read = await prefetch(db_session, self._facts, _decodable(rows))
+            handling = Handling(db_session, self._facts, self._context(), read)
             handled = 0
             for row in rows:
                 if await self._handle_one(handling, row):
@@ -147,3 +148,15 @@ class Dispatcher:
             await db_session.rollback()
         found = [moment for moment in candidates if moment is not None]
         return min(found) if found else None
+
+
+def _decodable(rows: Sequence[OutboxEvent]) -> list[Event]:
+    """The batch's events that decode; one that does not is left to its handler's turn, which
+    logs it and leaves it pending."""
+    found: list[Event] = []
+    for row in rows:
+        try:
+            found.append(from_row(row.kind, row.payload))
+        except Exception:  # noqa: BLE001, S112 - reported where it is handled
+            continue
+    return found

@@ -10,7 +10,7 @@ needs from booking comes through booking.ports.MailFacts.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
 from typing import Any, Generic, TypeVar
@@ -41,13 +41,38 @@ class Envelope(Generic[E]):
 
 
 @dataclass(frozen=True, slots=True)
+class Read:
+    """The bookings and cohorts a batch of events is about, read once for the whole batch
+    (prefetch); None where one is gone. Handlers write only deliveries and reminders, so what
+    was read at the start of the batch's transaction is what each handler would read."""
+
+    bookings: dict[str, BookingInfo | None] = field(default_factory=dict)
+    cohorts: dict[str, CohortInfo | None] = field(default_factory=dict)
+
+
+async def prefetch(
+    db_session: AsyncSession, facts: MailFacts, batch: Sequence[events.Event]
+) -> Read:
+    """One query for the batch's bookings and two for its cohorts, instead of three a handler."""
+    booking_ids = {e.booking_id for e in batch if isinstance(e, events.BookingEvent)}
+    bookings = await facts.bookings(db_session, booking_ids)
+    cohort_ids = {b.cohort_id for b in bookings.values()}
+    cohorts = await facts.cohorts(db_session, cohort_ids)
+    return Read(
+        bookings={i: bookings.get(i) for i in booking_ids},
+        cohorts={i: cohorts.get(i) for i in cohort_ids},
+    )
+
+
+@dataclass(frozen=True, slots=True)
 class Handling:
     """What every handler works with: the dispatcher's transaction, booking's facts, the
-    process's mail context."""
+    process's mail context, and what was read for the batch already."""
 
     db_session: AsyncSession
     facts: MailFacts
     ctx: MailContext
+    read: Read = field(default_factory=Read)
 
 
 Handler = Callable[[Handling, Envelope[Any]], Awaitable[None]]
@@ -88,12 +113,17 @@ async def _booking(
     h: Handling, event: Envelope[BookingE]
 ) -> tuple[BookingInfo, Recipient, CohortInfo] | None:
     """The booking an event is about, its teacher and its cohort; None if any is gone."""
-    booking = (await h.facts.bookings(h.db_session, [event.event.booking_id])).get(
-        event.event.booking_id
-    )
+    booking_id = event.event.booking_id
+    if booking_id in h.read.bookings:
+        booking = h.read.bookings[booking_id]
+    else:
+        booking = (await h.facts.bookings(h.db_session, [booking_id])).get(booking_id)
     if booking is None or booking.teacher is None:
         return None
-    cohort = (await h.facts.cohorts(h.db_session, [booking.cohort_id])).get(booking.cohort_id)
+    if booking.cohort_id in h.read.cohorts:
+        cohort = h.read.cohorts[booking.cohort_id]
+    else:
+        cohort = (await h.facts.cohorts(h.db_session, [booking.cohort_id])).get(booking.cohort_id)
     if cohort is None:
         return None
     return booking, booking.teacher, cohort
