@@ -200,10 +200,11 @@ async def bulk_rush(base: str, requests: list[dict[str, Any]], concurrency: int)
     }
 
 
-def cpu_readings(pids: dict[str, int | None]) -> dict[str, float]:
-    """CPU seconds so far of the service's processes (each with its children) and PostgreSQL."""
+def cpu_readings(pids: dict[str, int | None], *, postgres: bool) -> dict[str, float]:
+    """CPU seconds so far of the service's processes (each with its children) and, on
+    PostgreSQL, the database's."""
     readings = {name: tree_cpu_seconds(pid) for name, pid in pids.items() if pid is not None}
-    return readings | {"postgres": postgres_cpu_seconds()}
+    return readings | ({"postgres": postgres_cpu_seconds()} if postgres else {})
 
 
 async def settled(pids: dict[str, int | None], limit_s: float = 120) -> None:
@@ -226,14 +227,14 @@ async def load(plan: dict[str, Any]) -> dict[str, Any]:
     base, concurrency, pids = plan["base"], plan["concurrency"], plan["pids"]
     health = await health_ceiling(base, plan["health_seconds"], concurrency)
     await settled(pids)
-    before = cpu_readings(pids)
+    before = cpu_readings(pids, postgres=plan["postgres"])
     if plan["bulk"]:
         booked = await bulk_rush(base, plan["bulk"], concurrency)
     else:
         booked = await rush(base, plan["bookings"], concurrency)
-    during = cpu_readings(pids)
+    during = cpu_readings(pids, postgres=plan["postgres"])
     await settled(pids)
-    after = cpu_readings(pids)
+    after = cpu_readings(pids, postgres=plan["postgres"])
     booked["cpu_s_during"] = {k: during[k] - before[k] for k in before}
     booked["cpu_s_with_dispatch"] = {k: after[k] - before[k] for k in before}
     return {"booking": booked, "health": health}
@@ -412,6 +413,7 @@ def measure(run: Run) -> dict[str, Any]:
             "health_seconds": args.health_seconds,
             "bulk": run.world["bulk"],
             "pids": {"server": server.pid, "worker": server.worker_pid},
+            "postgres": run.postgres,
         }
         load_result = run_load_process(plan, run.workdir)
     result = summarise_rush(load_result)
