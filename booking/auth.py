@@ -56,10 +56,10 @@ async def admit(connection: ASGIConnection[Any, Any, Any, Any], token: str | Non
     ways in (the Bearer header here, the pages' cookie in booking.pages.session) before any
     handler.
 
-    On PostgreSQL the lookup and the count share one pooled connection and one transaction: a
-    rush waits on the pool more than on the CPU, and a second checkout (with its ping) per
-    request cost it about a third (benchmarks/README.md, Issue 13). A refused request still
-    counts: the count is committed before the 429 is raised."""
+    On PostgreSQL the lookup, the token's once-a-minute touch and the count share one pooled
+    connection and one transaction: a rush waits on the pool more than on the CPU, and a second
+    checkout (with its ping) per request cost it about a third (benchmarks/README.md, Issue 13).
+    A refused request still counts: the count is committed before the 429 is raised."""
     runtime: Runtime = connection.app.state.runtime
     address = client_address(connection)
     async with runtime.sessionmaker() as db_session:
