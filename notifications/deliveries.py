@@ -9,8 +9,6 @@ that one mail again, with the same Message-ID. Nothing else can repeat.
 
 from __future__ import annotations
 
-import email
-import email.policy
 import logging
 import random
 from collections.abc import Callable, Sequence
@@ -28,6 +26,7 @@ from booking.ports import DeliveryStatus, MailUnavailableError
 from booking.settings import MailSettings
 from calendars.ical import Person
 from notifications.addresses import parse_mailbox
+from notifications.messages import POLICY
 from notifications.models import Delivery
 from notifications.transports import MailRejectedError, MailTransport
 
@@ -64,7 +63,7 @@ class Composed:
 def compose_draft(draft: Draft) -> Composed:
     try:
         message = draft.compose()
-        return Composed(message.as_bytes(policy=email.policy.SMTP), str(message["Subject"]), None)
+        return Composed(message.as_bytes(policy=POLICY), str(message["Subject"]), None)
     except ValueError as exc:
         log.warning("delivery %s could not be composed: %s", draft.key, exc)
         return Composed(b"", f"({draft.kind})", f"cannot compose: {exc}")

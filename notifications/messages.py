@@ -6,6 +6,7 @@ import email.policy
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from email.headerregistry import BaseHeader, HeaderRegistry
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from functools import cache
@@ -21,6 +22,28 @@ DEFAULT_SERVICE_NAME = "Book SEND training"
 
 # Digits only, so the code reads the same in every font and screen reader, and never wraps.
 _CODE = re.compile(r"[0-9]{4,12}")
+
+
+class _HeaderClasses(HeaderRegistry):
+    """The standard registry, remembering the class it makes for each header name: the stock
+    one builds a new class (`type(...)`) for every header it parses, which was about a tenth of
+    composing a mail (benchmarks/README.md, Issue 13). The class depends only on the name, so
+    the mails are the same."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._made: dict[str, type[BaseHeader]] = {}
+
+    def __getitem__(self, name: str) -> type[BaseHeader]:
+        key = name.lower()
+        made = self._made.get(key)
+        if made is None:
+            made = self._made[key] = super().__getitem__(name)
+        return made
+
+
+# policy.SMTP: CRLF line ends, lines under 998 octets, RFC 2047 words for non-ASCII headers.
+POLICY = email.policy.SMTP.clone(header_factory=_HeaderClasses())
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,8 +90,7 @@ def new_message(
         check_invite(invite.ics, invite.method, to_address.addr_spec)
         if html is None:
             raise ValueError("an invite mail has an HTML part")
-    # policy.SMTP: CRLF line ends, lines under 998 octets, RFC 2047 words for non-ASCII headers.
-    message = EmailMessage(policy=email.policy.SMTP)
+    message = EmailMessage(policy=POLICY)
     message["From"] = from_address
     message["To"] = to_address
     message["Subject"] = subject
