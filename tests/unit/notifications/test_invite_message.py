@@ -10,6 +10,7 @@ from email.utils import parsedate_to_datetime
 import pytest
 
 from calendars.ical import Person, invite
+from notifications import messages
 from notifications.messages import Invite, new_message
 from tests.support.ics_lint import checked, sample_event
 
@@ -218,3 +219,27 @@ def test_something_that_is_not_icalendar_is_refused():
 def test_a_naive_date_is_refused():
     with pytest.raises(ValueError, match="date must be timezone-aware"):
         message(date=datetime(2026, 10, 15, 8, 30))  # noqa: DTZ001 - the naive time is the point
+
+
+def test_our_header_registry_gives_the_stock_policys_bytes(monkeypatch):
+    """messages.POLICY remembers the header classes it makes (the stock registry makes a new
+    class for every header); the mail must come out exactly as the stock policy writes it,
+    non-ASCII names and long folded headers included."""
+
+    def composed() -> bytes:
+        mail = message(subject="Invitation: Supporting autistic pupils — a long subject " * 3)
+        mail.replace_header("Message-ID", "<fixed@book.example.org>")
+        for number, part in enumerate(p for p in mail.walk() if p.is_multipart()):
+            part.set_boundary(f"fixed-boundary-{number}")
+        return mail.as_bytes(policy=messages.POLICY)
+
+    ours = composed()
+    monkeypatch.setattr(messages, "POLICY", email.policy.SMTP)
+    assert composed() == ours
+    assert "Siân".encode() not in ours  # the display name went out as an RFC 2047 word
+
+
+def test_each_header_name_gets_one_class():
+    first, second = message(), message()
+    assert type(first["Subject"]) is type(second["Subject"])
+    assert messages.POLICY.header_factory["subject"] is messages.POLICY.header_factory["Subject"]
