@@ -9,7 +9,7 @@ claimed under row locks, so any number of processes can run it side by side.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 # A pass repeats while it finds work, up to this many rounds, then yields to the timer.
 MAX_ROUNDS = 50
 REPORT_EVERY = timedelta(minutes=1)
+NOT_HANDLED = "outbox event %s (%s) could not be handled"
 
 
 class Dispatcher:
@@ -81,25 +82,26 @@ class Dispatcher:
                     .with_for_update(skip_locked=True)
                 )
             ).all()
-            read = await prefetch(db_session, self._facts, _decodable(rows))
+            batch = [(row, _decoded(row)) for row in rows]
+            events = [event for _, event in batch if event is not None]
+            read = await prefetch(db_session, self._facts, events)
             handling = Handling(db_session, self._facts, self._context(), read)
             handled = 0
-            for row in rows:
-                if await self._handle_one(handling, row):
+            for row, event in batch:
+                if event is not None and await self._handle_one(handling, row, event):
                     row.dispatched_at = self._clock.now()
                     handled += 1
         await self.report_unknown()
         return handled
 
     @staticmethod
-    async def _handle_one(handling: Handling, row: OutboxEvent) -> bool:
+    async def _handle_one(handling: Handling, row: OutboxEvent, event: Event) -> bool:
         try:
-            envelope = Envelope(row.id, row.created_at, from_row(row.kind, row.payload))
             async with handling.db_session.begin_nested():
-                await handle(handling, envelope)
+                await handle(handling, Envelope(row.id, row.created_at, event))
         except Exception:
             # Left undispatched: it is tried again on the next pass, and the log says why.
-            log.exception("outbox event %s (%s) could not be handled", row.id, row.kind)
+            log.exception(NOT_HANDLED, row.id, row.kind)
             return False
         return True
 
@@ -150,13 +152,11 @@ class Dispatcher:
         return min(found) if found else None
 
 
-def _decodable(rows: Sequence[OutboxEvent]) -> list[Event]:
-    """The batch's events that decode; one that does not is left to its handler's turn, which
-    logs it and leaves it pending."""
-    found: list[Event] = []
-    for row in rows:
-        try:
-            found.append(from_row(row.kind, row.payload))
-        except Exception:  # noqa: BLE001, S112 - reported where it is handled
-            continue
-    return found
+def _decoded(row: OutboxEvent) -> Event | None:
+    """The row's event, decoded once for the batch's read and its handler; None (and left
+    pending) when it does not decode."""
+    try:
+        return from_row(row.kind, row.payload)
+    except Exception:
+        log.exception(NOT_HANDLED, row.id, row.kind)
+        return None

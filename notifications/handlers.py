@@ -9,7 +9,7 @@ needs from booking comes through booking.ports.MailFacts.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
@@ -27,6 +27,7 @@ from notifications.content import MailContext
 from notifications.deliveries import Draft, queue
 
 E = TypeVar("E", bound=events.Event)
+T = TypeVar("T")
 BookingE = TypeVar("BookingE", bound=events.BookingEvent)
 SessionE = TypeVar("SessionE", bound=events.SessionEvent)
 
@@ -113,20 +114,25 @@ async def _booking(
     h: Handling, event: Envelope[BookingE]
 ) -> tuple[BookingInfo, Recipient, CohortInfo] | None:
     """The booking an event is about, its teacher and its cohort; None if any is gone."""
-    booking_id = event.event.booking_id
-    if booking_id in h.read.bookings:
-        booking = h.read.bookings[booking_id]
-    else:
-        booking = (await h.facts.bookings(h.db_session, [booking_id])).get(booking_id)
+    booking = await _one(h, h.read.bookings, h.facts.bookings, event.event.booking_id)
     if booking is None or booking.teacher is None:
         return None
-    if booking.cohort_id in h.read.cohorts:
-        cohort = h.read.cohorts[booking.cohort_id]
-    else:
-        cohort = (await h.facts.cohorts(h.db_session, [booking.cohort_id])).get(booking.cohort_id)
+    cohort = await _one(h, h.read.cohorts, h.facts.cohorts, booking.cohort_id)
     if cohort is None:
         return None
     return booking, booking.teacher, cohort
+
+
+async def _one(
+    h: Handling,
+    read: dict[str, T | None],
+    fetch: Callable[[AsyncSession, Collection[str]], Awaitable[dict[str, T]]],
+    key: str,
+) -> T | None:
+    """What the batch read for `key`, or else one fetch of it."""
+    if key in read:
+        return read[key]
+    return (await fetch(h.db_session, [key])).get(key)
 
 
 def _upcoming(sessions: Sequence[SessionInfo], at: datetime) -> list[SessionInfo]:
