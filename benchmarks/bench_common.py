@@ -172,31 +172,28 @@ def py_spy(pid: int, output: Path | None) -> Iterator[None]:
             print(f"py-spy failed: {errors.decode(errors='replace')[-500:]}", file=sys.stderr)
 
 
+def _parse_stat(text: str) -> tuple[int, str, float]:
+    """(parent pid, command name, user + system CPU seconds) from a /proc/<pid>/stat line; the
+    name sits in parentheses and may hold spaces or parentheses itself."""
+    fields = text.rsplit(")", 1)[1].split()
+    cpu = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return int(fields[1]), text[text.index("(") + 1 : text.rindex(")")], cpu
+
+
 def cpu_seconds(pid: int) -> float:
     """User + system CPU time of a process so far (Linux /proc)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return _parse_stat(Path(f"/proc/{pid}/stat").read_text())[2]
 
 
 def _stats() -> list[tuple[int, int, str, float]]:
     """(pid, parent pid, command name, CPU seconds) of every process now running."""
-    tick = os.sysconf("SC_CLK_TCK")
     found = []
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             text = stat.read_text()
         except OSError:
             continue  # it ended meanwhile
-        name = text[text.index("(") + 1 : text.rindex(")")]
-        fields = text.rsplit(")", 1)[1].split()
-        found.append(
-            (
-                int(stat.parent.name),
-                int(fields[1]),
-                name,
-                (int(fields[11]) + int(fields[12])) / tick,
-            )
-        )
+        found.append((int(stat.parent.name), *_parse_stat(text)))
     return found
 
 
