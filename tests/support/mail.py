@@ -11,15 +11,27 @@ from pathlib import Path
 CODE_LINE = re.compile(r"^\s*(\d{6})\s*$", re.MULTILINE)
 
 
+# Parsed mails by file and its (size, mtime): a served process's mail directory grows through a
+# run, and a test polling it for a code parsed every mail in it on every poll.
+_PARSED: dict[Path, tuple[tuple[int, int], EmailMessage]] = {}
+
+
 def messages(mail_dir: Path) -> list[EmailMessage]:
     if not mail_dir.exists():
         return []
-    found = []
-    for path in sorted(mail_dir.glob("*.eml")):
-        message = email.message_from_bytes(path.read_bytes(), policy=default)
-        assert isinstance(message, EmailMessage)
-        found.append(message)
-    return found
+    return [_parsed(path) for path in sorted(mail_dir.glob("*.eml"))]
+
+
+def _parsed(path: Path) -> EmailMessage:
+    stat = path.stat()
+    version = (stat.st_size, stat.st_mtime_ns)
+    cached = _PARSED.get(path)
+    if cached is not None and cached[0] == version:
+        return cached[1]
+    message = email.message_from_bytes(path.read_bytes(), policy=default)
+    assert isinstance(message, EmailMessage)
+    _PARSED[path] = (version, message)
+    return message
 
 
 def text_part(message: EmailMessage) -> str:
