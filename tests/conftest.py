@@ -27,7 +27,6 @@ import pytest
 from hypothesis import settings as hypothesis_settings
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
-from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -101,13 +100,20 @@ async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
 
 
 async def _empty_tables(engine: AsyncEngine) -> None:
+    """Every table emptied, children first, in one transaction sent as one script through the
+    driver: TRUNCATE took PostgreSQL about 100 ms of wall time a test (it replaces each table's
+    files), and twenty DELETEs sent one by one cost SQLite about 25 ms of CPU; this is 7-10 ms
+    and 7 ms."""
     tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
-    async with engine.begin() as conn:
+    deletes = "".join(f"DELETE FROM {table};" for table in tables)  # noqa: S608 - our own tables
+    script = f"BEGIN;{deletes}COMMIT;"
+    async with engine.connect() as conn:
+        driver = (await conn.get_raw_connection()).driver_connection
+        assert driver is not None
         if engine.dialect.name == "postgresql":
-            await conn.execute(text(f"TRUNCATE {', '.join(tables)} CASCADE"))
+            await driver.execute(script)  # asyncpg: several statements in one simple query
         else:
-            for table in tables:
-                await conn.execute(text(f"DELETE FROM {table}"))  # noqa: S608 - our own table names
+            await driver.executescript(script)
 
 
 @pytest.fixture
