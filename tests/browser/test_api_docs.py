@@ -10,6 +10,8 @@ from playwright.async_api import Request, Route, expect
 
 from tests.browser.conftest import new_context
 
+RENDER_TIMEOUT_MS = 30_000
+
 pytestmark = [pytest.mark.browser, pytest.mark.asyncio(loop_scope="session")]
 
 
@@ -35,7 +37,10 @@ async def test_the_api_docs_render_from_our_own_assets_only(browser, served):
             ),
         )
         await page.goto("/schema")
-        await expect(page.locator(".opblock").first).to_be_visible()
+        # Swagger UI builds every operation of the whole document in the page, seconds of work
+        # on two busy cores: once in CI it took longer than expect's default 5 s (the failure's
+        # snapshot showed the operations rendered).
+        await expect(page.locator(".opblock").first).to_be_visible(timeout=RENDER_TIMEOUT_MS)
         assert await page.locator(".opblock").count() > 30
         await expect(page.get_by_text("/api/v1/cohorts/{cohort_id}/bookings").first).to_be_visible()
     finally:
