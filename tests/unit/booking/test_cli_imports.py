@@ -7,27 +7,24 @@ import sys
 
 from tests.support.processes import ROOT
 
-SCRIPT = """
-import sys
-import booking.cli
-heavy = sorted(m for m in ("booking.app", "booking.serving", "litestar") if m in sys.modules)
-print(",".join(heavy))
-"""
+HEAVY = ("booking.app", "booking.serving", "litestar")
+
+
+def heavy_after(imports: str) -> str:
+    """The heavy modules loaded in a fresh interpreter once `imports` and booking.cli are."""
+    script = (
+        f"import sys\n{imports}\nimport booking.cli\n"
+        f"print(','.join(sorted(m for m in {HEAVY!r} if m in sys.modules)))"
+    )
+    done = subprocess.run(  # noqa: S603 - our own interpreter and script
+        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    return done.stdout.strip()
 
 
 def test_importing_the_cli_leaves_the_app_for_serve_and_worker():
-    done = subprocess.run(  # noqa: S603 - our own interpreter and script
-        [sys.executable, "-c", SCRIPT], cwd=ROOT, capture_output=True, text=True, check=True
-    )
-    assert done.stdout.strip() == ""
+    assert heavy_after("") == ""
 
 
 def test_the_control_sees_the_app_once_serve_imports_it():
-    done = subprocess.run(  # noqa: S603 - our own interpreter and script
-        [sys.executable, "-c", "import booking.serving\n" + SCRIPT],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    assert done.stdout.strip() == "booking.app,booking.serving,litestar"
+    assert heavy_after("import booking.serving") == "booking.app,booking.serving,litestar"
