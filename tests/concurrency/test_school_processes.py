@@ -53,7 +53,7 @@ import math
 import subprocess
 import sys
 import uuid
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import AsyncIterator, Awaitable, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field, replace
@@ -113,7 +113,9 @@ PENDING = "pending_approval"
 APPROVING = ("a", "b")  # the schools whose staff book for themselves
 # What the leads of those schools do with the bookings they find pending: in the order found
 # (by either lead; by arrival rather than by teacher, so that every kind of answer happens
-# whoever wins the rush), then every later one approved.
+# whoever wins the rush), then every later one approved. A rejection that arrives after the
+# booking ran out (409 not_pending, on a busy machine) is tried again on the next one found, so
+# that a slow listing cannot leave the run without a rejection.
 APPROVE, REJECT, LEAVE = "approve", "reject", "leave to run out"
 ANSWERS = (LEAVE, REJECT, APPROVE)
 # The staff of an approving school who cancel their own booking, whatever it is by then (the
@@ -729,7 +731,7 @@ class Rush:
         self.run = Run(cohort_id)
         self.gate, self.done = asyncio.Event(), asyncio.Event()
         self.turns = itertools.count()
-        self.answers = iter(ANSWERS)
+        self.answers = deque(ANSWERS)
         self.cancelling = {
             school.staff[i].id
             for school in (stage.people.schools[key] for key in APPROVING)
@@ -802,25 +804,24 @@ class Rush:
                 continue
             seen.add(booking["id"])
             self.run.found_pending[school.key] += 1
-            rule = (
-                APPROVE if booking["teacher_id"] in self.cancelling else next(self.answers, APPROVE)
-            )
-            if rule == LEAVE:
-                continue
-            path, body = (
-                ("approve", None) if rule == APPROVE else ("reject", {"reason": "No cover"})
-            )
-            answers.append(
-                self.send(
-                    rule,
-                    self.client().post(
-                        f"/api/v1/bookings/{booking['id']}/{path}",
-                        json=body,
-                        headers=bearer(school.lead),
-                    ),
-                )
-            )
+            rule = APPROVE if booking["teacher_id"] in self.cancelling else self.next_answer()
+            if rule != LEAVE:
+                answers.append(self.give(rule, school, booking["id"]))
         await asyncio.gather(*answers)
+
+    def next_answer(self) -> str:
+        return self.answers.popleft() if self.answers else APPROVE
+
+    async def give(self, rule: str, school: School, booking_id: str) -> None:
+        path, body = ("approve", None) if rule == APPROVE else ("reject", {"reason": "No cover"})
+        response = await self.send(
+            rule,
+            self.client().post(
+                f"/api/v1/bookings/{booking_id}/{path}", json=body, headers=bearer(school.lead)
+            ),
+        )
+        if rule == REJECT and response.status_code == 409:
+            self.answers.appendleft(REJECT)  # too late: the next one found is rejected instead
 
     async def sample(self) -> None:
         while not self.done.is_set():
