@@ -45,6 +45,7 @@ from booking.url_fetch import fetch_calendar
 from tests.integration.calendars.test_timetables_api import weekly_ics
 from tests.support.engine import teacher_token
 from tests.support.factories import bearer
+from tests.support.http_server import POLL_SECONDS
 
 TEACHER = "t@school.example"
 # A global address standing in for a calendar server on the internet; the fake router sends
@@ -104,7 +105,11 @@ def local_server(
     if tls is not None:
         httpd.socket = tls.wrap_socket(httpd.socket, server_side=True)
     holder.append(Server(port=httpd.server_address[1], respond=respond))
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    # shutdown() waits for serve_forever's next poll: the default half second, at every
+    # server a test stops.
+    thread = threading.Thread(
+        target=httpd.serve_forever, kwargs={"poll_interval": POLL_SECONDS}, daemon=True
+    )
     thread.start()
     try:
         yield holder[0]
