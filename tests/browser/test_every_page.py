@@ -248,30 +248,45 @@ async def reflow_width(page: Page) -> int:
     return int(await page.evaluate("document.documentElement.scrollWidth"))
 
 
+@pytest_asyncio.fixture(scope="module", loop_scope="session")
+async def role_pages() -> AsyncIterator[dict[str | None, Page]]:
+    """One open page per role, shared by that role's stops: a new chromium page costs about
+    half a second of CPU, and this file's time is the suite's (2/3 of its time went to them).
+    Sharing is sound because no stop changes anything: pages are only read, and forms are sent
+    empty or with a search, to see their errors. Each stop navigates afresh at desktop width;
+    the role's cookies carry over, as in anyone's browser."""
+    pages: dict[str | None, Page] = {}
+    yield pages
+    for page in pages.values():
+        await page.context.close()
+
+
+async def page_as(pages: dict[str | None, Page], browser, served: Served, who: str | None) -> Page:
+    page = pages.get(who)
+    if page is None or page.is_closed():
+        context = await new_context(browser, served, who=who, bypass_csp=True)
+        page = pages[who] = await context.new_page()
+    await page.set_viewport_size(DESKTOP)  # the last stop left it at 320 px
+    return page
+
+
 @pytest.mark.parametrize("stop", STOPS, ids=ids)
 async def test_axe_finds_no_wcag_22_aa_violations_and_it_reflows_at_400_percent_zoom(
-    browser, served: Served, demo, stop, artifacts
+    browser, served: Served, demo, stop, artifacts, role_pages
 ):
-    # axe-core is injected by script: the pages' strict CSP would otherwise refuse it. Both
-    # checks and both screenshots share one page load (the browser tests of this file run on
-    # one worker, so their time is the suite's).
-    context = await new_context(browser, served, who=stop.who, bypass_csp=True)
-    try:
-        page = await context.new_page()
-        await open_stop(page, stop, demo)
-        path = artifacts / f"{stop.name}.png"
-        await page.screenshot(path=path, full_page=True)
-        print(f"screenshot: {path}")  # noqa: T201 - where to find it
-        assert path.stat().st_size > 0
-        results = await Axe().run(page, options={"runOnly": {"type": "tag", "values": WCAG_22_AA}})
-        assert results.violations_count == 0, (
-            f"{stop.name} ({page.url}):\n{results.generate_report()}"
-        )
-        width = await reflow_width(page)
-        await page.screenshot(path=artifacts / f"{stop.name}-320px.png", full_page=True)
-        assert width <= ZOOMED["width"], f"{stop.name} is {width} CSS px wide at 320"
-    finally:
-        await context.close()
+    # axe-core is injected by script: the pages' strict CSP would otherwise refuse it (the
+    # role's page bypasses it). Both checks and both screenshots share one page load.
+    page = await page_as(role_pages, browser, served, stop.who)
+    await open_stop(page, stop, demo)
+    path = artifacts / f"{stop.name}.png"
+    await page.screenshot(path=path, full_page=True)
+    print(f"screenshot: {path}")  # noqa: T201 - where to find it
+    assert path.stat().st_size > 0
+    results = await Axe().run(page, options={"runOnly": {"type": "tag", "values": WCAG_22_AA}})
+    assert results.violations_count == 0, f"{stop.name} ({page.url}):\n{results.generate_report()}"
+    width = await reflow_width(page)
+    await page.screenshot(path=artifacts / f"{stop.name}-320px.png", full_page=True)
+    assert width <= ZOOMED["width"], f"{stop.name} is {width} CSS px wide at 320"
 
 
 async def test_axe_sees_a_violation_when_there_is_one(browser, served):
