@@ -43,6 +43,7 @@ from booking.settings import (
     Settings,
 )
 from tests.support.postgres import recreate_database
+from tests.support.xdist_groups import GroupCheck, PathGroups
 
 # CI explores the same examples every run (a failure there is reproducible, not luck);
 # local runs keep exploring new ones.
@@ -150,24 +151,19 @@ def run_backend() -> str:
     return make_url(url).get_backend_name()
 
 
-# Under pytest-xdist (`--dist loadgroup`), each group runs on one worker, in order (the first
-# matching prefix names it): the browser tests of a group share one served process and one
-# chromium, and the tests that race processes do not race each other as well. The end-to-end
-# tests mostly wait on the wall clock, so they can run beside the races.
-XDIST_GROUPS = {
-    "tests/browser/test_every_page.py": "browser-pages",
-    "tests/browser/": "browser",
-    "tests/concurrency/": "processes",
-    "tests/e2e/": "real-time",
-}
+@pytest.hookimpl(optionalhook=True, tryfirst=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> PathGroups | None:
+    """`--dist loadgroup` by the groups of tests.support.xdist_groups."""
+    return PathGroups(config, log) if config.getvalue("dist") == "loadgroup" else None
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if not hasattr(config, "workerinput"):  # the controlling process (or a run without xdist)
+        config.pluginmanager.register(GroupCheck(), "xdist-group-check")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Each engine-pinned test in its own engine's pass; browser journeys in the SQLite pass."""
-    for item in items:
-        group = next((g for p, g in XDIST_GROUPS.items() if item.nodeid.startswith(p)), None)
-        if group is not None:
-            item.add_marker(pytest.mark.xdist_group(group))
     backend = run_backend()
     other = {"postgresql": ("sqlite", "browser"), "sqlite": ("postgres",)}[backend]
     keep, drop = [], []
