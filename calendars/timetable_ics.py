@@ -188,8 +188,8 @@ def _expansion_cost(rule: object, start: date, horizon: datetime) -> int | None:
     """How many occurrences dateutil generates from ``start`` to ``horizon``, at most; None when
     the rule is not one a timetable uses and could take unbounded time.
 
-    Only daily or slower rules are expanded: sub-daily ones (FREQ=SECONDLY from 1900 is billions
-    of occurrences) have no place in a timetable.
+    Only daily or slower rules with a positive INTERVAL are expanded: sub-daily ones
+    (FREQ=SECONDLY from 1900 is billions of occurrences) have no place in a timetable.
     """
     if not isinstance(rule, dict):  # a vBroken RRULE; recurring_ical_events skips it as well
         return None
@@ -199,10 +199,14 @@ def _expansion_cost(rule: object, start: date, horizon: datetime) -> int | None:
         return None
     if frequency == "DAILY" and _DAILY_STARVING_PARTS & parts.keys():
         return None
-    interval = _first(parts.get("INTERVAL"))
+    interval = _first(parts.get("INTERVAL", 1))
+    if not isinstance(interval, int) or interval < 1:
+        # RFC 5545 wants a positive integer; at 0 dateutil repeats DTSTART for ever, holding
+        # every repeat in a list (gigabytes within a minute).
+        return None
     count = _first(parts.get("COUNT"))
     days = max(0, (horizon.date() - _as_date(start)).days)
-    step = _PERIOD_DAYS[frequency] * (interval if isinstance(interval, int) and interval > 1 else 1)
+    step = _PERIOD_DAYS[frequency] * interval
     periods = days // step + 1
     per_period = _DAYS_PER_PERIOD[frequency] if _DAY_PARTS & parts.keys() else 1
     for name in ("BYHOUR", "BYMINUTE", "BYSECOND"):

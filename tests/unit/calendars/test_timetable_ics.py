@@ -1,3 +1,6 @@
+import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -310,6 +313,40 @@ def test_unreadable_series_is_skipped_and_the_rest_kept():
 def test_sub_daily_rule_is_skipped():
     data = calendar("UID:a\nDTSTART:19000101T000000Z\nDURATION:PT1S\nRRULE:FREQ=SECONDLY")
     assert expand_ics(data, SPRING_TERM) == []
+
+
+class TooSlowError(BaseException):
+    """A BaseException, so that the expander's catch-all (a series it cannot read is skipped)
+    lets it through to `within`."""
+
+
+@contextmanager
+def within(seconds: float) -> Iterator[None]:
+    """Fail the test if the block (in the test's own thread) runs longer than `seconds`: a rule
+    the expander should skip would otherwise run, and eat memory, for as long as it is let."""
+
+    def interrupt(_signum: int, _frame: object) -> None:
+        raise TooSlowError
+
+    previous = signal.signal(signal.SIGALRM, interrupt)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    except TooSlowError:
+        pytest.fail(f"still expanding after {seconds} s")
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+@pytest.mark.parametrize("interval", ["0", "00", "-2"])
+def test_rule_without_a_positive_interval_is_skipped(interval):
+    # At INTERVAL=0 dateutil repeats DTSTART for ever and keeps every repeat (found by the
+    # mutation fuzzing below: gigabytes within a minute). The control: INTERVAL=2 expands.
+    rule = "UID:a\nDTSTART:20260302T090000Z\nDURATION:PT1H\nRRULE:FREQ=WEEKLY;INTERVAL="
+    with within(5):
+        assert expand_ics(calendar(rule + interval), SPRING_TERM) == []
+        assert len(expand_ics(calendar(rule + "2"), SPRING_TERM)) == 5
 
 
 def test_daily_rule_filtered_by_month_day_is_skipped():
