@@ -48,7 +48,10 @@ async def test_capacity_changes_during_a_rush_keep_every_invariant(
     tagged = interleave(*(bookings[i::5] for i in range(5)), changes)
     responses = await race([call for _, call in tagged])
 
-    assert in_flight.most >= 5
+    # As in the three-app rush (test_booking_rush): three requests inside the booking at once is
+    # already a race; more was usual, but on a loaded 2-core machine SQLite runs showed 3 and 4
+    # (a request waits for the write lock at its rate-limit count as often as in the booking).
+    assert in_flight.most >= 3, f"the requests did not overlap ({in_flight.most} at most)"
     assert_no_server_errors(responses)
     booked = [outcome(r) for (kind, _), r in zip(tagged, responses, strict=True) if kind == "book"]
     changed = [r for (kind, _), r in zip(tagged, responses, strict=True) if kind == "change"]
