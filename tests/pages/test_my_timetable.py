@@ -6,10 +6,10 @@ import msgspec
 import pytest
 from litestar.testing import AsyncTestClient
 
-from booking.app import create_app
 from booking.settings import TimetableSettings
 from tests.pages.conftest import open_page, sign_in, submit
 from tests.pages.test_page_structure import check_structure
+from tests.support.app_pool import lent_app
 from tests.support.html import Page
 from tests.support.http_server import Routes, serve
 
@@ -225,10 +225,9 @@ async def permissive(settings, clock, engine):
     allowed = msgspec.structs.replace(
         settings, timetable=TimetableSettings(allow_private_urls=True)
     )
-    async with AsyncTestClient(
-        app=create_app(allowed, clock=clock), base_url="http://127.0.0.1:8000"
-    ) as client:
-        yield client
+    with lent_app(allowed, clock) as app:
+        async with AsyncTestClient(app=app, base_url="http://127.0.0.1:8000") as client:
+            yield client
 
 
 async def test_a_linked_calendar_is_fetched_and_shows_its_busy_times(permissive, mail_dir):

@@ -16,15 +16,14 @@ from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
 import httpx
-from litestar import Litestar
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from booking.app import Wiring, create_app
 from booking.clock import Clock
 from booking.models import Booking, BookingStatus, Cohort
 from booking.runtime import Runtime
-from booking.settings import ServerSettings, Settings
+from booking.settings import Settings
+from tests.support.app_pool import borrow_app, give_back
 from tests.support.engine import ALL_WEEK, World
 from tests.support.factories import bearer, create_hub, create_user, create_venue
 from tests.support.mail import CODE_LINE, messages, text_part
@@ -72,33 +71,12 @@ async def race(calls: Sequence[Callable[[], Awaitable[T]]]) -> list[T]:
         return list(await asyncio.gather(*tasks))
 
 
-# Apps whose lifespan has ended, by the settings their routes were built with (create_app reads
-# only `settings.server` when it builds the app; the rest reaches the lifespan through the
-# Wiring): building one costs about half a second of CPU, as Litestar registers every route,
-# and the race tests use one to three a test. An app is lent to one serve_in_loop at a time and
-# given that test's Wiring, as the root `app` fixture does with its shared app.
-_FREE_APPS: dict[ServerSettings, list[Litestar]] = {}
-
-
-def _borrow_app(settings: Settings, clock: Clock) -> Litestar:
-    free = _FREE_APPS.get(settings.server)
-    if not free:
-        return create_app(settings, clock=clock)
-    app = free.pop()
-    app.state.wiring = Wiring(settings, clock)
-    return app
-
-
-def _give_back(app: Litestar, settings: Settings) -> None:
-    _FREE_APPS.setdefault(settings.server, []).append(app)
-
-
 @asynccontextmanager
 async def serve_in_loop(
     settings: Settings, clock: Clock, *, request_timeout: float = 60
 ) -> AsyncIterator[httpx.AsyncClient]:
-    """An app built by create_app (or lent again: _FREE_APPS), its lifespan (its own engine and
-    pool) run on this event loop,
+    """An app built by create_app (or lent again: tests.support.app_pool), its lifespan (its own
+    engine and pool) run on this event loop,
     called through httpx's ASGITransport: concurrent requests really interleave.
 
     (Litestar's AsyncTestClient does not: it runs the app behind a blocking portal in another
@@ -107,7 +85,7 @@ async def serve_in_loop(
     The lifespan runs in a task of its own, because it holds an anyio cancel scope that must be
     left by the task that entered it, and pytest-asyncio tears fixtures down in another task.
     """
-    app = _borrow_app(settings, clock)
+    app = borrow_app(settings, clock)
     started, stopping = asyncio.Event(), asyncio.Event()
 
     async def lifespan() -> None:
@@ -132,7 +110,7 @@ async def serve_in_loop(
         stopping.set()
         async with asyncio.timeout(SHUTDOWN_TIMEOUT_SECONDS):
             await running
-    _give_back(app, settings)  # only once its lifespan has ended cleanly
+    give_back(app, settings)  # only once its lifespan has ended cleanly
 
 
 def runtime_of(client: httpx.AsyncClient) -> Runtime:

@@ -11,9 +11,9 @@ import pytest
 from litestar.testing import AsyncTestClient
 from msgspec.structs import replace
 
-from booking.app import create_app
 from booking.http_headers import PAGE_POLICY
 from tests.pages.conftest import open_page, sign_in
+from tests.support.app_pool import lent_app
 from tests.support.factories import admin_token, bearer
 from tests.support.faults import commits_fail
 
@@ -131,8 +131,8 @@ async def test_https_base_url_adds_strict_transport_security_everywhere(
     settings, clock, engine, path
 ):
     https = replace(settings, server=replace(settings.server, base_url="https://training.example"))
-    app = create_app(https, clock=clock)
-    async with AsyncTestClient(app=app, base_url="https://training.example") as client:
-        response = await client.get(path)
+    with lent_app(https, clock) as app:
+        async with AsyncTestClient(app=app, base_url="https://training.example") as client:
+            response = await client.get(path)
     assert response.headers["strict-transport-security"] == "max-age=31536000"
     assert response.headers["x-content-type-options"] == "nosniff"

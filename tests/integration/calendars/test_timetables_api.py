@@ -9,10 +9,10 @@ import msgspec
 import pytest
 from litestar.testing import AsyncTestClient
 
-from booking.app import create_app
 from booking.services.calendar_import import CalendarImport
 from booking.services.timetables import TimetableService
 from booking.settings import TimetableSettings
+from tests.support.app_pool import lent_app
 from tests.support.engine import build_world, published_cohort, teacher_token
 from tests.support.factories import bearer
 from tests.support.http_server import Routes, serve
@@ -169,10 +169,9 @@ async def permissive(settings, clock, engine):
     allowed = msgspec.structs.replace(
         settings, timetable=TimetableSettings(allow_private_urls=True)
     )
-    async with AsyncTestClient(
-        app=create_app(allowed, clock=clock), base_url="http://127.0.0.1:8000"
-    ) as client:
-        yield client
+    with lent_app(allowed, clock) as app:
+        async with AsyncTestClient(app=app, base_url="http://127.0.0.1:8000") as client:
+            yield client
 
 
 async def test_linked_url_is_fetched_and_refreshed(permissive, mail_dir, sessionmaker, clock):

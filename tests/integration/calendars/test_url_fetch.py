@@ -34,7 +34,6 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from booking import url_fetch
-from booking.app import create_app
 from booking.errors import InvalidCalendarError, UrlNotAllowedError, UrlUnreachableError
 from booking.models import Timetable
 from booking.services import timetables as timetables_service
@@ -43,6 +42,7 @@ from booking.services.timetables import RETRY_AFTER_ERROR, TimetableService
 from booking.settings import TimetableSettings
 from booking.url_fetch import fetch_calendar
 from tests.integration.calendars.test_timetables_api import weekly_ics
+from tests.support.app_pool import lent_app
 from tests.support.engine import teacher_token
 from tests.support.factories import bearer
 from tests.support.http_server import POLL_SECONDS
@@ -408,10 +408,9 @@ async def permissive(settings, clock, engine):
     allowed = msgspec.structs.replace(
         settings, timetable=TimetableSettings(allow_private_urls=True)
     )
-    async with AsyncTestClient(
-        app=create_app(allowed, clock=clock), base_url="http://127.0.0.1:8000"
-    ) as client:
-        yield client
+    with lent_app(allowed, clock) as app:
+        async with AsyncTestClient(app=app, base_url="http://127.0.0.1:8000") as client:
+            yield client
 
 
 async def stored(sessionmaker: async_sessionmaker[AsyncSession]) -> Timetable:
