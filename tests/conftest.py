@@ -23,6 +23,7 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 
+import msgspec
 import pytest
 from hypothesis import settings as hypothesis_settings
 from litestar import Litestar
@@ -41,7 +42,9 @@ from booking.settings import (
     MailSettings,
     ServerSettings,
     Settings,
+    TimetableSettings,
 )
+from tests.support.app_pool import lent_app
 from tests.support.postgres import recreate_database
 from tests.support.xdist_groups import GroupCheck, PathGroups
 
@@ -198,3 +201,17 @@ def app(
 async def client(app: Litestar) -> AsyncIterator[AsyncTestClient[Litestar]]:
     async with AsyncTestClient(app=app, base_url="http://127.0.0.1:8000") as client:
         yield client
+
+
+@pytest.fixture
+async def permissive(
+    settings: Settings, clock: FrozenClock, engine: AsyncEngine
+) -> AsyncIterator[AsyncTestClient[Litestar]]:
+    """A client of an app with BOOKING_TIMETABLE_ALLOW_PRIVATE_URLS on, so that a calendar on a
+    local test server can be linked (`engine`: the tables emptied first)."""
+    allowed = msgspec.structs.replace(
+        settings, timetable=TimetableSettings(allow_private_urls=True)
+    )
+    with lent_app(allowed, clock) as app:
+        async with AsyncTestClient(app=app, base_url="http://127.0.0.1:8000") as client:
+            yield client

@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import msgspec
 import pytest
-from litestar.testing import AsyncTestClient
 
-from booking.settings import TimetableSettings
 from tests.pages.conftest import open_page, sign_in, submit
 from tests.pages.test_page_structure import check_structure
-from tests.support.app_pool import lent_app
 from tests.support.html import Page
 from tests.support.http_server import Routes, serve
 
@@ -217,17 +213,6 @@ async def test_a_body_far_over_the_limit_is_a_413_page(client, world, mail_dir):
 
     assert response.status_code == 413
     assert Page(response.text).h1 == "The file you sent is too big"
-
-
-@pytest.fixture
-async def permissive(settings, clock, engine):
-    """The app with BOOKING_TIMETABLE_ALLOW_PRIVATE_URLS on, so a local server can be linked."""
-    allowed = msgspec.structs.replace(
-        settings, timetable=TimetableSettings(allow_private_urls=True)
-    )
-    with lent_app(allowed, clock) as app:
-        async with AsyncTestClient(app=app, base_url="http://127.0.0.1:8000") as client:
-            yield client
 
 
 async def test_a_linked_calendar_is_fetched_and_shows_its_busy_times(permissive, mail_dir):

@@ -76,8 +76,8 @@ async def serve_in_loop(
     settings: Settings, clock: Clock, *, request_timeout: float = 60
 ) -> AsyncIterator[httpx.AsyncClient]:
     """An app built by create_app (or lent again: tests.support.app_pool), its lifespan (its own
-    engine and pool) run on this event loop,
-    called through httpx's ASGITransport: concurrent requests really interleave.
+    engine and pool) run on this event loop, called through httpx's ASGITransport: concurrent
+    requests really interleave.
 
     (Litestar's AsyncTestClient does not: it runs the app behind a blocking portal in another
     thread, so `asyncio.gather` over its requests runs them one at a time.)

@@ -5,14 +5,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-import msgspec
 import pytest
-from litestar.testing import AsyncTestClient
 
 from booking.services.calendar_import import CalendarImport
 from booking.services.timetables import TimetableService
-from booking.settings import TimetableSettings
-from tests.support.app_pool import lent_app
 from tests.support.engine import build_world, published_cohort, teacher_token
 from tests.support.factories import bearer
 from tests.support.http_server import Routes, serve
@@ -161,17 +157,6 @@ async def test_private_and_odd_urls_are_refused(client, teacher, url):
     response = await client.put("/api/v1/me/timetable", json={"url": url}, headers=bearer(teacher))
     assert response.status_code == 400
     assert response.json()["code"] == "url_not_allowed"
-
-
-@pytest.fixture
-async def permissive(settings, clock, engine):
-    """The app with BOOKING_TIMETABLE_ALLOW_PRIVATE_URLS on, so a local server can be linked."""
-    allowed = msgspec.structs.replace(
-        settings, timetable=TimetableSettings(allow_private_urls=True)
-    )
-    with lent_app(allowed, clock) as app:
-        async with AsyncTestClient(app=app, base_url="http://127.0.0.1:8000") as client:
-            yield client
 
 
 async def test_linked_url_is_fetched_and_refreshed(permissive, mail_dir, sessionmaker, clock):

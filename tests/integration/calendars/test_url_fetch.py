@@ -27,9 +27,7 @@ from typing import Any
 
 import anyio
 import httpx
-import msgspec
 import pytest
-from litestar.testing import AsyncTestClient
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -39,10 +37,8 @@ from booking.models import Timetable
 from booking.services import timetables as timetables_service
 from booking.services.calendar_import import CalendarImport
 from booking.services.timetables import RETRY_AFTER_ERROR, TimetableService
-from booking.settings import TimetableSettings
 from booking.url_fetch import fetch_calendar
 from tests.integration.calendars.test_timetables_api import weekly_ics
-from tests.support.app_pool import lent_app
 from tests.support.engine import teacher_token
 from tests.support.factories import bearer
 from tests.support.http_server import POLL_SECONDS
@@ -400,17 +396,6 @@ async def test_304_to_an_unconditional_request_is_a_failure():
 @pytest.fixture
 async def teacher(client, mail_dir):
     return await teacher_token(client, TEACHER)
-
-
-@pytest.fixture
-async def permissive(settings, clock, engine):
-    """The app with BOOKING_TIMETABLE_ALLOW_PRIVATE_URLS on, so a local server can be linked."""
-    allowed = msgspec.structs.replace(
-        settings, timetable=TimetableSettings(allow_private_urls=True)
-    )
-    with lent_app(allowed, clock) as app:
-        async with AsyncTestClient(app=app, base_url="http://127.0.0.1:8000") as client:
-            yield client
 
 
 async def stored(sessionmaker: async_sessionmaker[AsyncSession]) -> Timetable:
