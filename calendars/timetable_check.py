@@ -5,8 +5,9 @@ upload or a linked calendar is checked here first, so that an event we could not
 refused with its UID and line instead of quietly dropped (a timetable whose only event had
 ``DTSTART:notadate`` used to be kept as an empty one, and every clash with it missed). An event
 cannot be read when its DTSTART is missing or not a date or date-time, when DTSTART or DTEND
-names a TZID that is neither a known zone nor defined by a VTIMEZONE, or when DTEND is before
-DTSTART. A calendar with no events at all is an empty timetable, which is fine.
+names a TZID that is neither a known zone nor defined by a VTIMEZONE, when DTEND is before
+DTSTART, or when an RRULE's INTERVAL is not a positive integer (expansion would skip the whole
+series). A calendar with no events at all is an empty timetable, which is fine.
 """
 
 import re
@@ -24,6 +25,7 @@ from calendars.timetable_ics import (
     date_value,
     expand_calendar,
     read_ics,
+    rule_interval,
     to_utc,
 )
 
@@ -50,7 +52,7 @@ class UnreadableEventError(InvalidCalendarError):
 
 @dataclass
 class _Lines:
-    """Where one top-level VEVENT and its first DTSTART and DTEND are in the text."""
+    """Where one top-level VEVENT and its first DTSTART, DTEND and RRULE are in the text."""
 
     begin: int
     properties: dict[str, int] = field(default_factory=dict)
@@ -94,7 +96,15 @@ def _problem(event: Component) -> Problem | None:
     end, problem = _read(event, "DTEND")  # absent: DURATION or nothing, read as always
     if problem is None and end is not None and to_utc(end) < to_utc(start):
         problem = ("DTEND", "DTEND is before DTSTART")
-    return problem
+    return problem or _bad_interval(event)
+
+
+def _bad_interval(event: Component) -> Problem | None:
+    rules = event.get("RRULE")
+    for rule in rules if isinstance(rules, list) else [rules]:
+        if isinstance(rule, dict) and rule_interval(rule) is None:
+            return "RRULE", "the RRULE's INTERVAL is not a positive whole number"
+    return None
 
 
 def _read(event: Component, name: str) -> tuple[date | None, Problem | None]:
@@ -130,7 +140,7 @@ def _event_lines(text: str) -> list[_Lines]:
         elif name == "END":
             if stack:
                 stack.pop()
-        elif stack == ["VCALENDAR", "VEVENT"] and name in {"DTSTART", "DTEND"}:
+        elif stack == ["VCALENDAR", "VEVENT"] and name in {"DTSTART", "DTEND", "RRULE"}:
             found[-1].properties.setdefault(name, number)
     return found
 

@@ -19,7 +19,7 @@ at most ``MAX_OCCURRENCES`` occurrences. Only ``InvalidCalendarError`` leaves th
 """
 
 import time as clock
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -199,10 +199,8 @@ def _expansion_cost(rule: object, start: date, horizon: datetime) -> int | None:
         return None
     if frequency == "DAILY" and _DAILY_STARVING_PARTS & parts.keys():
         return None
-    interval = _first(parts.get("INTERVAL", 1))
-    if not isinstance(interval, int) or interval < 1:
-        # RFC 5545 wants a positive integer; at 0 dateutil repeats DTSTART for ever, holding
-        # every repeat in a list (gigabytes within a minute).
+    interval = rule_interval(parts)
+    if interval is None:
         return None
     count = _first(parts.get("COUNT"))
     days = max(0, (horizon.date() - _as_date(start)).days)
@@ -216,6 +214,14 @@ def _expansion_cost(rule: object, start: date, horizon: datetime) -> int | None:
     if isinstance(count, int) and count > 0:
         generated = min(generated, count)
     return periods + generated
+
+
+def rule_interval(rule: Mapping[str, object]) -> int | None:
+    """A recurrence rule's INTERVAL (1 when absent); None unless it is a positive integer, as
+    RFC 5545 wants: at 0 dateutil repeats DTSTART for ever, holding every repeat in a list
+    (gigabytes within a minute)."""
+    interval = _first(rule.get("INTERVAL", 1))
+    return interval if isinstance(interval, int) and interval >= 1 else None
 
 
 def _first(values: object) -> object:

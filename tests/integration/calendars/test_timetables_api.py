@@ -80,6 +80,19 @@ async def test_a_calendar_whose_only_event_cannot_be_read_is_400_naming_uid_and_
     ] is None
 
 
+async def test_a_rule_repeating_every_zero_weeks_is_400_naming_its_line(client, teacher):
+    """At INTERVAL=0 the expansion would skip the series and keep an empty timetable."""
+    data = weekly_ics().replace(b"RRULE:FREQ=WEEKLY;", b"RRULE:FREQ=WEEKLY;INTERVAL=0;")
+    response = await put_ics(client, teacher, data)
+    assert response.status_code == 400, response.text
+    body = response.json()
+    assert (body["code"], body["uid"], body["line"]) == (
+        "invalid_calendar",
+        "lesson-1@school.example",
+        9,
+    )
+
+
 async def test_a_calendar_with_no_events_is_an_empty_timetable(client, teacher):
     data = b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//School//MIS//EN\r\nEND:VCALENDAR\r\n"
     response = await put_ics(client, teacher, data)

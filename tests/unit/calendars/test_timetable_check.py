@@ -66,10 +66,23 @@ def test_the_first_unreadable_event_is_named_not_a_later_one():
             "TZID=Mars/Olympus",
         ),
         ("UID:a\nDTSTART;VALUE=DATE:20260317\nDTEND;VALUE=DATE:20260316", "before DTSTART"),
+        (
+            "UID:a\nDTSTART:20260302T090000Z\nRRULE:FREQ=WEEKLY;INTERVAL=0",
+            "the RRULE's INTERVAL is not a positive whole number",
+        ),
+        ("UID:a\nDTSTART:20260302T090000Z\nRRULE:FREQ=WEEKLY;INTERVAL=-2", "INTERVAL"),
     ],
 )
 def test_unreadable_events_are_refused(event, problem):
     assert problem in str(refusal(calendar(event)))
+
+
+def test_an_interval_of_zero_is_named_by_the_rrule_line():
+    error = refusal(
+        calendar("UID:every-0\nDTSTART:20260302T090000Z\nRRULE:FREQ=WEEKLY;BYDAY=MO;INTERVAL=0")
+    )
+    # HEADER (3 lines), then BEGIN, UID, DTSTART and RRULE.
+    assert (error.uid, error.line) == ("every-0", 7)
 
 
 def test_an_event_without_a_uid_is_named_by_its_line():
@@ -95,6 +108,8 @@ def test_a_folded_line_counts_from_where_it_starts():
             "DTEND;TZID=GMT Standard Time:20260330T100000"
         ),
         "UID:a\nDTSTART;VALUE=DATE:20260316",
+        "UID:a\nDTSTART:20260302T090000Z\nRRULE:FREQ=WEEKLY;INTERVAL=2",
+        "UID:a\nDTSTART:20260302T090000Z\nRRULE:FREQ=WEEKLY",  # INTERVAL absent: 1
     ],
 )
 def test_readable_events_pass(event):
